@@ -1,0 +1,87 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6)
+]
+
+let package = Package(
+    name: "joblogd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "JobLogProtocol", targets: ["JobLogProtocol"]),
+        .library(name: "JobLogClient", targets: ["JobLogClient"]),
+        .executable(name: "joblogd", targets: ["joblogd"]),
+        .executable(name: "joblog", targets: ["joblog"]),
+        .executable(name: "joblog-bench", targets: ["joblog-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(name: "JobLogProtocol", swiftSettings: strict),
+        .target(
+            name: "JobLogStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "JobLogServer",
+            dependencies: [
+                "JobLogProtocol",
+                "JobLogStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "JobLogClient",
+            dependencies: [
+                "JobLogProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "joblogd",
+            dependencies: [
+                "JobLogServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "joblog",
+            dependencies: [
+                "JobLogClient",
+                "JobLogProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "joblog-bench",
+            dependencies: [
+                "JobLogClient",
+                "JobLogProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "JobLogProtocolTests", dependencies: ["JobLogProtocol"], swiftSettings: strict),
+        .testTarget(name: "JobLogStoreTests", dependencies: ["JobLogStore"], swiftSettings: strict),
+        .testTarget(name: "JobLogServerTests", dependencies: ["JobLogServer", "JobLogProtocol"], swiftSettings: strict),
+    ]
+)
