@@ -23,10 +23,14 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        .target(name: "JobLogProtocol", swiftSettings: strict),
+        .target(name: "JobLogJSON", swiftSettings: strict),
+        .target(name: "JobLogModel", dependencies: ["JobLogJSON"], swiftSettings: strict),
+        .target(name: "JobLogProtocol", dependencies: ["JobLogJSON", "JobLogModel"], swiftSettings: strict),
         .target(
             name: "JobLogStore",
             dependencies: [
+                "JobLogJSON",
+                "JobLogModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

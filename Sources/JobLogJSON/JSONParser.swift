@@ -1,0 +1,377 @@
+/// A strict RFC 8259 parser working directly on bytes.
+///
+/// - Input must be UTF-8; it is validated once up front, so strings without
+///   escapes are made with a single copy.
+/// - Nesting is limited (``maxDepth``): 100,000 open brackets are an error, not a
+///   stack overflow.
+/// - Objects and arrays at `rawDepth` (1 is the top level) are validated but
+///   kept as text (``JSONValue/raw(_:)``): the daemon never materialises a
+///   job's `context`.
+public struct JSONParser: ~Copyable {
+    /// The deepest nesting accepted anywhere in a document.
+    public static let maxDepth = 512
+
+    private let bytes: UnsafeRawBufferPointer
+    private var index = 0
+    private let rawDepth: Int
+
+    private init(bytes: UnsafeRawBufferPointer, rawDepth: Int) {
+        self.bytes = bytes
+        self.rawDepth = rawDepth
+    }
+
+    /// Parses one complete JSON document (surrounding whitespace allowed).
+    public static func parse(_ bytes: UnsafeRawBufferPointer, rawDepth: Int = 0) throws(JSONParseError) -> JSONValue {
+        if let bad = UTF8Validator.firstInvalidOffset(bytes) {
+            throw JSONParseError("invalid UTF-8", at: bad)
+        }
+        var parser = JSONParser(bytes: bytes, rawDepth: rawDepth)
+        parser.skipWhitespace()
+        guard parser.index < bytes.count else { throw JSONParseError("empty document", at: 0) }
+        let value = try parser.parseValue(depth: 1)
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw JSONParseError("trailing characters", at: parser.index) }
+        return value
+    }
+
+    /// Parses one complete JSON document from an array of bytes.
+    public static func parse(_ bytes: [UInt8], rawDepth: Int = 0) throws(JSONParseError) -> JSONValue {
+        do {
+            return try bytes.withUnsafeBytes { buffer in try parse(buffer, rawDepth: rawDepth) }
+        } catch let error as JSONParseError {
+            throw error
+        } catch {
+            throw JSONParseError("unreadable", at: 0)
+        }
+    }
+
+    // MARK: - Values
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard index < bytes.count else { throw JSONParseError("unexpected end", at: index) }
+        switch bytes[index] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            if depth == rawDepth {
+                let start = index
+                let isObject = bytes[index] == UInt8(ascii: "{")
+                let innerDepth = try skipContainer(depth: depth)
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                return .raw(RawJSON(validatedText: text, depth: innerDepth, isObject: isObject))
+            }
+            if bytes[index] == UInt8(ascii: "{") { return .object(try parseObject(depth: depth)) }
+            return .array(try parseArray(depth: depth))
+        case UInt8(ascii: "\""):
+            return .string(try parseString())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .number(try parseNumber())
+        default:
+            throw JSONParseError("unexpected character", at: index)
+        }
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONObject {
+        guard depth <= Self.maxDepth else { throw JSONParseError("too deep", at: index) }
+        index += 1
+        var object = JSONObject()
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return object
+        }
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw JSONParseError("expected a member name", at: index) }
+            let key = try parseString()
+            skipWhitespace()
+            guard peek() == UInt8(ascii: ":") else { throw JSONParseError("expected ':'", at: index) }
+            index += 1
+            skipWhitespace()
+            let value = try parseValue(depth: depth + 1)
+            object.append(key, value)
+            skipWhitespace()
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return object
+            default: throw JSONParseError("expected ',' or '}'", at: index)
+            }
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> [JSONValue] {
+        guard depth <= Self.maxDepth else { throw JSONParseError("too deep", at: index) }
+        index += 1
+        var array: [JSONValue] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") {
+            index += 1
+            return array
+        }
+        while true {
+            skipWhitespace()
+            array.append(try parseValue(depth: depth + 1))
+            skipWhitespace()
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return array
+            default: throw JSONParseError("expected ',' or ']'", at: index)
+            }
+        }
+    }
+
+    /// Validates a container without building it; returns its nesting depth
+    /// (relative: `{}` is 1). Iterative, so depth costs no stack.
+    private mutating func skipContainer(depth: Int) throws(JSONParseError) -> Int {
+        var stack: [UInt8] = []
+        var deepest = 0
+        // States: expecting a value, or after a value.
+        var expectingValue = true
+        var allowClose = false
+        var expectingKey = false
+        while true {
+            skipWhitespace()
+            guard index < bytes.count else { throw JSONParseError("unexpected end", at: index) }
+            let byte = bytes[index]
+            if expectingKey {
+                if byte == UInt8(ascii: "}") && allowClose {
+                    index += 1
+                    stack.removeLast()
+                } else {
+                    guard byte == UInt8(ascii: "\"") else { throw JSONParseError("expected a member name", at: index) }
+                    try skipString()
+                    skipWhitespace()
+                    guard peek() == UInt8(ascii: ":") else { throw JSONParseError("expected ':'", at: index) }
+                    index += 1
+                    expectingKey = false
+                    expectingValue = true
+                    allowClose = false
+                    continue
+                }
+            } else if expectingValue {
+                switch byte {
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    stack.append(byte)
+                    deepest = max(deepest, stack.count)
+                    guard depth + stack.count - 1 <= Self.maxDepth else { throw JSONParseError("too deep", at: index) }
+                    index += 1
+                    if byte == UInt8(ascii: "{") {
+                        expectingKey = true
+                        allowClose = true
+                    } else {
+                        expectingValue = true
+                        allowClose = true
+                    }
+                    continue
+                case UInt8(ascii: "]") where allowClose && stack.last == UInt8(ascii: "["):
+                    index += 1
+                    stack.removeLast()
+                case UInt8(ascii: "\""): try skipString()
+                case UInt8(ascii: "t"): try expectLiteral("true")
+                case UInt8(ascii: "f"): try expectLiteral("false")
+                case UInt8(ascii: "n"): try expectLiteral("null")
+                case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber()
+                default: throw JSONParseError("unexpected character", at: index)
+                }
+            } else {
+                // After a value inside a container.
+                switch byte {
+                case UInt8(ascii: ","):
+                    index += 1
+                    if stack.last == UInt8(ascii: "{") {
+                        expectingKey = true
+                    } else {
+                        expectingValue = true
+                    }
+                    allowClose = false
+                    continue
+                case UInt8(ascii: "}") where stack.last == UInt8(ascii: "{"):
+                    index += 1
+                    stack.removeLast()
+                case UInt8(ascii: "]") where stack.last == UInt8(ascii: "["):
+                    index += 1
+                    stack.removeLast()
+                default: throw JSONParseError("expected ',' or a closing bracket", at: index)
+                }
+            }
+            // A value (or a container) just ended.
+            if stack.isEmpty { return deepest }
+            expectingValue = false
+            expectingKey = false
+            allowClose = false
+        }
+    }
+
+    // MARK: - Tokens
+
+    private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw JSONParseError("unexpected end", at: index) }
+        let base = literal.utf8Start
+        for offset in 0..<count where bytes[index + offset] != base[offset] {
+            throw JSONParseError("invalid literal", at: index + offset)
+        }
+        index += count
+    }
+
+    /// Scans a number and returns its range.
+    private mutating func scanNumber() throws(JSONParseError) -> Range<Int> {
+        let start = index
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        guard let first = peek(), first >= 0x30, first <= 0x39 else { throw JSONParseError("invalid number", at: index) }
+        if first == 0x30 {
+            index += 1
+        } else {
+            while let d = peek(), d >= 0x30, d <= 0x39 { index += 1 }
+        }
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            guard let d = peek(), d >= 0x30, d <= 0x39 else { throw JSONParseError("invalid number", at: index) }
+            while let d = peek(), d >= 0x30, d <= 0x39 { index += 1 }
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            index += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
+            guard let d = peek(), d >= 0x30, d <= 0x39 else { throw JSONParseError("invalid number", at: index) }
+            while let d = peek(), d >= 0x30, d <= 0x39 { index += 1 }
+        }
+        return start..<index
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) -> String {
+        let range = try scanNumber()
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// Skips a string, validating escapes and control characters.
+    private mutating func skipString() throws(JSONParseError) {
+        var scratch: [UInt8] = []
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                return
+            case UInt8(ascii: "\\"):
+                try parseEscape(into: &scratch)
+                scratch.removeAll(keepingCapacity: true)
+            case 0..<0x20:
+                throw JSONParseError("control character in string", at: index)
+            default:
+                index += 1
+            }
+        }
+        throw JSONParseError("unterminated string", at: index)
+    }
+
+    private mutating func parseString() throws(JSONParseError) -> String {
+        index += 1
+        let start = index
+        // Fast path: no escapes.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                index += 1
+                return s
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw JSONParseError("control character in string", at: index) }
+            index += 1
+        }
+        var scalars: [UInt8] = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                return String(decoding: scalars, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                try parseEscape(into: &scalars)
+            case 0..<0x20:
+                throw JSONParseError("control character in string", at: index)
+            default:
+                scalars.append(byte)
+                index += 1
+            }
+        }
+        throw JSONParseError("unterminated string", at: index)
+    }
+
+    /// Parses one escape sequence at `index` (which points at the backslash).
+    private mutating func parseEscape(into output: inout [UInt8]) throws(JSONParseError) {
+        let escapeStart = index
+        index += 1
+        guard index < bytes.count else { throw JSONParseError("unterminated string", at: index) }
+        let c = bytes[index]
+        index += 1
+        switch c {
+        case UInt8(ascii: "\""): output.append(0x22)
+        case UInt8(ascii: "\\"): output.append(0x5C)
+        case UInt8(ascii: "/"): output.append(0x2F)
+        case UInt8(ascii: "b"): output.append(0x08)
+        case UInt8(ascii: "f"): output.append(0x0C)
+        case UInt8(ascii: "n"): output.append(0x0A)
+        case UInt8(ascii: "r"): output.append(0x0D)
+        case UInt8(ascii: "t"): output.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try parseHex4()
+            if (0xD800...0xDBFF).contains(scalar) {
+                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                    throw JSONParseError("lone surrogate", at: escapeStart)
+                }
+                index += 2
+                let low = try parseHex4()
+                guard (0xDC00...0xDFFF).contains(low) else { throw JSONParseError("lone surrogate", at: escapeStart) }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            } else if (0xDC00...0xDFFF).contains(scalar) {
+                throw JSONParseError("lone surrogate", at: escapeStart)
+            }
+            guard let unicode = Unicode.Scalar(scalar) else { throw JSONParseError("invalid escape", at: escapeStart) }
+            if let encoded = UTF8.encode(unicode) { output.append(contentsOf: encoded) }
+        default:
+            throw JSONParseError("invalid escape", at: escapeStart)
+        }
+    }
+
+    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw JSONParseError("invalid escape", at: index) }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let h = bytes[index]
+            let digit: UInt32
+            switch h {
+            case 0x30...0x39: digit = UInt32(h - 0x30)
+            case 0x41...0x46: digit = UInt32(h - 0x41 + 10)
+            case 0x61...0x66: digit = UInt32(h - 0x61 + 10)
+            default: throw JSONParseError("invalid escape", at: index)
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+}

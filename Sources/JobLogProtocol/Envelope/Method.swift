@@ -1,0 +1,29 @@
+/// Every method of the protocol, by its wire name.
+public enum Method: String, Sendable, CaseIterable {
+    // Job side.
+    case startRun
+    case setStage
+    case setTotal
+    case incrementProgress
+    case setProgress
+    case debug
+    case info
+    case milestone
+    case warning
+    case error
+    case log
+    case addOutcome
+    case saveOutcome
+    case logSummary
+    case finishRun
+    // Admin side.
+    case getLogs
+    case getProgress
+    case getOutcome
+    case getRun
+    case listRuns
+    case ping
+    case watch
+    case unwatch
+    case pruneRuns
+}

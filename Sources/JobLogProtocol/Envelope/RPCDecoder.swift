@@ -1,0 +1,65 @@
+import JobLogJSON
+
+/// Decodes lines from the socket into requests. The server's only JSON-RPC entry point.
+public enum RPCDecoder {
+    /// The most members a batch may hold.
+    public static let maxBatchMembers = 10_000
+
+    /// Decodes one line (without its newline).
+    public static func decode(line: UnsafeRawBufferPointer) -> IncomingLine {
+        var first = 0
+        while first < line.count, line[first] == 0x20 || line[first] == 0x09 || line[first] == 0x0D || line[first] == 0x0A {
+            first += 1
+        }
+        if first == line.count { return .blank }
+        let isBatch = line[first] == UInt8(ascii: "[")
+        let value: JSONValue
+        do {
+            // Keep the values of params' members raw: context and params are never materialised.
+            value = try JSONParser.parse(line, rawDepth: isBatch ? 4 : 3)
+        } catch {
+            return .failure(.parseError(error.description))
+        }
+        if case .array(let members) = value {
+            if members.isEmpty { return .failure(.invalidRequest("empty batch")) }
+            if members.count > maxBatchMembers {
+                return .failure(.invalidRequest("batch of more than \(maxBatchMembers) members"))
+            }
+            return .batch(members.map(message))
+        }
+        return .single(message(value))
+    }
+
+    /// Decodes one line from an array.
+    public static func decode(line: [UInt8]) -> IncomingLine {
+        line.withUnsafeBytes { decode(line: $0) }
+    }
+
+    static func message(_ value: JSONValue) -> IncomingMessage {
+        guard case .object(let envelope) = value else {
+            return .invalid(.invalidRequest("not an object"), id: .null)
+        }
+        var id: RequestID? = nil
+        if let rawID = envelope["id"] {
+            guard let parsed = RequestID(json: rawID) else {
+                return .invalid(.invalidRequest("id must be a string, a number or null"), id: .null)
+            }
+            id = parsed
+        }
+        let echo = id ?? .null
+        guard envelope["jsonrpc"] == .string("2.0") else {
+            return .invalid(.invalidRequest("jsonrpc must be \"2.0\""), id: echo)
+        }
+        guard let method = envelope["method"]?.stringValue else {
+            return .invalid(.invalidRequest("method must be a string"), id: echo)
+        }
+        var params = JSONObject()
+        if let rawParams = envelope["params"] {
+            guard case .object(let object) = rawParams else {
+                return .invalid(.invalidRequest("params must be an object"), id: echo)
+            }
+            params = object
+        }
+        return .request(RPCRequest(method: method, params: params, id: id))
+    }
+}

@@ -1,0 +1,50 @@
+import JobLogJSON
+
+/// `startRun`: opens a RUNNING run.
+public struct StartRunParams: RPCParams, Equatable {
+    public var jobName: String
+    public var trigger: String
+    public var scope: String
+    public var algorithmVersion: String?
+    /// Stored as `metadata.params`.
+    public var params: RawJSON
+    /// The owning process, when the caller is not it (a shell passes `$$`).
+    public var pid: Int64?
+    /// For owners the daemon cannot watch: abandon the run after this much silence.
+    public var heartbeatTimeoutMs: Int64?
+
+    public init(
+        jobName: String, trigger: String = "MANUAL", scope: String = "system", algorithmVersion: String? = nil,
+        params: RawJSON = .emptyObject, pid: Int64? = nil, heartbeatTimeoutMs: Int64? = nil
+    ) {
+        self.jobName = jobName
+        self.trigger = trigger
+        self.scope = scope
+        self.algorithmVersion = algorithmVersion
+        self.params = params
+        self.pid = pid
+        self.heartbeatTimeoutMs = heartbeatTimeoutMs
+    }
+
+    public init(from r: ParamReader) throws(RPCError) {
+        jobName = try r.requiredString("jobName", maxBytes: 200, minBytes: 1)
+        trigger = try r.string("trigger", maxBytes: 200) ?? "MANUAL"
+        scope = try r.string("scope", maxBytes: 200) ?? "system"
+        algorithmVersion = try r.string("algorithmVersion", maxBytes: 200)
+        params = try r.rawObject("params") ?? .emptyObject
+        pid = try r.int("pid", in: 1...Int64(Int32.max))
+        heartbeatTimeoutMs = try r.int("heartbeatTimeoutMs", in: 1...Int64(Int32.max) * 1000)
+    }
+
+    public var json: JSONObject {
+        var b = ParamsBuilder()
+        b.add("jobName", jobName)
+        b.add("trigger", trigger)
+        b.add("scope", scope)
+        b.add("algorithmVersion", algorithmVersion)
+        b.add("params", params)
+        b.add("pid", pid)
+        b.add("heartbeatTimeoutMs", heartbeatTimeoutMs)
+        return b.object
+    }
+}
