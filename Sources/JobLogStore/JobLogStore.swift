@@ -1,0 +1,201 @@
+import Foundation
+import GRDB
+import JobLogJSON
+import JobLogModel
+import Logging
+
+/// The store: one SQLite database (WAL), one writer thread that groups every
+/// connection's writes into transactions, and concurrent readers.
+///
+/// It knows nothing of sockets or JSON-RPC. Writes are queued with ``submit(_:)``
+/// and acknowledged through their completion once committed; reads run on
+/// GRDB's reader pool, never on the writer thread nor on an event loop.
+public final class JobLogStore: Sendable {
+    private let pool: DatabasePool
+    private let queue: WriteQueue
+    private let writer: BatchWriter
+    private let logger: Logger
+    public let configuration: StoreConfiguration
+    private let listeners = ListenerBox()
+
+    /// Opens (creating if needed) and migrates the database, then starts the writer.
+    public init(configuration: StoreConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        config.maximumReaderCount = 4
+        let syncFull = configuration.syncFull
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: syncFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+        }
+        let directory = (configuration.path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        do {
+            pool = try DatabasePool(path: configuration.path, configuration: config)
+            let migrator = Migrations.migrator
+            if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
+                throw StoreError.incompatible(
+                    "the database \(configuration.path) was written by a newer joblogd; refusing to use it")
+            }
+            try migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.incompatible("cannot open the database \(configuration.path): \(error)")
+        }
+        queue = WriteQueue(
+            maxBatch: configuration.maxBatch, maxQueued: configuration.maxQueued,
+            flushIntervalMs: configuration.flushIntervalMs)
+        let listeners = self.listeners
+        writer = BatchWriter(
+            pool: pool, queue: queue, configuration: configuration, logger: logger,
+            onCommit: { events in listeners.notify(events) })
+        writer.start()
+    }
+
+    // MARK: - Writes
+
+    /// Queues writes, in order. Suspends while the queue is full (back-pressure).
+    /// After ``close()`` every write completes with `.shuttingDown`.
+    public func submit(_ ops: [WriteOp]) async {
+        if await queue.push(ops) { return }
+        for op in ops { op.completion?(.failed(.shuttingDown)) }
+    }
+
+    /// Queues one write and waits until it is committed.
+    public func write(_ command: WriteCommand, callerUid: UInt32? = nil) async -> WriteOutcome {
+        await withCheckedContinuation { (c: CheckedContinuation<WriteOutcome, Never>) in
+            let op = WriteOp(command, callerUid: callerUid) { c.resume(returning: $0) }
+            Task { await submit([op]) }
+        }
+    }
+
+    /// Registers a function called on the writer thread after each commit with what it changed.
+    public func onCommit(_ listener: @escaping @Sendable ([CommittedEvent]) -> Void) {
+        listeners.add(listener)
+    }
+
+    /// Drains the queue, commits it and stops the writer. Idempotent.
+    public func close() {
+        queue.stop()
+        writer.join()
+    }
+
+    // MARK: - Reads
+
+    /// One run, or nil.
+    public func run(_ id: Int64) async throws -> RunRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(RunRow.record)
+        }
+    }
+
+    /// A page of a run's log entries in id order; nil when the run does not exist.
+    /// Without `afterId`: the newest `limit` entries. With it: the first `limit` after it.
+    public func logs(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?) async throws -> [LogRecord]? {
+        try await pool.read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run]) != nil else {
+                return nil
+            }
+            var sql = "SELECT id, level, stage, message, context, created_at FROM logs WHERE run_id = ?"
+            var arguments: StatementArguments = [run]
+            if let minLevel {
+                if minLevel == .error {
+                    sql += " AND level = 4"
+                } else {
+                    sql += " AND level >= ?"
+                    arguments += [minLevel.rawValue]
+                }
+            }
+            if let afterId {
+                sql += " AND id > ? ORDER BY id LIMIT ?"
+                arguments += [afterId, limit]
+            } else {
+                sql = "SELECT * FROM (\(sql) ORDER BY id DESC LIMIT ?) ORDER BY id"
+                arguments += [limit]
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                LogRecord(
+                    id: row[0], level: LogLevel(rawValue: row[1]) ?? .info, stage: row[2], message: row[3],
+                    context: RawJSON(validating: row[4] as String) ?? .emptyObject,
+                    createdAt: Timestamp(milliseconds: row[5]))
+            }
+        }
+    }
+
+    /// Runs, newest first.
+    public func listRuns(jobName: String?, status: RunStatus?, limit: Int, beforeId: Int64?) async throws -> [RunRecord] {
+        try await pool.read { db in
+            var clauses: [String] = []
+            var arguments: StatementArguments = []
+            if let jobName {
+                clauses.append("job_name = ?")
+                arguments += [jobName]
+            }
+            if let status {
+                clauses.append("status = ?")
+                arguments += [status.rawValue]
+            }
+            if let beforeId {
+                clauses.append("id < ?")
+                arguments += [beforeId]
+            }
+            let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+            arguments += [limit]
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM runs\(whereClause) ORDER BY id DESC LIMIT ?", arguments: arguments
+            ).map(RunRow.record)
+        }
+    }
+
+    /// The runs still RUNNING, with what the liveness reaper needs.
+    public func runningRuns() async throws -> [RunOwner] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, owner_pid, owner_start_time, heartbeat_timeout_ms, last_heartbeat_at
+                    FROM runs WHERE status = 'RUNNING'
+                    """
+            ).map { row in
+                RunOwner(
+                    runID: row[0], pid: row[1], startTime: row[2], heartbeatTimeoutMs: row[3],
+                    lastHeartbeatAt: Timestamp(milliseconds: row[4]))
+            }
+        }
+    }
+
+    /// Runs `PRAGMA integrity_check`; "ok" when the file is sound.
+    public func integrityCheck() async throws -> String {
+        try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+    }
+}
+
+/// The liveness facts of one RUNNING run.
+public struct RunOwner: Sendable {
+    public var runID: Int64
+    public var pid: Int64?
+    public var startTime: Int64?
+    public var heartbeatTimeoutMs: Int64?
+    public var lastHeartbeatAt: Timestamp
+}
+
+/// Commit listeners, called on the writer thread.
+final class ListenerBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var listeners: [@Sendable ([CommittedEvent]) -> Void] = []
+
+    func add(_ l: @escaping @Sendable ([CommittedEvent]) -> Void) {
+        lock.withLock { listeners.append(l) }
+    }
+
+    func notify(_ events: [CommittedEvent]) {
+        let current = lock.withLock { listeners }
+        for l in current { l(events) }
+    }
+}

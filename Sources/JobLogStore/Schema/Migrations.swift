@@ -1,0 +1,59 @@
+import GRDB
+
+/// The store's schema, as named migrations. A migration that has shipped is never edited:
+/// add a new one. A database migrated by a newer daemon is refused (see ``JobLogStore``).
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-runs-and-logs") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE runs (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        job_name TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        trigger TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        algorithm_version TEXT,
+                        params TEXT NOT NULL DEFAULT '{}',
+                        stage TEXT,
+                        progress_current INTEGER NOT NULL DEFAULT 0,
+                        progress_total INTEGER,
+                        unit TEXT,
+                        outcome TEXT NOT NULL DEFAULT '{}',
+                        saved_outcome TEXT NOT NULL DEFAULT '{}',
+                        started_at INTEGER NOT NULL,
+                        finished_at INTEGER,
+                        last_heartbeat_at INTEGER NOT NULL,
+                        error_message TEXT,
+                        error_stack TEXT,
+                        owner_pid INTEGER,
+                        owner_uid INTEGER,
+                        owner_start_time INTEGER,
+                        heartbeat_timeout_ms INTEGER,
+                        log_debug INTEGER NOT NULL DEFAULT 0,
+                        log_info INTEGER NOT NULL DEFAULT 0,
+                        log_milestone INTEGER NOT NULL DEFAULT 0,
+                        log_warning INTEGER NOT NULL DEFAULT 0,
+                        log_error INTEGER NOT NULL DEFAULT 0,
+                        dropped_debug INTEGER NOT NULL DEFAULT 0,
+                        dropped_info INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX runs_by_job ON runs(job_name, id);
+                    CREATE INDEX runs_by_status ON runs(status, id);
+                    CREATE TABLE logs (
+                        id INTEGER PRIMARY KEY,
+                        run_id INTEGER NOT NULL,
+                        level INTEGER NOT NULL,
+                        stage TEXT,
+                        message TEXT NOT NULL,
+                        context TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX logs_by_run ON logs(run_id, id);
+                    CREATE INDEX logs_by_run_level ON logs(run_id, level, id);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,43 @@
+import GRDB
+import JobLogJSON
+import JobLogModel
+
+/// Reads and writes `runs` rows.
+enum RunRow {
+    /// A run record from a `SELECT * FROM runs` row.
+    static func record(_ row: Row) -> RunRecord {
+        let params: String = row["params"]
+        return RunRecord(
+            id: row["id"], jobName: row["job_name"],
+            status: RunStatus(rawValue: row["status"] as String) ?? .running,
+            trigger: row["trigger"], scope: row["scope"], algorithmVersion: row["algorithm_version"],
+            currentStage: row["stage"], progressCurrent: row["progress_current"], progressTotal: row["progress_total"],
+            unit: row["unit"], startedAt: Timestamp(milliseconds: row["started_at"]),
+            finishedAt: (row["finished_at"] as Int64?).map(Timestamp.init(milliseconds:)),
+            lastHeartbeatAt: Timestamp(milliseconds: row["last_heartbeat_at"]),
+            errorMessage: row["error_message"], errorStack: row["error_stack"],
+            logCounts: [row["log_debug"], row["log_info"], row["log_milestone"], row["log_warning"], row["log_error"]],
+            droppedLogCounts: [row["dropped_debug"], row["dropped_info"], 0, 0, 0],
+            params: RawJSON(validating: params) ?? .emptyObject,
+            outcome: OutcomeCounters(jsonText: row["outcome"]),
+            savedOutcome: OutcomeCounters(jsonText: row["saved_outcome"]),
+            ownerPid: row["owner_pid"], ownerUid: row["owner_uid"])
+    }
+
+    static let update = """
+        UPDATE runs SET status = ?, stage = ?, progress_current = ?, progress_total = ?, unit = ?,
+            outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?, error_message = ?,
+            error_stack = ?, log_debug = ?, log_info = ?, log_milestone = ?, log_warning = ?, log_error = ?,
+            dropped_debug = ?, dropped_info = ?
+        WHERE id = ?
+        """
+
+    static func updateArguments(_ r: RunRecord) -> StatementArguments {
+        [
+            r.status.rawValue, r.currentStage, r.progressCurrent, r.progressTotal, r.unit, r.outcome.jsonText,
+            r.savedOutcome.jsonText, r.finishedAt?.milliseconds, r.lastHeartbeatAt.milliseconds, r.errorMessage,
+            r.errorStack, r.logCounts[0], r.logCounts[1], r.logCounts[2], r.logCounts[3], r.logCounts[4],
+            r.droppedLogCounts[0], r.droppedLogCounts[1], r.id,
+        ]
+    }
+}

@@ -1,0 +1,21 @@
+/// How the store opens its database and groups writes.
+public struct StoreConfiguration: Sendable {
+    /// The SQLite file.
+    public var path: String
+    /// `synchronous=FULL`: durable against power loss, not only against a crash of the daemon.
+    public var syncFull: Bool = false
+    /// The longest a notification waits before its transaction commits.
+    public var flushIntervalMs: Int = 50
+    /// A transaction commits at once when this many writes are waiting.
+    public var maxBatch: Int = 4096
+    /// Writers wait (back-pressure) while this many writes are queued.
+    public var maxQueued: Int = 65_536
+    /// Run states kept in memory between transactions.
+    public var maxCachedRuns: Int = 10_000
+    /// Keep at most this many log entries per run (debug dropped first, then info); nil = no budget.
+    public var maxLogsPerRun: Int64? = nil
+    /// Users who may write to any run (root, the daemon's own user).
+    public var trustedUids: Set<UInt32> = [0]
+
+    public init(path: String) { self.path = path }
+}

@@ -1,0 +1,297 @@
+import Foundation
+import GRDB
+import JobLogJSON
+import JobLogModel
+import Logging
+
+/// The single writer: a dedicated thread that takes batches from the queue and
+/// applies each as one transaction (group commit).
+///
+/// Run rows are kept in memory while they are written to; progress and counters
+/// change only there, and each dirty run row is written once per transaction.
+/// Completions run after the commit, so an acknowledgement always means durable.
+final class BatchWriter: @unchecked Sendable {
+    private let pool: DatabasePool
+    private let queue: WriteQueue
+    private let configuration: StoreConfiguration
+    private let logger: Logger
+    private let finished = DispatchSemaphore(value: 0)
+    private let onCommit: @Sendable ([CommittedEvent]) -> Void
+
+    // Owned by the writer thread only.
+    private var runs: [Int64: RunRecord] = [:]
+    private var dirty: Set<Int64> = []
+    private var inserter: LogInserter?
+    private var failing = false
+    private var events: [CommittedEvent] = []
+
+    init(
+        pool: DatabasePool, queue: WriteQueue, configuration: StoreConfiguration, logger: Logger,
+        onCommit: @escaping @Sendable ([CommittedEvent]) -> Void
+    ) {
+        self.pool = pool
+        self.queue = queue
+        self.configuration = configuration
+        self.logger = logger
+        self.onCommit = onCommit
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            while let batch = queue.takeBatch() { process(batch) }
+            inserter = nil
+            finished.signal()
+        }
+        thread.name = "joblogd-writer"
+        thread.start()
+    }
+
+    /// Waits until the thread has drained the queue and stopped.
+    func join() { finished.wait() }
+
+    // MARK: - One transaction
+
+    private func process(_ batch: [WriteOp]) {
+        var outcomes = [WriteOutcome](repeating: .done, count: batch.count)
+        let needsTransaction = batch.contains { if case .barrier = $0.command { false } else { true } }
+        if needsTransaction {
+            do {
+                try pool.writeWithoutTransaction { db in
+                    if inserter == nil { inserter = try LogInserter(db) }
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    do {
+                        for (i, op) in batch.enumerated() { outcomes[i] = try apply(op, db) }
+                        for id in dirty {
+                            if let r = runs[id] { try db.execute(sql: RunRow.update, arguments: RunRow.updateArguments(r)) }
+                        }
+                        try db.execute(sql: "COMMIT")
+                    } catch {
+                        try? db.execute(sql: "ROLLBACK")
+                        throw error
+                    }
+                }
+                dirty.removeAll(keepingCapacity: true)
+                if failing {
+                    failing = false
+                    logger.notice("store writable again")
+                }
+                trimCache()
+            } catch {
+                // Nothing of this batch is stored: forget the in-memory state and fail every write in it.
+                runs.removeAll()
+                dirty.removeAll()
+                events.removeAll()
+                inserter = nil
+                let reason = Self.reason(error)
+                if !failing {
+                    failing = true
+                    logger.error("store write failed", metadata: ["error": "\(reason)", "writes": "\(batch.count)"])
+                }
+                for i in outcomes.indices { outcomes[i] = .failed(.unavailable(reason)) }
+            }
+        }
+        if !events.isEmpty {
+            onCommit(events)
+            events.removeAll(keepingCapacity: true)
+        }
+        for (i, op) in batch.enumerated() {
+            op.completion?(outcomes[i])
+            op.tracker?.end()
+        }
+    }
+
+    private static func reason(_ error: Error) -> String {
+        if let e = error as? DatabaseError {
+            switch e.resultCode {
+            case .SQLITE_FULL: return "disk full"
+            case .SQLITE_READONLY: return "database is read-only"
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return "database is locked"
+            case .SQLITE_IOERR: return "I/O error"
+            default: return e.message ?? "\(e.resultCode)"
+            }
+        }
+        if let e = error as? StoreError { return e.description }
+        return "\(error)"
+    }
+
+    private func trimCache() {
+        guard runs.count > configuration.maxCachedRuns else { return }
+        runs = runs.filter { $0.value.status == .running }
+        if runs.count > configuration.maxCachedRuns { runs.removeAll() }
+    }
+
+    // MARK: - Applying one write
+
+    /// Applies one write inside the open transaction. Validation failures are
+    /// outcomes; SQL errors are thrown and fail the whole batch.
+    private func apply(_ op: WriteOp, _ db: Database) throws -> WriteOutcome {
+        let now = op.receivedAt
+        switch op.command {
+        case .barrier:
+            return .done
+        case .startRun(let new):
+            return try startRun(new, at: now, db)
+        case .logSummary(let id):
+            // Allowed on a finished run: it only reads the stored values.
+            guard var run = try load(id, db) else { return .failed(.unknownRun(id)) }
+            if let denied = permission(op, run) { return denied }
+            if run.status == .running {
+                run.savedOutcome = run.outcome
+                run.lastHeartbeatAt = now
+            }
+            let elapsed = (run.finishedAt ?? now).milliseconds - run.startedAt.milliseconds
+            let context = JSONObject([
+                ("outcome", run.outcome.json),
+                (
+                    "progress",
+                    .object(
+                        JSONObject([
+                            ("current", .int(run.progressCurrent)), ("total", .int(orNull: run.progressTotal)),
+                            ("unit", .string(orNull: run.unit)),
+                        ]))
+                ),
+                ("elapsedMs", .int(max(0, elapsed))),
+            ])
+            _ = try insertLog(&run, .milestone, "Summary", JSONWriter.string(.object(context)), at: now, db)
+            store(run)
+            return .run(run)
+        default:
+            break
+        }
+        guard let id = op.command.runID else { return .done }
+        guard var run = try load(id, db) else { return .failed(.unknownRun(id)) }
+        guard run.status == .running else { return .failed(.runFinished(id, run.status)) }
+        if let denied = permission(op, run) { return denied }
+        run.lastHeartbeatAt = now
+        var outcome = WriteOutcome.done
+        switch op.command {
+        case .setStage(_, let stage, let message):
+            run.currentStage = stage
+            let context = JSONWriter.string(.object(JSONObject([("stage", .string(stage))])))
+            _ = try insertLog(&run, .info, message ?? "Stage: \(stage)", context, at: now, db)
+            events.append(.stage(run: id, stage: stage))
+        case .setTotal(_, let total, let unit):
+            run.progressTotal = total
+            if let unit { run.unit = unit }
+            events.append(.progress(run: id))
+        case .incrementProgress(_, let by):
+            let (sum, overflow) = run.progressCurrent.addingReportingOverflow(by)
+            if overflow { return .failed(.overflow("progress")) }
+            run.progressCurrent = sum
+            events.append(.progress(run: id))
+        case .setProgress(_, let current):
+            run.progressCurrent = current
+            events.append(.progress(run: id))
+        case .log(_, let level, let message, let context):
+            if let logID = try insertLog(&run, level, message, context ?? "{}", at: now, db) {
+                outcome = .logID(logID)
+            } else {
+                outcome = .logID(0)
+            }
+        case .addOutcome(_, let key, let count):
+            if !run.outcome.add(key, count) { return .failed(.overflow("outcome \(key)")) }
+            events.append(.outcome(run: id))
+        case .saveOutcome:
+            run.savedOutcome = run.outcome
+            outcome = .run(run)
+        case .finish(_, let status, let message, let stack):
+            if let message {
+                let context = stack.map { JSONWriter.string(.object(JSONObject([("stack", .string($0))]))) } ?? "{}"
+                _ = try insertLog(&run, .error, message, context, at: now, db)
+                run.errorMessage = message
+                run.errorStack = stack
+            }
+            run.status = status
+            run.finishedAt = now
+            run.savedOutcome = run.outcome
+            outcome = .run(run)
+            events.append(.finished(run: id, status: status))
+        case .abandon(_, let reason):
+            _ = try insertLog(&run, .error, reason, "{}", at: now, db)
+            run.status = .abandoned
+            run.finishedAt = now
+            run.errorMessage = reason
+            run.savedOutcome = run.outcome
+            outcome = .run(run)
+            events.append(.finished(run: id, status: .abandoned))
+        case .startRun, .barrier, .logSummary:
+            break
+        }
+        store(run)
+        return outcome
+    }
+
+    private func permission(_ op: WriteOp, _ run: RunRecord) -> WriteOutcome? {
+        guard let uid = op.callerUid, !configuration.trustedUids.contains(uid) else { return nil }
+        guard let owner = run.ownerUid, owner != Int64(uid) else { return nil }
+        return .failed(.notPermitted("run \(run.id) belongs to uid \(owner)"))
+    }
+
+    private func store(_ run: RunRecord) {
+        runs[run.id] = run
+        dirty.insert(run.id)
+    }
+
+    private func load(_ id: Int64, _ db: Database) throws -> RunRecord? {
+        if let run = runs[id] { return run }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { return nil }
+        let run = RunRow.record(row)
+        runs[id] = run
+        return run
+    }
+
+    private func startRun(_ new: NewRun, at now: Timestamp, _ db: Database) throws -> WriteOutcome {
+        try db.execute(
+            sql: """
+                INSERT INTO runs (job_name, status, trigger, scope, algorithm_version, params, started_at,
+                    last_heartbeat_at, owner_pid, owner_uid, owner_start_time, heartbeat_timeout_ms)
+                VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                new.jobName, new.trigger, new.scope, new.algorithmVersion, new.params, now.milliseconds,
+                now.milliseconds, new.ownerPid, new.ownerUid, new.ownerStartTime, new.heartbeatTimeoutMs,
+            ])
+        let id = db.lastInsertedRowID
+        let run = RunRecord(
+            id: id, jobName: new.jobName, status: .running, trigger: new.trigger, scope: new.scope,
+            algorithmVersion: new.algorithmVersion, startedAt: now, lastHeartbeatAt: now,
+            params: RawJSON(validating: new.params) ?? .emptyObject, ownerPid: new.ownerPid, ownerUid: new.ownerUid)
+        runs[id] = run
+        events.append(.started(run: id, jobName: new.jobName))
+        return .run(run)
+    }
+
+    /// Inserts an entry (unless the run's log budget drops it); returns its id, nil when dropped.
+    private func insertLog(
+        _ run: inout RunRecord, _ level: LogLevel, _ message: String, _ context: String, at now: Timestamp,
+        _ db: Database
+    ) throws -> Int64? {
+        guard let inserter else { throw StoreError.unavailable("writer not ready") }
+        if let budget = configuration.maxLogsPerRun, try !makeRoom(&run, for: level, budget: budget, db) {
+            run.droppedLogCounts[level.rawValue] += 1
+            return nil
+        }
+        let id = try inserter.insert(
+            run: run.id, level: level.rawValue, stage: run.currentStage, message: message, context: context,
+            createdAt: now.milliseconds)
+        run.logCounts[level.rawValue] += 1
+        events.append(.log(run: run.id, logID: id, level: level))
+        return id
+    }
+
+    /// Keeps a run within its log budget: past it, the oldest debug entry goes first,
+    /// then the oldest info entry; warnings, errors and milestones are never dropped.
+    /// Returns false when the new entry itself is the one to drop.
+    private func makeRoom(_ run: inout RunRecord, for level: LogLevel, budget: Int64, _ db: Database) throws -> Bool {
+        guard run.logCounts.reduce(0, +) >= budget else { return true }
+        let victim: LogLevel? = run.logCounts[0] > 0 ? .debug : (run.logCounts[1] > 0 ? .info : nil)
+        guard let victim else { return level > .info }
+        if level < victim { return false }
+        try db.execute(
+            sql: "DELETE FROM logs WHERE id = (SELECT id FROM logs WHERE run_id = ? AND level = ? ORDER BY id LIMIT 1)",
+            arguments: [run.id, victim.rawValue])
+        run.logCounts[victim.rawValue] -= 1
+        run.droppedLogCounts[victim.rawValue] += 1
+        return true
+    }
+}

@@ -1,0 +1,60 @@
+import JobLogModel
+
+/// One write the job side asks for. Ids are run ids; texts are stored as they are.
+public enum WriteCommand: Sendable {
+    case startRun(NewRun)
+    case setStage(run: Int64, stage: String, message: String?)
+    case setTotal(run: Int64, total: Int64, unit: String?)
+    case incrementProgress(run: Int64, by: Int64)
+    case setProgress(run: Int64, current: Int64)
+    /// `context` is JSON object text, already validated.
+    case log(run: Int64, level: LogLevel, message: String, context: String?)
+    case addOutcome(run: Int64, key: String, count: Int64)
+    case saveOutcome(run: Int64)
+    case logSummary(run: Int64)
+    case finish(run: Int64, status: RunStatus, errorMessage: String?, errorStack: String?)
+    /// Marks a run whose owner is gone (the liveness reaper).
+    case abandon(run: Int64, reason: String)
+    /// No write: completes once everything queued before it is committed.
+    case barrier
+
+    /// The run it writes to, if any.
+    public var runID: Int64? {
+        switch self {
+        case .startRun, .barrier: nil
+        case .setStage(let r, _, _), .setTotal(let r, _, _), .incrementProgress(let r, _), .setProgress(let r, _),
+            .log(let r, _, _, _), .addOutcome(let r, _, _), .saveOutcome(let r), .logSummary(let r),
+            .finish(let r, _, _, _), .abandon(let r, _):
+            r
+        }
+    }
+}
+
+/// The params of a new run.
+public struct NewRun: Sendable {
+    public var jobName: String
+    public var trigger: String
+    public var scope: String
+    public var algorithmVersion: String?
+    /// JSON object text.
+    public var params: String
+    public var ownerPid: Int64?
+    public var ownerUid: Int64?
+    public var ownerStartTime: Int64?
+    public var heartbeatTimeoutMs: Int64?
+
+    public init(
+        jobName: String, trigger: String, scope: String, algorithmVersion: String?, params: String,
+        ownerPid: Int64? = nil, ownerUid: Int64? = nil, ownerStartTime: Int64? = nil, heartbeatTimeoutMs: Int64? = nil
+    ) {
+        self.jobName = jobName
+        self.trigger = trigger
+        self.scope = scope
+        self.algorithmVersion = algorithmVersion
+        self.params = params
+        self.ownerPid = ownerPid
+        self.ownerUid = ownerUid
+        self.ownerStartTime = ownerStartTime
+        self.heartbeatTimeoutMs = heartbeatTimeoutMs
+    }
+}

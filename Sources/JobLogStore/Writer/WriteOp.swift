@@ -1,0 +1,48 @@
+import JobLogModel
+import Synchronization
+
+/// What a write produced, delivered after its transaction committed (or failed).
+public enum WriteOutcome: Sendable {
+    case done
+    case logID(Int64)
+    /// The run after the write (startRun, saveOutcome, logSummary, finish).
+    case run(RunRecord)
+    case failed(StoreError)
+}
+
+/// Counts a connection's writes that are queued but not yet committed, so that a
+/// read or a ping from a connection with nothing in flight needs no barrier.
+public final class CommitTracker: Sendable {
+    private let inflight = Atomic<Int>(0)
+
+    public init() {}
+
+    /// True when every write submitted with this tracker is committed (or failed).
+    public var isSettled: Bool { inflight.load(ordering: .acquiring) == 0 }
+
+    func begin(_ n: Int) { inflight.add(n, ordering: .relaxed) }
+    func end() { inflight.subtract(1, ordering: .releasing) }
+}
+
+/// One queued write.
+public struct WriteOp: Sendable {
+    public var command: WriteCommand
+    /// When the daemon read it: the entry's `createdAt`, the run's heartbeat.
+    public var receivedAt: Timestamp
+    /// The kernel-attested uid of the writer, for permission checks; nil = trusted.
+    public var callerUid: UInt32?
+    /// Called on the writer thread once the outcome is durable; nil for notifications.
+    public var completion: (@Sendable (WriteOutcome) -> Void)?
+    public var tracker: CommitTracker?
+
+    public init(
+        _ command: WriteCommand, receivedAt: Timestamp = .now(), callerUid: UInt32? = nil,
+        tracker: CommitTracker? = nil, completion: (@Sendable (WriteOutcome) -> Void)? = nil
+    ) {
+        self.command = command
+        self.receivedAt = receivedAt
+        self.callerUid = callerUid
+        self.tracker = tracker
+        self.completion = completion
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The queue between connections and the writer thread: many producers, one consumer.
+///
+/// Producers suspend (without blocking a thread) while the queue is full; the
+/// writer thread blocks on a condition until a batch is due: a write that
+/// waits for its acknowledgement arrived, `maxBatch` writes are waiting, or the
+/// oldest has waited `flushInterval`.
+final class WriteQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [WriteOp] = []
+    private var firstPendingAt: Date?
+    private var acknowledgedWaiting = false
+    private var spaceWaiters: [CheckedContinuation<Void, Never>] = []
+    private var stopping = false
+    private let maxBatch: Int
+    private let maxQueued: Int
+    private let flushInterval: TimeInterval
+
+    init(maxBatch: Int, maxQueued: Int, flushIntervalMs: Int) {
+        self.maxBatch = maxBatch
+        self.maxQueued = maxQueued
+        self.flushInterval = Double(flushIntervalMs) / 1000
+    }
+
+    /// Queues writes in order; suspends while the queue is full. Returns false once stopping.
+    func push(_ ops: [WriteOp]) async -> Bool {
+        while true {
+            let full: Bool = condition.withLock {
+                if stopping { return false }
+                return pending.count >= maxQueued
+            }
+            if !full { break }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                condition.lock()
+                if pending.count < maxQueued || stopping {
+                    condition.unlock()
+                    c.resume()
+                } else {
+                    spaceWaiters.append(c)
+                    condition.unlock()
+                }
+            }
+        }
+        return condition.withLock {
+            if stopping { return false }
+            for op in ops { op.tracker?.begin(1) }
+            if pending.isEmpty { firstPendingAt = Date() }
+            pending.append(contentsOf: ops)
+            if ops.contains(where: { $0.completion != nil }) { acknowledgedWaiting = true }
+            if acknowledgedWaiting || pending.count >= maxBatch || pending.count == ops.count {
+                condition.signal()
+            }
+            return true
+        }
+    }
+
+    /// Blocks until a batch is due; nil once stopping and drained.
+    func takeBatch() -> [WriteOp]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if pending.isEmpty {
+                if stopping { return nil }
+                condition.wait()
+                continue
+            }
+            if acknowledgedWaiting || stopping || pending.count >= maxBatch { break }
+            let deadline = (firstPendingAt ?? Date()).addingTimeInterval(flushInterval)
+            if Date() >= deadline { break }
+            _ = condition.wait(until: deadline)
+        }
+        let batch = pending
+        pending = []
+        pending.reserveCapacity(min(batch.count, maxBatch))
+        acknowledgedWaiting = false
+        firstPendingAt = nil
+        let waiters = spaceWaiters
+        spaceWaiters = []
+        for w in waiters { w.resume() }
+        return batch
+    }
+
+    /// Lets the writer drain what is queued and stop; later pushes are refused.
+    func stop() {
+        condition.withLock {
+            stopping = true
+            let waiters = spaceWaiters
+            spaceWaiters = []
+            for w in waiters { w.resume() }
+            condition.broadcast()
+        }
+    }
+}
