@@ -1,0 +1,77 @@
+"""JobLogHandler: Python ``logging`` records into the current run.
+
+    logging.getLogger().addHandler(JobLogHandler())
+    with run_job("nightly") as ctx:
+        log.info("loaded %d rows", n, extra={"table": "users"})
+
+Levels: DEBUG -> debug, INFO -> info, MILESTONE (25, registered by this
+module) -> milestone, WARNING -> warning, ERROR and CRITICAL -> error.
+The message is ``record.getMessage()``; the record's extras (attributes that
+are not standard LogRecord attributes) become the context, and an exception
+(``exc_info``) or ``stack_info`` goes in as ``context["stack"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Optional
+
+from .logger import JobLogger, current_logger
+
+__all__ = ["JobLogHandler", "MILESTONE", "level_for"]
+
+#: A logging level between INFO and WARNING that maps to ``milestone``.
+MILESTONE = 25
+if logging.getLevelName(MILESTONE) == "Level %d" % MILESTONE:
+    logging.addLevelName(MILESTONE, "MILESTONE")
+
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
+
+
+def level_for(levelno: int) -> str:
+    if levelno >= logging.ERROR:
+        return "error"
+    if levelno >= logging.WARNING:
+        return "warning"
+    if levelno >= MILESTONE:
+        return "milestone"
+    if levelno >= logging.INFO:
+        return "info"
+    return "debug"
+
+
+class JobLogHandler(logging.Handler):
+    """Sends log records to a run: ``logger`` if given, else the run of the
+    innermost ``run_job`` in progress (records outside any run are ignored).
+
+    ``include_logger_name=True`` adds ``"logger": record.name`` to the context.
+    """
+
+    def __init__(self, logger: Optional[JobLogger] = None, level: int = logging.NOTSET, *,
+                 include_logger_name: bool = False) -> None:
+        super().__init__(level)
+        self.job_logger = logger
+        self.include_logger_name = include_logger_name
+
+    def emit(self, record: logging.LogRecord) -> None:
+        jl = self.job_logger if self.job_logger is not None else current_logger()
+        if jl is None:
+            return
+        try:
+            jl = getattr(jl, "sync", jl)
+            context: Dict[str, Any] = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+            if self.include_logger_name:
+                context["logger"] = record.name
+            stack = []
+            if record.exc_info:
+                stack.append(self.formatter.formatException(record.exc_info) if self.formatter
+                             else logging.Formatter().formatException(record.exc_info))
+            elif record.exc_text:
+                stack.append(record.exc_text)
+            if record.stack_info:
+                stack.append(record.stack_info)
+            if stack:
+                context["stack"] = "\n".join(stack)
+            jl.log(level_for(record.levelno), record.getMessage(), context or None)
+        except Exception:
+            self.handleError(record)

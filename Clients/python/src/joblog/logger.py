@@ -1,0 +1,382 @@
+"""JobLogger: the seed's logger API with Python names.
+
+Notifications (stages, progress, log entries, outcome counters) are queued
+in memory and cost a few microseconds; ``save_outcome``, ``log_summary`` and
+``flush`` are acknowledged requests. Reporting never raises into the job
+unless the logger is strict: failures print one warning to stderr.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import operator
+import threading
+from typing import Any, Dict, Iterable, Iterator, List, Optional, TypeVar
+
+from ._encoding import (
+    MAX_DEPTH,
+    MAX_MESSAGE_BYTES,
+    MAX_NAME_BYTES,
+    MAX_OBJECT_BYTES,
+    clip_utf8,
+    encode,
+    json_depth,
+    sanitize,
+)
+from .client import Client, JobLogError, get_client
+
+__all__ = ["JobLogger", "create_job_logger", "current_logger", "Progress", "LEVELS"]
+
+LEVELS = ("debug", "info", "milestone", "warning", "error")
+
+T = TypeVar("T")
+
+
+class JobLogger:
+    """Reports into one run (``job_run_id``).
+
+    With ``job_run_id=None`` (the run could not be started) every method is a
+    no-op, so a job keeps running when the daemon is unreachable.
+    """
+
+    def __init__(
+        self,
+        job_run_id: Any,
+        job_name: str,
+        client: Optional[Client] = None,
+        *,
+        strict: bool = False,
+    ) -> None:
+        self.job_run_id: Optional[str] = None if job_run_id is None else str(job_run_id)
+        self.job_name = job_name
+        self.client = client if client is not None else get_client()
+        self.strict = strict
+        self._done = False
+        self._send = self.client.send_line
+        rid = self.job_run_id
+        self._rid = rid
+        # incrementProgress {} is the hot path: one pre-encoded line.
+        self._incr_line = (
+            encode({"jsonrpc": "2.0", "method": "incrementProgress", "params": {"jobRunId": rid}})
+            if rid is not None else b""
+        )
+
+    @property
+    def enabled(self) -> bool:
+        """False when there is no run to report into."""
+        return self._rid is not None
+
+    # ---------------------------------------------------------- internals
+
+    def _notify(self, method: str, params: Dict[str, Any]) -> None:
+        line = encode({"jsonrpc": "2.0", "method": method, "params": params})
+        if len(line) > MAX_MESSAGE_BYTES or line.count(b"{") + line.count(b"[") > MAX_DEPTH + 2:
+            line = self._fit(method, params, line)
+            if line is None:
+                return
+        self._send(line)
+
+    def _fit(self, method: str, params: Dict[str, Any], line: bytes) -> Optional[bytes]:
+        """Make a message the daemon would reject for its size or depth fit
+        (it would drop a notification silently)."""
+        changed = False
+        ctx = params.get("context")
+        if ctx is not None:
+            clean = sanitize(ctx)
+            size = len(encode(clean)) - 1
+            if size > MAX_OBJECT_BYTES or json_depth(clean) > MAX_DEPTH:
+                preview, _ = clip_utf8(encode(clean)[:-1].decode("utf-8", "replace"), 1024)
+                params = dict(params, context={"truncated": True, "contextBytes": size, "preview": preview})
+                changed = True
+                self._problem("context", "a log context over 64 KiB or nested deeper than 32 was replaced "
+                                         "by a truncation note")
+        msg = params.get("message")
+        if isinstance(msg, str):
+            clipped, cut = clip_utf8(msg, MAX_MESSAGE_BYTES)
+            if cut:
+                params = dict(params, message=clipped)
+                changed = True
+                self._problem("message", "a log message over 64 KiB was truncated")
+        if not changed:
+            return line
+        return encode({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def _problem(self, key: str, text: str) -> None:
+        self.client.warn(key, text)
+
+    def _bad_arg(self, what: str, value: Any) -> None:
+        text = "ignored %s: %r" % (what, value)
+        if self.strict:
+            raise ValueError(text)
+        self.client.warn("arg:" + what, text)
+
+    def _count(self, what: str, value: Any, minimum: Optional[int] = 0) -> Optional[int]:
+        if type(value) is int:
+            n = value
+        else:
+            try:
+                if isinstance(value, float):
+                    if not value.is_integer():
+                        raise TypeError
+                    n = int(value)
+                else:
+                    n = operator.index(value)
+            except (TypeError, ValueError, OverflowError):
+                self._bad_arg(what + " (not an integer)", value)
+                return None
+        if (minimum is not None and n < minimum) or not (-(2**63) <= n < 2**63):
+            self._bad_arg(what + " (out of range)", value)
+            return None
+        return n
+
+    def _name(self, what: str, value: Any) -> str:
+        text = value if isinstance(value, str) else str(value)
+        clipped, cut = clip_utf8(text, MAX_NAME_BYTES, "...")
+        if cut:
+            self._problem("name:" + what, "a %s longer than 200 bytes was truncated" % what)
+        return clipped
+
+    def _request(self, method: str, params: Optional[Dict[str, Any]] = None) -> Any:
+        try:
+            return self.client.call(method, params)
+        except JobLogError as e:
+            if self.strict:
+                raise
+            self.client.warn("req:%s:%s" % (method, getattr(e, "code", type(e).__name__)),
+                             "%s (the job goes on)" % e)
+            return None
+
+    # ------------------------------------------------------------- stages
+
+    def set_stage(self, stage: str, message: Optional[str] = None) -> None:
+        """Set the current stage; writes an info entry (``message`` or
+        ``Stage: <stage>``)."""
+        if self._rid is None:
+            return
+        params: Dict[str, Any] = {"jobRunId": self._rid, "stage": self._name("stage", stage)}
+        if message is not None:
+            params["message"] = message if isinstance(message, str) else str(message)
+        self._notify("setStage", params)
+
+    # ----------------------------------------------------------- progress
+
+    def set_total(self, total: int, unit: Optional[str] = None) -> None:
+        if self._rid is None:
+            return
+        n = self._count("total", total)
+        if n is None:
+            return
+        params: Dict[str, Any] = {"jobRunId": self._rid, "total": n}
+        if unit is not None:
+            params["unit"] = self._name("unit", unit)
+        self._notify("setTotal", params)
+
+    def increment_progress(self, by: int = 1) -> None:
+        if self._rid is None:
+            return
+        if by == 1 and type(by) is int:
+            self._send(self._incr_line)
+            return
+        n = self._count("by", by)
+        if n is not None:
+            self._notify("incrementProgress", {"jobRunId": self._rid, "by": n})
+
+    def set_progress(self, current: int) -> None:
+        if self._rid is None:
+            return
+        n = self._count("current", current)
+        if n is not None:
+            self._notify("setProgress", {"jobRunId": self._rid, "current": n})
+
+    def progress(self, iterable: Iterable[T], unit: Optional[str] = None, total: Optional[int] = None) -> "Progress[T]":
+        """Iterate ``iterable`` reporting progress: sets the total (``total``
+        or ``len(iterable)`` when it has one) and increments once per item."""
+        return Progress(self, iterable, unit=unit, total=total)
+
+    # -------------------------------------------------------------- logs
+
+    def log(self, level: str, message: Any, context: Optional[Dict[str, Any]] = None, /, **fields: Any) -> None:
+        """A log entry at ``level`` (debug, info, milestone, warning, error).
+
+        The context is ``context`` (a dict) and/or the keyword arguments."""
+        if self._rid is None:
+            return
+        if level not in LEVELS:
+            self._bad_arg("log level", level)
+            return
+        self._entry(level, message, context, fields)
+
+    def _entry(self, method: str, message: Any, context: Optional[Dict[str, Any]], fields: Dict[str, Any]) -> None:
+        if self._rid is None:
+            return
+        params: Dict[str, Any] = {
+            "jobRunId": self._rid,
+            "message": message if isinstance(message, str) else str(message),
+        }
+        if fields:
+            params["context"] = dict(context, **fields) if context else fields
+        elif context is not None:
+            params["context"] = context if isinstance(context, dict) else {"value": context}
+        self._notify(method, params)
+
+    def debug(self, message: Any, context: Optional[Dict[str, Any]] = None, /, **fields: Any) -> None:
+        self._entry("debug", message, context, fields)
+
+    def info(self, message: Any, context: Optional[Dict[str, Any]] = None, /, **fields: Any) -> None:
+        self._entry("info", message, context, fields)
+
+    def milestone(self, message: Any, context: Optional[Dict[str, Any]] = None, /, **fields: Any) -> None:
+        self._entry("milestone", message, context, fields)
+
+    def warning(self, message: Any, context: Optional[Dict[str, Any]] = None, /, **fields: Any) -> None:
+        self._entry("warning", message, context, fields)
+
+    def error(self, message: Any, context: Optional[Dict[str, Any]] = None, /, **fields: Any) -> None:
+        self._entry("error", message, context, fields)
+
+    warn = warning
+
+    # ----------------------------------------------------------- outcome
+
+    def add_outcome(self, key: str, count: int = 1) -> None:
+        """Add ``count`` (may be negative) to the counter ``key``."""
+        if self._rid is None:
+            return
+        n = self._count("count", count, minimum=None)
+        if n is None:
+            return
+        self._notify("addOutcome", {"jobRunId": self._rid, "key": self._name("key", key), "count": n})
+
+    def save_outcome(self) -> Optional[Dict[str, Any]]:
+        """Write the counters into ``metadata.outcome``; returns the outcome
+        object (as ``getOutcome``), or None when not delivered."""
+        if self._rid is None:
+            return None
+        res = self._request("saveOutcome", {"jobRunId": self._rid})
+        return res.get("outcome") if isinstance(res, dict) else None
+
+    def log_summary(self) -> Optional[Dict[str, Any]]:
+        """Save the outcome and write the ``Summary`` milestone; returns the
+        outcome object, or None when not delivered."""
+        if self._rid is None:
+            return None
+        res = self._request("logSummary", {"jobRunId": self._rid})
+        return res.get("outcome") if isinstance(res, dict) else None
+
+    def finish(self, status: str, error: Any = None) -> Optional[Dict[str, Any]]:
+        """``finishRun``: status SUCCESS, FAILED or CANCELLED; ``error`` a
+        string or ``{"message": ..., "stack": ...}``. ``run_job`` calls it."""
+        if self._rid is None:
+            return None
+        params: Dict[str, Any] = {"jobRunId": self._rid, "status": status}
+        if error is not None:
+            params["error"] = error
+        res = self._request("finishRun", params)
+        return res.get("outcome") if isinstance(res, dict) else None
+
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        """Wait until everything logged so far is stored (a ``ping``).
+        True when it is; False (or JobLogError when strict) otherwise."""
+        try:
+            self.client.call("ping", None, timeout=timeout)
+            return True
+        except JobLogError as e:
+            if self.strict:
+                raise
+            self.client.warn("flush", "flush: %s" % e)
+            return False
+
+    def __repr__(self) -> str:
+        return "JobLogger(job_run_id=%r, job_name=%r)" % (self.job_run_id, self.job_name)
+
+
+def create_job_logger(job_run_id: Any, job_name: str, client: Optional[Client] = None, *,
+                      strict: bool = False) -> JobLogger:
+    """A JobLogger for an existing run (``createJobLogger`` of the seed)."""
+    return JobLogger(job_run_id, job_name, client, strict=strict)
+
+
+class Progress(Iterable[T]):
+    """``for x in logger.progress(items, unit="users")``: sets the total when
+    it is known and increments the progress after each item."""
+
+    def __init__(self, logger: JobLogger, iterable: Iterable[T], unit: Optional[str] = None,
+                 total: Optional[int] = None) -> None:
+        self.logger = logger
+        self.iterable = iterable
+        self.unit = unit
+        self.total = total
+        if self.total is None:
+            try:
+                self.total = len(iterable)  # type: ignore[arg-type]
+            except (TypeError, AttributeError):
+                self.total = None
+
+    def __len__(self) -> int:
+        if self.total is None:
+            raise TypeError("the total of this progress is not known")
+        return self.total
+
+    def __iter__(self) -> Iterator[T]:
+        logger = self.logger
+        if self.total is not None:
+            logger.set_total(self.total, self.unit)
+        for item in self.iterable:
+            yield item
+            logger.increment_progress()
+
+    def __aiter__(self) -> Any:
+        return self._aiter()
+
+    async def _aiter(self) -> Any:
+        logger = self.logger
+        if self.total is not None:
+            logger.set_total(self.total, self.unit)
+        it = self.iterable
+        if hasattr(it, "__aiter__"):
+            async for item in it:  # type: ignore[attr-defined]
+                yield item
+                logger.increment_progress()
+        else:
+            for item in it:
+                yield item
+                logger.increment_progress()
+
+
+# ------------------------------------------------------------ current run
+# The run that JobLogHandler reports into: the innermost run_job of this
+# context (asyncio task / thread context), else the innermost active run of
+# the process (so worker threads find it too).
+
+_current: "contextvars.ContextVar[Optional[JobLogger]]" = contextvars.ContextVar("joblog_current", default=None)
+_active: List[JobLogger] = []
+_active_lock = threading.Lock()
+
+
+def _push(logger: JobLogger) -> "contextvars.Token[Optional[JobLogger]]":
+    logger._done = False
+    with _active_lock:
+        _active.append(logger)
+    return _current.set(logger)
+
+
+def _pop(logger: JobLogger, token: "contextvars.Token[Optional[JobLogger]]") -> None:
+    logger._done = True
+    with _active_lock:
+        for i in range(len(_active) - 1, -1, -1):
+            if _active[i] is logger:
+                del _active[i]
+                break
+    try:
+        _current.reset(token)
+    except ValueError:  # reset from another context
+        _current.set(None)
+
+
+def current_logger() -> Optional[JobLogger]:
+    """The JobLogger of the run in progress, if any."""
+    lg = _current.get()
+    if lg is not None and not lg._done:
+        return lg
+    with _active_lock:
+        return _active[-1] if _active else None

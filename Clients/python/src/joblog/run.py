@@ -1,0 +1,222 @@
+"""run_job: the seed's ``runJob`` as a context manager.
+
+    with run_job("user-sync", params={"batchSize": 10}) as ctx:
+        ctx.logger.set_stage("Initializing")
+        ...
+
+On entry: ``startRun`` (a request). On exit: ``logSummary`` (always), then
+``finishRun`` with SUCCESS, FAILED (the exception's message and traceback as
+``error: {message, stack}``) or CANCELLED (KeyboardInterrupt, asyncio
+cancellation). When ``JOBLOG_RUN_ID`` is set, the run it names is reported
+into instead: no ``startRun``, no ``finishRun`` (whoever set the variable
+finishes the run), but still the summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import traceback
+from types import TracebackType
+from typing import Any, Dict, Iterable, Optional, Tuple, Type, TypeVar
+
+from ._encoding import MAX_OBJECT_BYTES, clip_middle_utf8, clip_utf8, encode
+from .client import Client, JobLogError, get_client
+from .logger import JobLogger, Progress, _pop, _push
+
+__all__ = ["run_job", "JobContext", "outcome_of_exception"]
+
+T = TypeVar("T")
+_ID_RE = re.compile(r"^[1-9][0-9]{0,18}$")
+
+
+class JobContext:
+    """What a job gets: ``job_run_id``, ``job_name`` and ``logger``."""
+
+    def __init__(self, job_run_id: Optional[str], job_name: str, logger: Any, client: Client,
+                 attached: bool) -> None:
+        self.job_run_id = job_run_id
+        self.job_name = job_name
+        self.logger = logger
+        self.client = client
+        #: True when reporting into a run named by ``JOBLOG_RUN_ID``.
+        self.attached = attached
+        #: What finishRun returned (the outcome object), after the block.
+        self.outcome: Optional[Dict[str, Any]] = None
+        #: The status the run was finished with, after the block.
+        self.status: Optional[str] = None
+
+    def progress(self, iterable: Iterable[T], unit: Optional[str] = None, total: Optional[int] = None) -> Progress:
+        """``for x in ctx.progress(items, unit="users")``: sets the total
+        (when ``len()`` works or ``total`` is given), increments per item."""
+        lg = self.logger
+        return Progress(getattr(lg, "sync", lg), iterable, unit=unit, total=total)
+
+    def env(self) -> Dict[str, str]:
+        """Environment variables that make a child process report into this run."""
+        env = {"JOBLOG_SOCKET": self.client.socket_path}
+        if self.job_run_id is not None:
+            env["JOBLOG_RUN_ID"] = self.job_run_id
+        return env
+
+    def __repr__(self) -> str:
+        return "JobContext(job_run_id=%r, job_name=%r)" % (self.job_run_id, self.job_name)
+
+
+def _stack_text(exc_type: Type[BaseException], exc: BaseException, tb: Optional[TracebackType]) -> str:
+    stack = "".join(traceback.format_exception(exc_type, exc, tb))
+    limit = MAX_OBJECT_BYTES - 8 * 1024
+    while True:
+        clipped = clip_middle_utf8(stack, limit)
+        if len(encode({"stack": clipped})) - 1 <= MAX_OBJECT_BYTES or limit < 1024:
+            return clipped
+        limit //= 2
+
+
+def outcome_of_exception(exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                         tb: Optional[TracebackType]) -> Tuple[str, Optional[Dict[str, Any]]]:
+    """(status, error) for a job that ended with this exception (or none)."""
+    if exc_type is None or exc is None:
+        return "SUCCESS", None
+    if issubclass(exc_type, SystemExit):
+        code = exc.code  # type: ignore[attr-defined]
+        if code is None or code == 0:
+            return "SUCCESS", None
+        return "FAILED", {"message": "SystemExit: %s" % (code,), "stack": _stack_text(exc_type, exc, tb)}
+    if issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError, GeneratorExit)):
+        message = str(exc) or exc_type.__name__
+        return "CANCELLED", {"message": clip_utf8(message, 60000)[0], "stack": _stack_text(exc_type, exc, tb)}
+    message = str(exc) or exc_type.__name__
+    return "FAILED", {"message": clip_utf8(message, 60000)[0], "stack": _stack_text(exc_type, exc, tb)}
+
+
+class _RunBase:
+    def __init__(
+        self,
+        job_name: str,
+        *,
+        params: Optional[Dict[str, Any]] = None,
+        trigger: str = "MANUAL",
+        scope: str = "system",
+        algorithm_version: Optional[str] = None,
+        client: Optional[Client] = None,
+        socket_path: Optional[str] = None,
+        strict: bool = False,
+        pid: Optional[int] = None,
+        heartbeat_timeout_ms: Optional[int] = None,
+        run_id: Optional[Any] = None,
+    ) -> None:
+        self.job_name = job_name
+        self.params = params
+        self.trigger = trigger
+        self.scope = scope
+        self.algorithm_version = algorithm_version
+        self._client = client
+        self.socket_path = socket_path
+        self.strict = strict
+        self.pid = pid
+        self.heartbeat_timeout_ms = heartbeat_timeout_ms
+        self.run_id = run_id
+        self.ctx: Optional[JobContext] = None
+        self._token: Any = None
+        self._logger: Optional[JobLogger] = None
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = get_client(self.socket_path)
+        return self._client
+
+    def _start_params(self) -> Dict[str, Any]:
+        p: Dict[str, Any] = {"jobName": self.job_name, "trigger": self.trigger, "scope": self.scope}
+        if self.algorithm_version is not None:
+            p["algorithmVersion"] = self.algorithm_version
+        if self.params is not None:
+            p["params"] = self.params
+        if self.pid is not None:
+            p["pid"] = self.pid
+        if self.heartbeat_timeout_ms is not None:
+            p["heartbeatTimeoutMs"] = self.heartbeat_timeout_ms
+        return p
+
+    def _attached_id(self) -> Optional[str]:
+        """The run to report into instead of starting one (``run_id`` or
+        ``$JOBLOG_RUN_ID``)."""
+        rid = self.run_id if self.run_id is not None else os.environ.get("JOBLOG_RUN_ID")
+        if rid is None or str(rid).strip() == "":
+            return None
+        rid = str(rid).strip()
+        if not _ID_RE.match(rid):
+            text = "JOBLOG_RUN_ID=%r is not a run id; starting a new run" % rid
+            if self.strict:
+                raise JobLogError(text)
+            self.client.warn("runid", text)
+            return None
+        return rid
+
+    def _start_failed(self, e: JobLogError) -> None:
+        if self.strict:
+            raise e
+        self.client.warn("start", "could not start the run of %r: %s; the job runs without reporting"
+                         % (self.job_name, e))
+
+    def _enter(self, run_id: Optional[str], attached: bool) -> JobLogger:
+        logger = JobLogger(run_id, self.job_name, self.client, strict=self.strict)
+        self._logger = logger
+        self._token = _push(logger)
+        return logger
+
+    def _leave(self) -> None:
+        if self._logger is not None:
+            _pop(self._logger, self._token)
+
+
+class run_job(_RunBase):
+    """Context manager running a job as a joblogd run; yields a JobContext.
+
+    Keyword arguments: ``params`` (stored as ``metadata.params``),
+    ``trigger`` (MANUAL), ``scope`` (system), ``algorithm_version``,
+    ``client``/``socket_path`` (default: the shared client of
+    ``$JOBLOG_SOCKET``), ``strict`` (raise JobLogError when reporting fails,
+    instead of one warning), ``pid`` and ``heartbeat_timeout_ms`` (passed to
+    startRun), ``run_id`` (report into this run, as ``JOBLOG_RUN_ID``).
+    """
+
+    def __enter__(self) -> JobContext:
+        attached_id = self._attached_id()
+        run_id: Optional[str] = attached_id
+        if attached_id is None:
+            try:
+                res = self.client.call("startRun", self._start_params())
+                run_id = str(res["jobRunId"])
+            except JobLogError as e:
+                self._start_failed(e)
+            except (KeyError, TypeError):
+                self._start_failed(JobLogError("startRun: unexpected result"))
+        logger = self._enter(run_id, attached_id is not None)
+        self.ctx = JobContext(run_id, self.job_name, logger, self.client, attached_id is not None)
+        return self.ctx
+
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> bool:
+        ctx = self.ctx
+        assert ctx is not None
+        logger = ctx.logger
+        status, error = outcome_of_exception(exc_type, exc, tb)
+        ctx.status = status
+        try:
+            if ctx.attached:
+                if status == "FAILED" and error is not None:
+                    logger.error(error["message"], {"stack": error["stack"]})
+                logger.log_summary()
+            else:
+                logger.log_summary()
+                ctx.outcome = logger.finish(status, error)
+        except JobLogError as e:
+            if exc_type is None:
+                raise
+            self.client.warn("finish", "could not finish the run: %s" % e)
+        finally:
+            self._leave()
+        return False

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Runs the whole test suite of the Python client, from any directory.
+#   Clients/python/test.sh [pytest args...]
+# The live tests need joblogd: $JOBLOG_BIN, else /tmp/joblogd-dev/joblogd,
+# else .build/debug/joblogd (they are skipped, with the reason, without one).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+py=${PYTHON:-python3}
+if ! "$py" -c 'import pytest' >/dev/null 2>&1; then
+    echo "test.sh: installing pytest" >&2
+    "$py" -m pip install --quiet pytest
+fi
+cd "$here"
+exec "$py" -m pytest -q -rs -p no:cacheprovider "$@" tests
