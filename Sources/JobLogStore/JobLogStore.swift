@@ -27,7 +27,6 @@ public final class JobLogStore: Sendable {
         config.maximumReaderCount = 4
         let syncFull = configuration.syncFull
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
             try db.execute(sql: syncFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
@@ -42,6 +41,8 @@ public final class JobLogStore: Sendable {
                 throw StoreError.incompatible(
                     "the database \(configuration.path) was written by a newer joblogd; refusing to use it")
             }
+            // Before the first table exists, so that pruning can return space (incremental vacuum).
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
             try migrator.migrate(pool)
         } catch let error as StoreError {
             throw error

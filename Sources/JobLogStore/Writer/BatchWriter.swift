@@ -173,15 +173,15 @@ final class BatchWriter: @unchecked Sendable {
         case .setTotal(_, let total, let unit):
             run.progressTotal = total
             if let unit { run.unit = unit }
-            events.append(.progress(run: id))
+            events.append(.progress(run: id, current: run.progressCurrent, total: run.progressTotal, at: now))
         case .incrementProgress(_, let by):
             let (sum, overflow) = run.progressCurrent.addingReportingOverflow(by)
             if overflow { return .failed(.overflow("progress")) }
             run.progressCurrent = sum
-            events.append(.progress(run: id))
+            events.append(.progress(run: id, current: run.progressCurrent, total: run.progressTotal, at: now))
         case .setProgress(_, let current):
             run.progressCurrent = current
-            events.append(.progress(run: id))
+            events.append(.progress(run: id, current: run.progressCurrent, total: run.progressTotal, at: now))
         case .log(_, let level, let message, let context):
             if let logID = try insertLog(&run, level, message, context ?? "{}", at: now, db) {
                 outcome = .logID(logID)

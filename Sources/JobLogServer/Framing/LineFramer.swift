@@ -1,0 +1,110 @@
+import NIOCore
+
+/// Splits the byte stream into lines of at most `maxLineBytes`, emitting one
+/// `[Frame]` per read burst (so the connection handles a burst as a batch).
+///
+/// Unlike NIO's `LineBasedFrameDecoder` it has a limit and survives it: a longer
+/// line becomes one `.tooLong` frame, its bytes are discarded up to the next
+/// `\n`, and the connection goes on. Memory per connection is bounded by the limit.
+///
+/// Threading: runs on the channel's event loop, moves bytes only.
+final class LineFramer: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = [Frame]
+
+    private let maxLineBytes: Int
+    private var partial: ByteBuffer?
+    /// Discarding the rest of an over-long line.
+    private var skipping = false
+    private var frames: [Frame] = []
+
+    init(maxLineBytes: Int) {
+        self.maxLineBytes = maxLineBytes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        while buffer.readableBytes > 0 {
+            let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n"))
+            if skipping {
+                guard let newline else {
+                    buffer.moveReaderIndex(to: buffer.writerIndex)
+                    break
+                }
+                buffer.moveReaderIndex(to: newline + 1)
+                skipping = false
+                continue
+            }
+            if let newline {
+                let length = newline - buffer.readerIndex
+                let pending = partial?.readableBytes ?? 0
+                if pending + length > maxLineBytes {
+                    frames.append(.tooLong)
+                    partial = nil
+                } else if var line = partial {
+                    var piece = buffer.getSlice(at: buffer.readerIndex, length: length)!
+                    line.writeBuffer(&piece)
+                    emit(line)
+                    partial = nil
+                } else {
+                    emit(buffer.getSlice(at: buffer.readerIndex, length: length)!)
+                }
+                buffer.moveReaderIndex(to: newline + 1)
+            } else {
+                let pending = partial?.readableBytes ?? 0
+                if pending + buffer.readableBytes > maxLineBytes {
+                    frames.append(.tooLong)
+                    partial = nil
+                    skipping = true
+                    buffer.moveReaderIndex(to: buffer.writerIndex)
+                } else {
+                    if partial == nil {
+                        partial = context.channel.allocator.buffer(capacity: buffer.readableBytes)
+                    }
+                    partial!.writeBuffer(&buffer)
+                }
+            }
+        }
+    }
+
+    private func emit(_ line: ByteBuffer) {
+        var line = line
+        if line.readableBytes > 0, line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+            line.moveWriterIndex(to: line.writerIndex - 1)
+        }
+        frames.append(.line(line))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushFrames(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed? = event as? ChannelEvent {
+            finishPartial()
+            flushFrames(context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finishPartial()
+        flushFrames(context: context)
+        context.fireChannelInactive()
+    }
+
+    /// A last line without `\n` before EOF is still a line.
+    private func finishPartial() {
+        if let line = partial, !skipping { emit(line) }
+        partial = nil
+        skipping = false
+    }
+
+    private func flushFrames(context: ChannelHandlerContext) {
+        guard !frames.isEmpty else { return }
+        let batch = frames
+        frames = []
+        context.fireChannelRead(wrapInboundOut(batch))
+    }
+}

@@ -1,0 +1,9 @@
+import JobLogProtocol
+
+/// `getOutcome`.
+enum GetOutcomeHandler {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+        let p = try RunParams(from: params)
+        return .readRun(p.jobRunId, context) { OutcomeResult(run: $0).json }
+    }
+}

@@ -1,0 +1,9 @@
+import JobLogProtocol
+
+/// `incrementProgress`.
+enum IncrementProgressHandler {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+        let p = try IncrementProgressParams(from: params)
+        return .write(.incrementProgress(run: p.jobRunId, by: p.by))
+    }
+}

@@ -1,0 +1,9 @@
+import JobLogProtocol
+
+/// `logSummary`: saves the outcome and writes the summary entry.
+enum LogSummaryHandler {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+        let p = try RunParams(from: params)
+        return .writeReturningOutcome(.logSummary(run: p.jobRunId))
+    }
+}

@@ -1,0 +1,9 @@
+import JobLogProtocol
+
+/// `saveOutcome`: the counters into `metadata.outcome`.
+enum SaveOutcomeHandler {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+        let p = try RunParams(from: params)
+        return .writeReturningOutcome(.saveOutcome(run: p.jobRunId))
+    }
+}

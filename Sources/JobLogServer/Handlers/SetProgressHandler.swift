@@ -1,0 +1,9 @@
+import JobLogProtocol
+
+/// `setProgress`.
+enum SetProgressHandler {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+        let p = try SetProgressParams(from: params)
+        return .write(.setProgress(run: p.jobRunId, current: p.current))
+    }
+}

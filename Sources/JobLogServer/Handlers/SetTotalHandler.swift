@@ -1,0 +1,9 @@
+import JobLogProtocol
+
+/// `setTotal`.
+enum SetTotalHandler {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+        let p = try SetTotalParams(from: params)
+        return .write(.setTotal(run: p.jobRunId, total: p.total, unit: p.unit))
+    }
+}

@@ -1,0 +1,49 @@
+import NIOCore
+import Synchronization
+
+/// The open connections, so that shutdown can stop their input and the limit can be enforced.
+final class ConnectionRegistry: Sendable {
+    private struct State {
+        var channels: [UInt64: any Channel] = [:]
+        var nextID: UInt64 = 0
+        var closingInputs = false
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    var count: Int { state.withLock { $0.channels.count } }
+
+    /// Registers a channel; returns its id.
+    func add(_ channel: any Channel) -> UInt64 {
+        let (id, closing) = state.withLock { s -> (UInt64, Bool) in
+            s.nextID += 1
+            s.channels[s.nextID] = channel
+            return (s.nextID, s.closingInputs)
+        }
+        if closing { channel.close(mode: .input, promise: nil) }
+        return id
+    }
+
+    func remove(_ id: UInt64) {
+        _ = state.withLock { $0.channels.removeValue(forKey: id) }
+    }
+
+    /// Graceful shutdown: every connection stops reading; what was read is still answered.
+    func closeInputs() {
+        let channels = state.withLock { s -> [any Channel] in
+            s.closingInputs = true
+            return Array(s.channels.values)
+        }
+        for c in channels {
+            c.close(mode: .input).whenFailure { _ in c.close(promise: nil) }
+        }
+    }
+
+    /// Closes every connection at once.
+    func closeAll() {
+        let channels = state.withLock { Array($0.channels.values) }
+        for c in channels { c.close(promise: nil) }
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// Facts about local processes from `/proc`.
+enum ProcessTable {
+    /// The process's start time (clock ticks since boot, field 22 of `/proc/PID/stat`),
+    /// which tells a live process from a later one that reused its pid. Nil when it does not exist.
+    static func startTime(pid: Int32) -> Int64? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return nil }
+        // The command name (field 2) may hold spaces and parentheses: fields after the last ')'.
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state); field 22 is fields[19].
+        guard fields.count > 19 else { return nil }
+        return Int64(fields[19])
+    }
+
+    /// True when `pid` exists and, if `startTime` is known, is the same process.
+    static func isAlive(pid: Int32, startTime: Int64?) -> Bool {
+        guard let now = Self.startTime(pid: pid) else { return false }
+        guard let startTime else { return true }
+        return now == startTime
+    }
+}

@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How the server listens.
+public struct ServerConfiguration: Sendable {
+    /// The Unix socket's path.
+    public var socketPath: String
+    /// Permission bits of the socket file (0600: only the daemon's user may connect).
+    public var socketMode: UInt32 = 0o600
+    /// The longest line accepted, in bytes, without its newline.
+    public var maxLineBytes: Int = 1 << 20
+    /// Connections past this get one `too many connections` line and are closed.
+    public var maxConnections: Int = 1024
+    /// The daemon's version, for `ping`.
+    public var version: String
+
+    public init(socketPath: String, version: String) {
+        self.socketPath = socketPath
+        self.version = version
+    }
+
+    /// `$JOBLOG_SOCKET`, else `$XDG_RUNTIME_DIR/joblogd.sock`, else `/tmp/joblogd-<uid>.sock`.
+    public static func defaultSocketPath(environment: [String: String]) -> String {
+        if let p = environment["JOBLOG_SOCKET"], !p.isEmpty { return p }
+        if let dir = environment["XDG_RUNTIME_DIR"], !dir.isEmpty { return dir + "/joblogd.sock" }
+        return "/tmp/joblogd-\(getuid()).sock"
+    }
+}

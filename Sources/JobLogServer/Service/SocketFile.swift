@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Why the server cannot take the socket path.
+public struct SocketFileError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Checks the socket path before binding: refuses a path where a live daemon
+/// answers (or that is not a socket), removes a stale socket file.
+enum SocketFile {
+    static func prepare(_ path: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        guard (st.st_mode & S_IFMT) == S_IFSOCK else {
+            throw SocketFileError(description: "\(path) exists and is not a socket; remove it or choose another --socket")
+        }
+        if answers(path) {
+            throw SocketFileError(description: "another joblogd is already serving \(path); stop it first or choose another --socket")
+        }
+        unlink(path)
+    }
+
+    /// True when something accepts connections on the socket.
+    static func answers(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return rc == 0
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import JobLogServer
+import JobLogStore
+import Logging
+import ServiceLifecycle
+
+/// `joblogd`: the reporting sidecar. Arguments, logging, wiring; nothing else.
+@main
+struct Joblogd: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "joblogd",
+        abstract: "Serve the JobLogger API (JSON-RPC 2.0, one message per line) on a Unix socket, stored in SQLite.",
+        version: version)
+
+    @Option(help: "Unix socket path (env JOBLOG_SOCKET; default $XDG_RUNTIME_DIR/joblogd.sock, else /tmp/joblogd-<uid>.sock).")
+    var socket: String?
+
+    @Option(help: "SQLite database path (env JOBLOG_DB; default $XDG_DATA_HOME/joblogd/joblog.sqlite, else ~/.local/share/joblogd/joblog.sqlite).")
+    var db: String?
+
+    @Option(help: "Permission bits of the socket file, in octal.")
+    var socketMode: String = "600"
+
+    @Option(help: "Longest accepted line in bytes (longer lines get a 'line too long' error).")
+    var maxLineBytes: Int = 1 << 20
+
+    @Option(help: "Longest time a notification waits before it is committed, in milliseconds.")
+    var flushIntervalMs: Int = 50
+
+    @Option(help: "Durability: 'normal' survives a crash of the daemon, 'full' also a power loss.")
+    var sync: String = "normal"
+
+    @Option(help: "Connections past this get an error line and are closed.")
+    var maxConnections: Int = 1024
+
+    @Option(help: "Keep at most this many log entries per run (debug dropped first, then info).")
+    var maxLogsPerRun: Int64?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, like 600 or 660") }
+        guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
+        guard (1...10_000).contains(flushIntervalMs) else { throw ValidationError("--flush-interval-ms must be 1...10000") }
+        guard sync == "normal" || sync == "full" else { throw ValidationError("--sync must be 'normal' or 'full'") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        if let maxLogsPerRun, maxLogsPerRun < 1 { throw ValidationError("--max-logs-per-run must be at least 1") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "joblogd")
+        let environment = ProcessInfo.processInfo.environment
+
+        var storeConfiguration = StoreConfiguration(path: db ?? Self.defaultDatabasePath(environment))
+        storeConfiguration.syncFull = sync == "full"
+        storeConfiguration.flushIntervalMs = flushIntervalMs
+        storeConfiguration.maxLogsPerRun = maxLogsPerRun
+        storeConfiguration.trustedUids = [0, getuid()]
+
+        var serverConfiguration = ServerConfiguration(
+            socketPath: socket ?? ServerConfiguration.defaultSocketPath(environment: environment), version: Self.version)
+        serverConfiguration.socketMode = UInt32(socketMode, radix: 8) ?? 0o600
+        serverConfiguration.maxLineBytes = maxLineBytes
+        serverConfiguration.maxConnections = maxConnections
+
+        let store: JobLogStore
+        do {
+            store = try JobLogStore(configuration: storeConfiguration, logger: logger)
+        } catch {
+            logger.critical("cannot open the store", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
+        logger.info("store open", metadata: ["db": "\(storeConfiguration.path)", "sync": "\(sync)"])
+        let server = JobLogServer(configuration: serverConfiguration, store: store, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: StoreService(store: store, logger: logger)),
+                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch let error as SocketFileError {
+            logger.critical("cannot listen", metadata: ["error": "\(error)"])
+            throw ExitCode(3)
+        } catch {
+            logger.critical("stopped on an error", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+
+    static func defaultDatabasePath(_ environment: [String: String]) -> String {
+        if let p = environment["JOBLOG_DB"], !p.isEmpty { return p }
+        if let d = environment["XDG_DATA_HOME"], !d.isEmpty { return d + "/joblogd/joblog.sqlite" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/share/joblogd/joblog.sqlite"
+    }
+}
