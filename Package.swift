@@ -84,8 +84,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "JobLogJSONTests", dependencies: ["JobLogJSON"], swiftSettings: strict),
+        .testTarget(name: "JobLogModelTests", dependencies: ["JobLogModel"], swiftSettings: strict),
         .testTarget(name: "JobLogProtocolTests", dependencies: ["JobLogProtocol"], swiftSettings: strict),
         .testTarget(name: "JobLogStoreTests", dependencies: ["JobLogStore"], swiftSettings: strict),
-        .testTarget(name: "JobLogServerTests", dependencies: ["JobLogServer", "JobLogProtocol"], swiftSettings: strict),
+        .testTarget(
+            name: "JobLogServerTests",
+            dependencies: [
+                "JobLogServer", "JobLogProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["JobLogJSON", "JobLogModel", "JobLogProtocol"], swiftSettings: strict),
     ]
 )

@@ -27,6 +27,7 @@ Command line::
 
     conformance_replay.py --daemon /path/to/joblogd            # fresh daemon per file
     conformance_replay.py --socket /run/joblogd.sock FILE...   # an existing daemon
+    conformance_replay.py --daemon BIN --keep-going            # list every mismatch
 
 Library::
 
@@ -53,6 +54,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 __all__ = [
     "ReplayFailure",
+    "ReplayFailures",
     "Vector",
     "VectorResult",
     "FileResult",
@@ -163,6 +165,19 @@ class ReplayFailure(AssertionError):
         if self.note:
             out.append("  note:     %s" % self.note)
         return "\n".join(out)
+
+
+class ReplayFailures(ReplayFailure):
+    """Several mismatches (``keep_going``): ``failures`` lists them."""
+
+    def __init__(self, failures: List[ReplayFailure]) -> None:
+        self.failures = failures
+        first = failures[0]
+        super().__init__(first.reason, file=first.file, vector=first.vector, sent=first.sent, got=first.got,
+                         expected=first.expected, path=first.path, note=first.note)
+
+    def describe(self) -> str:
+        return "\n".join(f.describe() for f in getattr(self, "failures", [])) or super().describe()
 
 
 def _show_bytes(b: bytes) -> str:
@@ -445,11 +460,33 @@ def replay_file(
     *,
     timeout: float = 10.0,
     on_vector: Optional[Callable[[VectorResult], None]] = None,
+    keep_going: bool = False,
 ) -> FileResult:
     """Replay one .jsonl file on a fresh connection to ``socket_path``.
 
-    Raises ReplayFailure on the first mismatch.
+    Raises ReplayFailure on the first mismatch; with ``keep_going`` replays
+    the whole file and raises ReplayFailures listing every mismatch.
     """
+    failures: List[ReplayFailure] = []
+    try:
+        res = _replay_file(path, socket_path, timeout, on_vector, failures if keep_going else None)
+    except ReplayFailure as e:
+        if not keep_going:
+            raise
+        failures.append(e)
+        res = FileResult(path, [], {})
+    if failures:
+        raise ReplayFailures(failures)
+    return res
+
+
+def _replay_file(
+    path: str,
+    socket_path: str,
+    timeout: float,
+    on_vector: Optional[Callable[[VectorResult], None]],
+    failures: Optional[List[ReplayFailure]],
+) -> FileResult:
     vectors = load_vectors(path)
     captures: Dict[str, str] = {}
     results: List[VectorResult] = []
@@ -479,60 +516,78 @@ def replay_file(
                 if on_vector:
                     on_vector(results[-1])
                 continue
-            line = conn.read_line()
             try:
-                expected = substitute(v.expect, captures)
-            except KeyError as e:
-                raise ReplayFailure(str(e), file=path, vector=v, sent=sent, got=line, expected=v.expect)
-            if line is None:
-                raise ReplayFailure("no response within %.1fs (or the connection closed)" % timeout,
-                                    file=path, vector=v, sent=sent, got=None, expected=expected,
-                                    note=note_for_silent())
-            try:
-                got = parse_response(line)
-            except ValueError as e:
-                raise ReplayFailure("the response is not a valid JSON line: %s" % e, file=path, vector=v,
-                                    sent=sent, got=line, expected=expected, note=note_for_silent())
-            trial = dict(captures)
-            if isinstance(expected, list):
-                r = _match_multiset(expected, got, trial)
-            else:
-                r = match(expected, got, trial)
-            if r is not None:
-                raise ReplayFailure(r[1], file=path, vector=v, sent=sent, got=line, expected=expected,
-                                    path=r[0], note=note_for_silent())
-            captures.update(trial)
-            silent.clear()
-            results.append(VectorResult(v, sent, got, line))
+                got = _check_one(conn, v, sent, captures, path, silent, note_for_silent, timeout)
+            except ReplayFailure as e:
+                if failures is None:
+                    raise
+                failures.append(e)
+                silent.clear()
+                continue
+            results.append(VectorResult(v, sent, got[0], got[1]))
             if on_vector:
                 on_vector(results[-1])
-
-        # A final ping verifies the trailing "no response" vectors and that no
-        # stray line is left.
-        ping = ('{"jsonrpc":"2.0","method":"ping","id":"%s"}\n' % FINAL_PING_ID).encode()
-        conn.send(ping)
-        line = conn.read_line()
-        expected_ping = {"jsonrpc": "2.0", "result": {"version": "$any", "protocolVersion": 1}, "id": FINAL_PING_ID}
-        last = silent[-1][0] if silent else (vectors[-1] if vectors else None)
-        reason = None
-        if line is None:
-            reason = "no response to the final ping"
-        else:
-            try:
-                got = parse_response(line)
-                r = match(expected_ping, got, {})
-                if r is not None:
-                    reason = "the final ping got a different line (%s: %s)" % r
-            except ValueError as e:
-                reason = "the final ping got an invalid line: %s" % e
-        if reason:
-            if silent:
-                reason += "; a 'no response' vector was answered?"
-            else:
-                reason += "; a stray response line after the last vector?"
-            raise ReplayFailure(reason, file=path, vector=last, sent=ping, got=line,
-                                expected=expected_ping, note=note_for_silent())
+        _final_ping(conn, path, vectors, silent, note_for_silent)
     return FileResult(path, results, captures)
+
+
+def _check_one(conn: "LineConnection", v: Vector, sent: bytes, captures: Dict[str, str], path: str,
+               silent: List[Tuple[Vector, bytes]], note_for_silent: Callable[[], str],
+               timeout: float) -> Tuple[Any, bytes]:
+    line = conn.read_line()
+    try:
+        expected = substitute(v.expect, captures)
+    except KeyError as e:
+        raise ReplayFailure(str(e), file=path, vector=v, sent=sent, got=line, expected=v.expect)
+    if line is None:
+        raise ReplayFailure("no response within %.1fs (or the connection closed)" % timeout,
+                            file=path, vector=v, sent=sent, got=None, expected=expected,
+                            note=note_for_silent())
+    try:
+        got = parse_response(line)
+    except ValueError as e:
+        raise ReplayFailure("the response is not a valid JSON line: %s" % e, file=path, vector=v,
+                            sent=sent, got=line, expected=expected, note=note_for_silent())
+    trial = dict(captures)
+    if isinstance(expected, list):
+        r = _match_multiset(expected, got, trial)
+    else:
+        r = match(expected, got, trial)
+    if r is not None:
+        raise ReplayFailure(r[1], file=path, vector=v, sent=sent, got=line, expected=expected,
+                            path=r[0], note=note_for_silent())
+    captures.update(trial)
+    silent.clear()
+    return got, line
+
+
+def _final_ping(conn: "LineConnection", path: str, vectors: List[Vector], silent: List[Tuple[Vector, bytes]],
+                note_for_silent: Callable[[], str]) -> None:
+    """A final ping verifies the trailing "no response" vectors and that no
+    stray line is left."""
+    ping = ('{"jsonrpc":"2.0","method":"ping","id":"%s"}\n' % FINAL_PING_ID).encode()
+    conn.send(ping)
+    line = conn.read_line()
+    expected_ping = {"jsonrpc": "2.0", "result": {"version": "$any", "protocolVersion": 1}, "id": FINAL_PING_ID}
+    last = silent[-1][0] if silent else (vectors[-1] if vectors else None)
+    reason = None
+    if line is None:
+        reason = "no response to the final ping"
+    else:
+        try:
+            got = parse_response(line)
+            r = match(expected_ping, got, {})
+            if r is not None:
+                reason = "the final ping got a different line (%s: %s)" % r
+        except ValueError as e:
+            reason = "the final ping got an invalid line: %s" % e
+    if reason:
+        if silent:
+            reason += "; a 'no response' vector was answered?"
+        else:
+            reason += "; a stray response line after the last vector?"
+        raise ReplayFailure(reason, file=path, vector=last, sent=ping, got=line,
+                            expected=expected_ping, note=note_for_silent())
 
 
 class Daemon:
@@ -663,30 +718,45 @@ def replay_files(
     daemon_bin: Optional[str] = None,
     daemon_args: Sequence[str] = (),
     timeout: float = 10.0,
+    keep_going: bool = False,
     log: Optional[Callable[[str], None]] = None,
 ) -> List[FileResult]:
     """Replay files; with ``daemon_bin`` each file gets a fresh daemon and database.
 
     Raises ReplayFailure on the first mismatch (the daemon's log tail is in
-    its ``note``).
+    its ``note``); with ``keep_going`` replays everything and raises
+    ReplayFailures listing every mismatch.
     """
     if (socket_path is None) == (daemon_bin is None):
         raise ValueError("give exactly one of socket_path and daemon_bin")
     out = []
+    failures: List[ReplayFailure] = []
     for path in list(files) if files is not None else default_vector_files():
-        if daemon_bin is not None:
-            with Daemon(daemon_bin, extra_args=daemon_args) as d:
-                try:
-                    res = replay_file(path, d.socket_path, timeout=timeout)
-                except ReplayFailure as e:
-                    e.note = (e.note + "\n" if e.note else "") + "daemon log tail:\n" + d.log_tail(15)
-                    e.args = (e.describe(),)
-                    raise
-        else:
-            res = replay_file(path, socket_path, timeout=timeout)  # type: ignore[arg-type]
+        try:
+            if daemon_bin is not None:
+                with Daemon(daemon_bin, extra_args=daemon_args) as d:
+                    try:
+                        res = replay_file(path, d.socket_path, timeout=timeout, keep_going=keep_going)
+                    except ReplayFailure as e:
+                        last = e.failures[-1] if isinstance(e, ReplayFailures) else e
+                        last.note = (last.note + "\n" if last.note else "") + "daemon log tail:\n" + d.log_tail(15)
+                        raise
+            else:
+                res = replay_file(path, socket_path, timeout=timeout, keep_going=keep_going)  # type: ignore
+        except ReplayFailure as e:
+            if not keep_going:
+                e.args = (e.describe(),)
+                raise
+            more = e.failures if isinstance(e, ReplayFailures) else [e]
+            failures.extend(more)
+            if log:
+                log("FAIL %s (%d mismatches)" % (os.path.basename(path), len(more)))
+            continue
         if log:
             log("ok   %s (%d vectors)" % (os.path.basename(path), res.count))
         out.append(res)
+    if failures:
+        raise ReplayFailures(failures)
     return out
 
 
@@ -699,6 +769,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--daemon-arg", action="append", default=[], metavar="ARG",
                     help="extra argument for the daemon (repeatable)")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a response (default 10)")
+    ap.add_argument("-k", "--keep-going", action="store_true",
+                    help="report every mismatch instead of stopping at the first")
     args = ap.parse_args(argv)
     files = args.files or default_vector_files()
     if not files:
@@ -709,9 +781,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               file=sys.stderr)
     try:
         results = replay_files(files, socket_path=args.socket, daemon_bin=args.daemon,
-                               daemon_args=args.daemon_arg, timeout=args.timeout, log=print)
+                               daemon_args=args.daemon_arg, timeout=args.timeout,
+                               keep_going=args.keep_going, log=print)
     except ReplayFailure as e:
         print(e.describe())
+        n = len(e.failures) if isinstance(e, ReplayFailures) else 1
+        print("conformance: FAILED (%d mismatch%s)" % (n, "" if n == 1 else "es"))
         return 1
     except (OSError, RuntimeError) as e:
         print("error: %s" % e)

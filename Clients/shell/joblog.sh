@@ -25,6 +25,8 @@
 # /tmp/joblogd-<uid>.sock), JOBLOG_RUN_ID (the run all calls write to),
 # JOBLOG_PERSISTENT=1 (connect lazily and keep one connection),
 # JOBLOG_TIMEOUT (seconds to wait for a response, default 30), JOBLOG_STRICT,
+# JOBLOG_ACK=1 (send every call as a request: slower, but each call waits until
+# stored and reports the daemon's errors),
 # JOBLOG_TRIGGER / JOBLOG_SCOPE / JOBLOG_ALGORITHM_VERSION (joblog_start defaults),
 # JOBLOG_FD_W / JOBLOG_FD_R (fds of the persistent connection, default 8 / 9).
 
@@ -34,6 +36,7 @@ _JL_CTRL=$(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\
 _JL_SEQ=0
 _JL_PPID=
 _JL_WARNED=
+	_JL_WARNED_RUN=
 _JL_FINISHED=
 _JL_SIG=
 JOBLOG_RESPONSE=
@@ -186,8 +189,8 @@ _joblog_sockpath() {
 _joblog_runid() {
 	case ${JOBLOG_RUN_ID:-} in
 	'' | *[!0-9]*)
-		if [ -z "$_JL_WARNED" ]; then
-			_JL_WARNED=1
+		if [ -z "$_JL_WARNED_RUN" ]; then
+			_JL_WARNED_RUN=1
 			_joblog_warn "no run: call joblog_start first (or export JOBLOG_RUN_ID)"
 		fi
 		return 2
@@ -418,9 +421,14 @@ joblog_notify() {
 	_joblog_notify "{\"jsonrpc\":\"2.0\",\"method\":\"$1\"${2:+,\"params\":}${2:-}}"
 }
 
-# _joblog_n METHOD MEMBERS: a notification for the current run.
+# _joblog_n METHOD MEMBERS: a notification for the current run (a request
+# when JOBLOG_ACK=1: then it waits until stored and reports daemon errors).
 _joblog_n() {
 	_joblog_runid || { [ "${JOBLOG_STRICT:-0}" = 1 ] && return 2; return 0; }
+	if [ "${JOBLOG_ACK:-0}" = 1 ]; then
+		_joblog_req "$1" "{\"jobRunId\":\"$JOBLOG_RUN_ID\"${2:+,}${2:-}}"
+		return
+	fi
 	_joblog_notify "{\"jsonrpc\":\"2.0\",\"method\":\"$1\",\"params\":{\"jobRunId\":\"$JOBLOG_RUN_ID\"${2:+,}${2:-}}}"
 }
 
@@ -472,6 +480,7 @@ joblog_start() {
 	export JOBLOG_RUN_ID
 	_JL_FINISHED=
 	_JL_WARNED=
+	_JL_WARNED_RUN=
 	return 0
 }
 
@@ -578,7 +587,7 @@ joblog_summary() {
 
 # joblog_finish [STATUS] [ERROR] [STACK]   STATUS: SUCCESS (default), FAILED, CANCELLED
 joblog_finish() {
-	local status m rc
+	local status m rc was
 	status=${1:-SUCCESS}
 	case $status in
 	SUCCESS | FAILED | CANCELLED) ;;
@@ -598,8 +607,16 @@ joblog_finish() {
 			m="$m,\"error\":$_JL_E"
 		fi
 	fi
+	was=$_JL_PPID
 	_joblog_rq finishRun "$m"
 	rc=$?
+	if [ $rc -eq 1 ] && [ -n "$was" ] && [ -z "$_JL_PPID" ]; then
+		# The persistent connection died under the request (socat killed by
+		# a signal to the process group, say): finish over a one-shot
+		# connection. If the first attempt did land, this gets -32002.
+		_joblog_rq finishRun "$m"
+		rc=$?
+	fi
 	# Finished (by us or someone else): the exit trap must not finish it again.
 	if [ $rc -eq 0 ] || [ "$JOBLOG_ERROR_CODE" = -32002 ]; then
 		_JL_FINISHED=1
@@ -629,6 +646,12 @@ joblog_exit_handler() {
 	local rc=$?
 	trap - EXIT
 	if [ -z "$_JL_FINISHED" ] && [ -n "${JOBLOG_RUN_ID:-}" ]; then
+		# A barrier first: everything sent so far is stored before the run
+		# is finished, and a connection that died (socat got the signal
+		# too) is noticed here, so finishRun goes over a one-shot one.
+		if _joblog_connected; then
+			_joblog_request ping || :
+		fi
 		if [ -n "$_JL_SIG" ]; then
 			joblog_finish CANCELLED "interrupted by SIG$_JL_SIG" || :
 		elif [ "$rc" -ne 0 ]; then

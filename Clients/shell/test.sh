@@ -1,0 +1,93 @@
+#!/bin/sh
+# Runs every test of the shell client, under bash and under dash.
+#   Clients/shell/test.sh
+# Installs socat when missing (as root; otherwise says what to install and
+# exits 1). Starts its own joblogd on a temporary socket and database:
+# $JOBLOGD_BIN, else /tmp/joblogd-dev/joblogd, else <repo>/.build/debug/joblogd;
+# without any binary the live tests are skipped (and said so).
+# Last line: "N passed, N failed"; exit status 1 when anything failed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+# ---- dependencies
+missing=
+command -v socat >/dev/null 2>&1 || missing="$missing socat"
+command -v dash >/dev/null 2>&1 || missing="$missing dash"
+command -v bash >/dev/null 2>&1 || missing="$missing bash"
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "installing:$missing"
+		# shellcheck disable=SC2086
+		apt-get install -y $missing >/dev/null 2>&1 ||
+			{ apt-get update >/dev/null 2>&1 && apt-get install -y $missing >/dev/null 2>&1; } ||
+			{ echo "apt-get install -y$missing failed"; exit 1; }
+	else
+		echo "missing:$missing"
+		echo "install them first, e.g.: sudo apt-get install -y$missing"
+		exit 1
+	fi
+fi
+
+# ---- daemon
+bin=${JOBLOGD_BIN:-}
+if [ -z "$bin" ]; then
+	for b in /tmp/joblogd-dev/joblogd "$repo/.build/debug/joblogd"; do
+		if [ -x "$b" ]; then bin=$b; break; fi
+	done
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/joblog-shell-test.XXXXXX")
+dpid=
+cleanup() {
+	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+. "$here/tests/lib.sh"
+T_SOCKET=
+if [ -n "$bin" ] && [ -x "$bin" ]; then
+	echo "# daemon: $bin"
+	if t_start_daemon "$tmp/shared"; then
+		dpid=$T_DPID
+		T_SOCKET=$tmp/shared/sock
+	else
+		echo "# the daemon did not come up; its log:"
+		sed 's/^/#   /' "$tmp/shared/daemon.log" 2>/dev/null
+		kill "$T_DPID" 2>/dev/null
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+else
+	echo "# SKIP live tests: no joblogd binary (set JOBLOGD_BIN, or build it to /tmp/joblogd-dev/joblogd or .build/debug/joblogd)"
+	bin=
+fi
+
+# ---- run
+passed=0
+failed=0
+for sh in bash dash; do
+	if ! "$sh" -n "$here/joblog.sh"; then
+		echo "not ok - [$sh] joblog.sh does not parse"
+		failed=$((failed + 1))
+	fi
+	mkdir -p "$tmp/$sh"
+	T_SOCKET=$T_SOCKET JOBLOGD_BIN=$bin T_TMP=$tmp/$sh T_REPO=$repo \
+		"$sh" "$here/tests/run_tests.sh" </dev/null >"$tmp/$sh.out" 2>&1
+	cat "$tmp/$sh.out"
+	line=$(grep '^# passed ' "$tmp/$sh.out" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "not ok - [$sh] the test runner did not finish"
+		failed=$((failed + 1))
+		continue
+	fi
+	set -- $line
+	passed=$((passed + $3))
+	failed=$((failed + $5))
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

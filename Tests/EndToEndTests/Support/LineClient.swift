@@ -1,0 +1,101 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A plain blocking Unix-socket client that sends raw lines and reads lines,
+/// as `socat` or a hand-written client would.
+final class LineClient: @unchecked Sendable {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+    private var nextID = 1000
+    private var closed = false
+
+    init(path: String, timeoutSeconds: Int = 20) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket() failed") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard rc == 0 else {
+            Glibc.close(fd)
+            throw TestFailure("connect(\(path)) failed: errno \(errno)")
+        }
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func send(_ text: String) throws { try sendBytes(Array(text.utf8) + [0x0A]) }
+
+    func sendBytes(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw TestFailure("send failed: errno \(errno)") }
+            offset += n
+        }
+    }
+
+    /// The next line, without its newline; nil at EOF.
+    func readLine() throws -> String? {
+        while true {
+            if let i = buffer.firstIndex(of: 0x0A) {
+                let line = Array(buffer[..<i])
+                buffer.removeFirst(i + 1)
+                return String(decoding: line, as: UTF8.self)
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return nil }
+            guard n > 0 else { throw TestFailure("recv failed or timed out: errno \(errno)") }
+            buffer.append(contentsOf: chunk[..<n])
+        }
+    }
+
+    /// Sends a request and parses its response line.
+    func call(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {
+        nextID += 1
+        var message: [String: Any] = ["jsonrpc": "2.0", "method": method, "id": nextID]
+        if !params.isEmpty { message["params"] = params }
+        try send(String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self))
+        guard let line = try readLine() else { throw TestFailure("EOF waiting for \(method)") }
+        guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            throw TestFailure("not an object: \(line)")
+        }
+        return obj
+    }
+
+    /// The `result` of a request, failing on an error response.
+    func result(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {
+        let response = try call(method, params)
+        guard let result = response["result"] as? [String: Any] else {
+            throw TestFailure("\(method) failed: \(response)")
+        }
+        return result
+    }
+
+    /// Sends a notification.
+    func notify(_ method: String, _ params: [String: Any]) throws {
+        let message: [String: Any] = ["jsonrpc": "2.0", "method": method, "params": params]
+        try send(String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self))
+    }
+
+    /// Half-close: no more writes from this side.
+    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
+    func close() {
+        if !closed { Glibc.close(fd) }
+        closed = true
+    }
+
+    deinit { close() }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real `joblogd` process on a temporary socket and database, as clients see it.
+final class TestDaemon: @unchecked Sendable {
+    let directory: String
+    let socketPath: String
+    let databasePath: String
+    let logPath: String
+    private(set) var process: Process?
+    let extraArguments: [String]
+
+    /// The package root, from this file's path.
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The binary under test: `$JOBLOGD_BIN`, else `.build/debug/joblogd`.
+    static var binary: String {
+        if let b = ProcessInfo.processInfo.environment["JOBLOGD_BIN"], !b.isEmpty { return b }
+        return packageRoot + "/.build/debug/joblogd"
+    }
+
+    init(arguments: [String] = [], directory: String? = nil) throws {
+        let dir = directory ?? (FileManager.default.temporaryDirectory.path + "/joblogd-test-" + UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        self.directory = dir
+        socketPath = dir + "/sock"
+        databasePath = dir + "/db.sqlite"
+        logPath = dir + "/daemon.log"
+        extraArguments = arguments
+        try start()
+    }
+
+    /// Starts (or restarts) the daemon on the same socket and database; waits until it answers.
+    func start() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = ["--socket", socketPath, "--db", databasePath, "--log-level", "debug"] + extraArguments
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        p.standardError = log
+        p.standardOutput = log
+        try p.run()
+        process = p
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let c = try? LineClient(path: socketPath) {
+                c.close()
+                return
+            }
+            if !p.isRunning { break }
+            usleep(20_000)
+        }
+        throw TestFailure("joblogd did not start: \(daemonLog())")
+    }
+
+    var pid: Int32 { process?.processIdentifier ?? 0 }
+
+    /// SIGKILL: no shutdown at all.
+    func kill9() {
+        guard let p = process else { return }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        process = nil
+    }
+
+    /// SIGTERM and wait for the exit; returns the exit status.
+    @discardableResult
+    func terminate() -> Int32 {
+        guard let p = process else { return 0 }
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        process = nil
+        return p.terminationStatus
+    }
+
+    func connect() throws -> LineClient { try LineClient(path: socketPath) }
+
+    func daemonLog() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if let p = process, p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
