@@ -266,12 +266,14 @@ done
 # SIGTERM to the whole process group (socat included): the trap falls back to
 # a one-shot connection to finish the run.
 if command -v setsid >/dev/null 2>&1; then
-	JOBLOG_PERSISTENT=1 setsid "$T_SHBIN" -c '. "$1"; joblog_start trap-group || exit 99; echo "$JOBLOG_RUN_ID"; joblog_trap; joblog_info working; joblog_flush; echo ready; sleep 5' sh "$JL" >"$T_TMP/grp.out" 2>"$T_TMP/grp.err" &
-	gpid=$!
+	# setsid -w: a new session (its own process group), waiting for the child.
+	JOBLOG_PERSISTENT=1 setsid -w "$T_SHBIN" -c '. "$1"; joblog_start trap-group || exit 99; echo "$JOBLOG_RUN_ID"; joblog_trap; joblog_info working; joblog_flush; echo "ready $$"; sleep 5' sh "$JL" >"$T_TMP/grp.out" 2>"$T_TMP/grp.err" &
+	spid=$!
 	i=0
 	while [ $i -lt 100 ] && ! grep -q ready "$T_TMP/grp.out" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
-	kill -TERM -- -"$gpid" 2>/dev/null
-	wait "$gpid"
+	gpid=$(sed -n 's/^ready //p' "$T_TMP/grp.out")
+	kill -TERM -"$gpid" 2>/dev/null
+	wait "$spid"
 	rc=$?
 	rid=$(head -n 1 "$T_TMP/grp.out")
 	got=$(t_run_field "$T_SOCKET" "$rid" '[r["result"]["run"]["status"], r["result"]["run"]["error"]["message"]]' 2>&1)
