@@ -240,7 +240,9 @@ public struct JSONParser: ~Copyable {
     private mutating func scanNumber() throws(JSONParseError) -> Range<Int> {
         let start = index
         if peek() == UInt8(ascii: "-") { index += 1 }
-        guard let first = peek(), first >= 0x30, first <= 0x39 else { throw JSONParseError("invalid number", at: index) }
+        guard let first = peek(), first >= 0x30, first <= 0x39 else {
+            throw JSONParseError("invalid number", at: index)
+        }
         if first == 0x30 {
             index += 1
         } else {
@@ -340,7 +342,8 @@ public struct JSONParser: ~Copyable {
         case UInt8(ascii: "u"):
             var scalar = try parseHex4()
             if (0xD800...0xDBFF).contains(scalar) {
-                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                else {
                     throw JSONParseError("lone surrogate", at: escapeStart)
                 }
                 index += 2

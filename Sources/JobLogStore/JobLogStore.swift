@@ -130,7 +130,8 @@ public final class JobLogStore: Sendable {
     }
 
     /// Runs, newest first.
-    public func listRuns(jobName: String?, status: RunStatus?, limit: Int, beforeId: Int64?) async throws -> [RunRecord] {
+    public func listRuns(jobName: String?, status: RunStatus?, limit: Int, beforeId: Int64?) async throws -> [RunRecord]
+    {
         try await pool.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []

@@ -15,10 +15,16 @@ struct Joblogd: AsyncParsableCommand {
         abstract: "Serve the JobLogger API (JSON-RPC 2.0, one message per line) on a Unix socket, stored in SQLite.",
         version: version)
 
-    @Option(help: "Unix socket path (env JOBLOG_SOCKET; default $XDG_RUNTIME_DIR/joblogd.sock, else /tmp/joblogd-<uid>.sock).")
+    @Option(
+        help:
+            "Unix socket path (env JOBLOG_SOCKET; default $XDG_RUNTIME_DIR/joblogd.sock, else /tmp/joblogd-<uid>.sock)."
+    )
     var socket: String?
 
-    @Option(help: "SQLite database path (env JOBLOG_DB; default $XDG_DATA_HOME/joblogd/joblog.sqlite, else ~/.local/share/joblogd/joblog.sqlite).")
+    @Option(
+        help:
+            "SQLite database path (env JOBLOG_DB; default $XDG_DATA_HOME/joblogd/joblog.sqlite, else ~/.local/share/joblogd/joblog.sqlite)."
+    )
     var db: String?
 
     @Option(help: "Permission bits of the socket file, in octal.")
@@ -43,9 +49,13 @@ struct Joblogd: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        guard UInt32(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, like 600 or 660") }
+        guard UInt32(socketMode, radix: 8) != nil else {
+            throw ValidationError("--socket-mode must be octal, like 600 or 660")
+        }
         guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
-        guard (1...10_000).contains(flushIntervalMs) else { throw ValidationError("--flush-interval-ms must be 1...10000") }
+        guard (1...10_000).contains(flushIntervalMs) else {
+            throw ValidationError("--flush-interval-ms must be 1...10000")
+        }
         guard sync == "normal" || sync == "full" else { throw ValidationError("--sync must be 'normal' or 'full'") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
@@ -69,7 +79,8 @@ struct Joblogd: AsyncParsableCommand {
         storeConfiguration.trustedUids = [0, getuid()]
 
         var serverConfiguration = ServerConfiguration(
-            socketPath: socket ?? ServerConfiguration.defaultSocketPath(environment: environment), version: Self.version)
+            socketPath: socket ?? ServerConfiguration.defaultSocketPath(environment: environment), version: Self.version
+        )
         serverConfiguration.socketMode = UInt32(socketMode, radix: 8) ?? 0o600
         serverConfiguration.maxLineBytes = maxLineBytes
         serverConfiguration.maxConnections = maxConnections
@@ -87,7 +98,9 @@ struct Joblogd: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     .init(service: StoreService(store: store, logger: logger)),
-                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(
+                        service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

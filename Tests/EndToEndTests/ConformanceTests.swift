@@ -17,7 +17,9 @@ import Testing
             guard let line = try client.readLine() else { throw TestFailure("\(vector.name): connection closed") }
             let got = try JSONParser.parse(Array(line.utf8))
             let mismatch = matcher.match(expect, got, topLevel: true)
-            #expect(mismatch == nil, "\(URL(fileURLWithPath: file).lastPathComponent) «\(vector.name)»: \(mismatch ?? "")\n  got: \(line)")
+            #expect(
+                mismatch == nil,
+                "\(URL(fileURLWithPath: file).lastPathComponent) «\(vector.name)»: \(mismatch ?? "")\n  got: \(line)")
         }
         // Whatever was not answered must not be answered late: the next line answers this ping.
         try client.send(#"{"jsonrpc":"2.0","method":"ping","id":"final"}"#)

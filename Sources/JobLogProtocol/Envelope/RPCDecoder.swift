@@ -8,7 +8,9 @@ public enum RPCDecoder {
     /// Decodes one line (without its newline).
     public static func decode(line: UnsafeRawBufferPointer) -> IncomingLine {
         var first = 0
-        while first < line.count, line[first] == 0x20 || line[first] == 0x09 || line[first] == 0x0D || line[first] == 0x0A {
+        while first < line.count,
+            line[first] == 0x20 || line[first] == 0x09 || line[first] == 0x0D || line[first] == 0x0A
+        {
             first += 1
         }
         if first == line.count { return .blank }

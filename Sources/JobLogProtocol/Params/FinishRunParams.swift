@@ -26,7 +26,9 @@ public struct FinishRunParams: RPCParams, Equatable {
         switch r.object["error"] {
         case nil, .null?: break
         case .string(let s)?:
-            guard s.utf8.count <= LogParams.maxMessageBytes else { throw .invalidParams(field: "error", reason: "too long") }
+            guard s.utf8.count <= LogParams.maxMessageBytes else {
+                throw .invalidParams(field: "error", reason: "too long")
+            }
             errorMessage = s
         case let value?:
             guard let o = value.objectValue, case .string(let m)? = o["message"] else {
@@ -45,7 +47,9 @@ public struct FinishRunParams: RPCParams, Equatable {
         b.add("status", status.rawValue)
         if let errorMessage {
             if let errorStack {
-                b.add("error", JSONValue.object(JSONObject([("message", .string(errorMessage)), ("stack", .string(errorStack))])))
+                b.add(
+                    "error",
+                    JSONValue.object(JSONObject([("message", .string(errorMessage)), ("stack", .string(errorStack))])))
             } else {
                 b.add("error", errorMessage)
             }

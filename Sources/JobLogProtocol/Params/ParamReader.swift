@@ -31,7 +31,9 @@ public struct ParamReader: Sendable {
     /// An integer without fraction or exponent, within `range`.
     public func int(_ field: String, in range: ClosedRange<Int64> = Int64.min...Int64.max) throws(RPCError) -> Int64? {
         guard let value = object[field], !value.isNull else { return nil }
-        guard case .number(let n) = value, JSONNumber.isInteger(n) else { throw Self.invalid(field, "must be an integer") }
+        guard case .number(let n) = value, JSONNumber.isInteger(n) else {
+            throw Self.invalid(field, "must be an integer")
+        }
         guard let v = JSONNumber.int64(n), range.contains(v) else { throw Self.invalid(field, "out of range") }
         return v
     }

@@ -14,7 +14,9 @@ public struct SetTotalParams: RPCParams, Equatable {
 
     public init(from r: ParamReader) throws(RPCError) {
         jobRunId = try r.requiredID("jobRunId")
-        guard let t = try r.int("total", in: 0...Int64.max) else { throw .invalidParams(field: "total", reason: "required") }
+        guard let t = try r.int("total", in: 0...Int64.max) else {
+            throw .invalidParams(field: "total", reason: "required")
+        }
         total = t
         unit = try r.string("unit", maxBytes: 200)
     }

@@ -20,7 +20,8 @@ extension LogRecord {
         let ctx = try r.value("context")
         self.init(
             id: try r.id("id"), level: level, stage: r.optionalString("stage"), message: try r.string("message"),
-            context: RawJSON(validating: JSONWriter.string(ctx)) ?? .emptyObject, createdAt: try r.timestamp("createdAt"))
+            context: RawJSON(validating: JSONWriter.string(ctx)) ?? .emptyObject,
+            createdAt: try r.timestamp("createdAt"))
     }
 }
 

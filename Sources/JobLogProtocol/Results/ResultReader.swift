@@ -44,7 +44,9 @@ struct ResultReader {
     }
     func optionalTimestamp(_ f: String) -> Timestamp? { object[f]?.stringValue.flatMap(Timestamp.init(iso8601:)) }
     func status(_ f: String) throws(ResultDecodingError) -> RunStatus {
-        guard let s = object[f]?.stringValue, let v = RunStatus(rawValue: s) else { throw ResultDecodingError(field: f) }
+        guard let s = object[f]?.stringValue, let v = RunStatus(rawValue: s) else {
+            throw ResultDecodingError(field: f)
+        }
         return v
     }
     func object(_ f: String) throws(ResultDecodingError) -> JSONObject {

@@ -6,7 +6,11 @@ public typealias RunInfo = RunRecord
 
 extension RunRecord {
     private func levelCounts(_ counts: [Int64]) -> JSONValue {
-        .object(JSONObject(LogLevel.allCases.map { ($0.name, .int(counts.indices.contains($0.rawValue) ? counts[$0.rawValue] : 0)) }))
+        .object(
+            JSONObject(
+                LogLevel.allCases.map {
+                    ($0.name, .int(counts.indices.contains($0.rawValue) ? counts[$0.rawValue] : 0))
+                }))
     }
 
     private static func double(_ d: Double?) -> JSONValue {
@@ -35,7 +39,8 @@ extension RunRecord {
             JSONObject([
                 ("id", .id(id)), ("jobName", .string(jobName)), ("status", .string(status.rawValue)),
                 ("trigger", .string(trigger)), ("scope", .string(scope)),
-                ("algorithmVersion", .string(orNull: algorithmVersion)), ("currentStage", .string(orNull: currentStage)),
+                ("algorithmVersion", .string(orNull: algorithmVersion)),
+                ("currentStage", .string(orNull: currentStage)),
                 ("progressCurrent", .int(progressCurrent)), ("progressTotal", .int(orNull: progressTotal)),
                 ("progressPercent", .int(orNull: progressPercent)), ("progressMessage", .string(progressMessage)),
                 ("unit", .string(orNull: unit)), ("startedAt", .timestamp(startedAt)),

@@ -44,7 +44,8 @@ public struct OutcomeResult: RPCResult, Equatable {
         let r = try ResultReader(try ResultReader(json).value("outcome"), field: "outcome")
         let finishedAt = r.optionalTimestamp("finishedAt")
         let duration = r.optionalInt("durationMs")
-        let started = finishedAt.map { Timestamp(milliseconds: $0.milliseconds - (duration ?? 0)) } ?? Timestamp(milliseconds: 0)
+        let started =
+            finishedAt.map { Timestamp(milliseconds: $0.milliseconds - (duration ?? 0)) } ?? Timestamp(milliseconds: 0)
         run = RunInfo(
             id: try r.id("id"), jobName: try r.string("jobName"), status: try r.status("status"),
             progressCurrent: r.optionalInt("entitiesProcessed") ?? 0, progressTotal: r.optionalInt("entitiesTotal"),

@@ -68,7 +68,8 @@ struct ConnectionHandler: Sendable {
     }
 
     /// Handles one burst: writes are queued together (one lock, one wake-up of the writer).
-    private func process(_ frames: [Frame], context: RequestContext, tracker: CommitTracker) async -> [PendingResponse] {
+    private func process(_ frames: [Frame], context: RequestContext, tracker: CommitTracker) async -> [PendingResponse]
+    {
         var ops: [WriteOp] = []
         var pending: [PendingResponse] = []
         let now = Timestamp.now()
@@ -115,7 +116,8 @@ struct ConnectionHandler: Sendable {
         switch Router.route(request, context) {
         case .failure(let error):
             if request.id == nil {
-                logger.debug("notification rejected", metadata: ["rpc.method": "\(request.method)", "error": "\(error)"])
+                logger.debug(
+                    "notification rejected", metadata: ["rpc.method": "\(request.method)", "error": "\(error)"])
             }
             return request.id.map { ResponseSlot(ready: RPCResponse.failure(error, id: $0)) }
         case .success(.write(let command, let respond)):

@@ -32,7 +32,9 @@ enum Routed: Sendable {
     }
 
     /// A read of one run, mapped to a result.
-    static func readRun(_ id: Int64, _ context: RequestContext, _ map: @escaping @Sendable (RunRecord) -> JSONValue) -> Routed {
+    static func readRun(_ id: Int64, _ context: RequestContext, _ map: @escaping @Sendable (RunRecord) -> JSONValue)
+        -> Routed
+    {
         .read {
             do {
                 guard let run = try await context.store.run(id) else { return .failure(.unknownRun(id)) }

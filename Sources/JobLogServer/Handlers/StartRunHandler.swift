@@ -15,7 +15,8 @@ enum StartRunHandler {
             switch outcome {
             case .run(let run):
                 return .success(
-                    StartRunResult(jobRunId: run.id, jobName: run.jobName, status: run.status, startedAt: run.startedAt).json)
+                    StartRunResult(jobRunId: run.id, jobName: run.jobName, status: run.status, startedAt: run.startedAt)
+                        .json)
             case .failed(let e): return .failure(RPCError(e))
             default: return .failure(.internalError)
             }

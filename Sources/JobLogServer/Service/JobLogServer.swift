@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import JobLogProtocol
 import JobLogStore
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The daemon's socket server, a lifecycle `Service`.
 ///

@@ -1,7 +1,8 @@
+import NIOCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import NIOCore
 
 /// Who is on the other end of a Unix socket, as the kernel says (SO_PEERCRED):
 /// the client cannot choose these values.

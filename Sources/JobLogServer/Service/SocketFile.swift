@@ -14,10 +14,12 @@ enum SocketFile {
         var st = stat()
         guard lstat(path, &st) == 0 else { return }
         guard (st.st_mode & S_IFMT) == S_IFSOCK else {
-            throw SocketFileError(description: "\(path) exists and is not a socket; remove it or choose another --socket")
+            throw SocketFileError(
+                description: "\(path) exists and is not a socket; remove it or choose another --socket")
         }
         if answers(path) {
-            throw SocketFileError(description: "another joblogd is already serving \(path); stop it first or choose another --socket")
+            throw SocketFileError(
+                description: "another joblogd is already serving \(path); stop it first or choose another --socket")
         }
         unlink(path)
     }

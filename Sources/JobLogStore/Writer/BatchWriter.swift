@@ -24,6 +24,8 @@ final class BatchWriter: @unchecked Sendable {
     private var inserter: LogInserter?
     private var failing = false
     private var events: [CommittedEvent] = []
+    private var rejectedNotifications = 0
+    private var lastRejectionLog = Date.distantPast
 
     init(
         pool: DatabasePool, queue: WriteQueue, configuration: StoreConfiguration, logger: Logger,
@@ -62,7 +64,9 @@ final class BatchWriter: @unchecked Sendable {
                     do {
                         for (i, op) in batch.enumerated() { outcomes[i] = try apply(op, db) }
                         for id in dirty {
-                            if let r = runs[id] { try db.execute(sql: RunRow.update, arguments: RunRow.updateArguments(r)) }
+                            if let r = runs[id] {
+                                try db.execute(sql: RunRow.update, arguments: RunRow.updateArguments(r))
+                            }
                         }
                         try db.execute(sql: "COMMIT")
                     } catch {
@@ -94,10 +98,30 @@ final class BatchWriter: @unchecked Sendable {
             onCommit(events)
             events.removeAll(keepingCapacity: true)
         }
+        var rejected = 0
         for (i, op) in batch.enumerated() {
-            op.completion?(outcomes[i])
+            if let completion = op.completion {
+                completion(outcomes[i])
+            } else if case .failed = outcomes[i] {
+                rejected += 1
+            }
             op.tracker?.end()
         }
+        if rejected > 0 {
+            countRejected(rejected, example: outcomes.first { if case .failed = $0 { true } else { false } })
+        }
+    }
+
+    /// Notifications get no answer: their failures are counted in the daemon's log, at most once a second.
+    private func countRejected(_ n: Int, example: WriteOutcome?) {
+        rejectedNotifications += n
+        guard Date().timeIntervalSince(lastRejectionLog) >= 1 else { return }
+        lastRejectionLog = Date()
+        var reason = ""
+        if case .failed(let e)? = example { reason = e.description }
+        logger.notice(
+            "notifications rejected",
+            metadata: ["total": "\(rejectedNotifications)", "example": "\(reason)"])
     }
 
     private static func reason(_ error: Error) -> String {
@@ -234,7 +258,9 @@ final class BatchWriter: @unchecked Sendable {
 
     private func load(_ id: Int64, _ db: Database) throws -> RunRecord? {
         if let run = runs[id] { return run }
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { return nil }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
         let run = RunRow.record(row)
         runs[id] = run
         return run

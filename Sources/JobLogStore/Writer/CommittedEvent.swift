@@ -12,7 +12,9 @@ public enum CommittedEvent: Sendable {
     /// The run it concerns.
     public var runID: Int64 {
         switch self {
-        case .started(let r, _), .stage(let r, _), .progress(let r, _, _, _), .log(let r, _, _), .outcome(let r), .finished(let r, _): r
+        case .started(let r, _), .stage(let r, _), .progress(let r, _, _, _), .log(let r, _, _), .outcome(let r),
+            .finished(let r, _):
+            r
         }
     }
 }

@@ -16,7 +16,9 @@ final class LogInserter {
     }
 
     /// Inserts one entry; returns its id.
-    func insert(run: Int64, level: Int, stage: String?, message: String, context: String, createdAt: Int64) throws -> Int64 {
+    func insert(run: Int64, level: Int, stage: String?, message: String, context: String, createdAt: Int64) throws
+        -> Int64
+    {
         guard let statement else { throw StoreError.unavailable("statement is closed") }
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         sqlite3_bind_int64(statement, 1, run)
@@ -38,7 +40,9 @@ final class LogInserter {
     }
 
     /// Binds with an explicit length, so a message holding U+0000 is stored whole.
-    private func bindText(_ statement: OpaquePointer, _ index: Int32, _ text: String, _ destructor: sqlite3_destructor_type) {
+    private func bindText(
+        _ statement: OpaquePointer, _ index: Int32, _ text: String, _ destructor: sqlite3_destructor_type
+    ) {
         var text = text
         text.withUTF8 { utf8 in
             utf8.withMemoryRebound(to: CChar.self) { chars in

@@ -11,7 +11,9 @@ struct ConformanceVector {
     static func load(_ file: String) throws -> [ConformanceVector] {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         return try text.split(separator: "\n").map { line in
-            guard case .object(let o) = try JSONParser.parse(Array(line.utf8)) else { throw TestFailure("bad vector: \(line)") }
+            guard case .object(let o) = try JSONParser.parse(Array(line.utf8)) else {
+                throw TestFailure("bad vector: \(line)")
+            }
             let send = o["send"]?.stringValue ?? ""
             var bytes = Array(send.utf8)
             if o["sendEncoding"]?.stringValue == "escaped-bytes" { bytes = unescapeBytes(send) }
@@ -85,7 +87,9 @@ struct ConformanceMatcher {
             if case .number(let g) = got, Double(g) == Double(n) { return nil }
             return "\(path): expected \(n), got \(JSONWriter.string(got))"
         case .object(let o):
-            guard case .object(let g) = got.materialized else { return "\(path): expected an object, got \(JSONWriter.string(got))" }
+            guard case .object(let g) = got.materialized else {
+                return "\(path): expected an object, got \(JSONWriter.string(got))"
+            }
             let extra = o["$extra"] == .bool(true)
             let keys = o.members.map(\.key).filter { $0 != "$extra" }
             for k in keys {
@@ -105,7 +109,12 @@ struct ConformanceMatcher {
                 // A batch response: any order.
                 var remaining = g
                 for (i, e) in a.enumerated() {
-                    guard let j = remaining.firstIndex(where: { var m = self; return m.match(e, $0) == nil }) else {
+                    guard
+                        let j = remaining.firstIndex(where: {
+                            var m = self
+                            return m.match(e, $0) == nil
+                        })
+                    else {
                         return "\(path)[\(i)]: no member matches \(JSONWriter.string(e))"
                     }
                     _ = match(e, remaining[j])
@@ -120,7 +129,8 @@ struct ConformanceMatcher {
         case .raw:
             return match(expect.materialized, got, path: path, topLevel: topLevel)
         default:
-            return expect == got.materialized ? nil : "\(path): expected \(JSONWriter.string(expect)), got \(JSONWriter.string(got))"
+            return expect == got.materialized
+                ? nil : "\(path): expected \(JSONWriter.string(expect)), got \(JSONWriter.string(got))"
         }
     }
 }

@@ -28,7 +28,8 @@ final class TestDaemon: @unchecked Sendable {
     }
 
     init(arguments: [String] = [], directory: String? = nil) throws {
-        let dir = directory ?? (FileManager.default.temporaryDirectory.path + "/joblogd-test-" + UUID().uuidString.prefix(8))
+        let dir =
+            directory ?? (FileManager.default.temporaryDirectory.path + "/joblogd-test-" + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         self.directory = dir
         socketPath = dir + "/sock"

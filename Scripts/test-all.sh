@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs every test of joblogd: the Swift package (unit and end-to-end against the
+# built daemon), the format lint, the client suites (shell, Python, C) and the
+# benchmark harness in its quick mode. Installs what a fresh machine lacks.
+# Ends with one line: "N passed, N failed" (suites).
+set -u
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+passed=0
+failed=0
+failures=()
+step() {
+    local name=$1
+    shift
+    echo
+    echo "=== $name"
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "=== $name: ok"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        echo "=== $name: FAILED"
+    fi
+}
+
+install_missing() {
+    local missing=()
+    command -v socat >/dev/null 2>&1 || missing+=(socat)
+    [ -f /usr/include/jansson.h ] || missing+=(libjansson-dev)
+    [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
+    command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+    command -v dash >/dev/null 2>&1 || missing+=(dash)
+    command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+    if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" = 0 ]; then
+            echo "installing: ${missing[*]}"
+            (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 ||
+                { echo "apt-get install ${missing[*]} failed"; return 1; }
+        else
+            echo "missing: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}"
+            return 1
+        fi
+    fi
+    python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest || return 1
+}
+
+step "dependencies" install_missing
+step "swift build" swift build --build-tests
+export JOBLOGD_BIN="$root/.build/debug/joblogd"
+export JOBLOG_BIN="$root/.build/debug/joblog"
+step "swift test" swift test --skip-build
+step "swift format lint" swift format lint --strict -r Sources Tests Package.swift
+for client in shell python c; do
+    if [ -x "Clients/$client/test.sh" ] || [ -f "Clients/$client/test.sh" ]; then
+        step "client: $client" bash "Clients/$client/test.sh"
+    fi
+done
+step "conformance replay (Python replayer)" python3 Spec/conformance_replay.py --daemon "$JOBLOGD_BIN"
+if [ -f Sources/joblog-bench/Bench.swift ]; then
+    step "benchmark (quick mode)" "$root/.build/debug/joblog-bench" --quick --joblogd "$JOBLOGD_BIN"
+fi
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then echo "failed: ${failures[*]}"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
