@@ -51,6 +51,8 @@ trap 'exit 143' TERM
 T_SOCKET=
 if [ -n "$bin" ] && [ -x "$bin" ]; then
 	echo "# daemon: $bin"
+	JOBLOGD_BIN=$bin
+	export JOBLOGD_BIN
 	if t_start_daemon "$tmp/shared"; then
 		dpid=$T_DPID
 		T_SOCKET=$tmp/shared/sock

@@ -73,7 +73,8 @@ public struct RunRecord: Sendable, Equatable {
     /// Rounded down, at most 100; nil without a total; 100 for a total of 0.
     public var progressPercent: Int64? {
         guard let total = progressTotal else { return nil }
-        guard total > 0 else { return 100 }
+        guard total > 0, progressCurrent < total else { return 100 }
+        guard progressCurrent > 0 else { return 0 }
         let wide = progressCurrent.multipliedFullWidth(by: 100)
         let (q, _) = total.dividingFullWidth(wide)
         return min(100, max(0, q))

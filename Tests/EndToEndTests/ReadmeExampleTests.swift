@@ -15,7 +15,9 @@ import Testing
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    static func run(_ command: [String], socket: String, extraEnvironment: [String: String] = [:]) throws -> (Int32, String) {
+    static func run(_ command: [String], socket: String, extraEnvironment: [String: String] = [:]) throws -> (
+        Int32, String
+    ) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = command
