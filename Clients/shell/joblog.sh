@@ -246,9 +246,15 @@ _joblog_send() {
 		_joblog_write "$1" && return 0
 		_joblog_drop_conn
 	fi
+	# One-shot: the line, then a ping on the same connection. socat returns
+	# when the daemon closes the connection, i.e. after it answered the ping,
+	# i.e. after the line is stored. Without the ping, the next call (a new
+	# connection) could overtake it: joblogd orders messages only within a
+	# connection. Costs ~0.5 ms on top of the ~3 ms of socat itself.
 	_joblog_sockpath
 	socat -t "${JOBLOG_TIMEOUT:-30}" - "UNIX-CONNECT:$_JL_SOCKPATH" >/dev/null 2>&1 <<_JL_EOF_
 $1
+{"jsonrpc":"2.0","method":"ping","id":0}
 _JL_EOF_
 }
 
