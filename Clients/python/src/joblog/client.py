@@ -6,8 +6,10 @@ One ``Client`` per socket is shared by everything in a process
 
 * Notifications (``setStage``, ``info``, ``incrementProgress`` ...) are
   encoded and appended to an in-memory buffer: no syscall. The buffer is
-  written in one ``sendall`` when it exceeds ``buffer_bytes`` (64 KiB), every
-  ``flush_interval`` (50 ms) by a background thread, and before every request.
+  written in one ``sendall`` by a background thread every ``flush_interval``
+  (50 ms), at once when it exceeds ``buffer_bytes`` (64 KiB), and before
+  every request. Beyond ``max_buffer_bytes`` (1 MiB, the daemon is not
+  keeping up) the job's thread writes it itself: that is the backpressure.
 * Requests (``startRun``, ``saveOutcome``, ``logSummary``, ``finishRun``,
   ``ping`` ...) are written with the buffer before them and wait for their
   response, matched by id.
@@ -15,14 +17,15 @@ One ``Client`` per socket is shared by everything in a process
   to a request means the daemon committed it and everything before it on the
   connection, PROTOCOL.md 5). When the connection breaks (the daemon stops,
   crashes or restarts) the background thread reconnects with backoff
-  (50 ms doubling to 2 s) and resends, in order, everything not
+  (50 ms doubling to 1 s) and resends, in order, everything not
   acknowledged. Delivery is therefore at-least-once: a notification that the
   daemon had committed but not yet acknowledged when it died is applied a
   second time.
 * The unacknowledged journal is bounded (``max_unacked`` messages, 100k);
   beyond it the oldest are dropped with one warning. While connected the
-  background thread keeps it short with a ``ping`` every ``ack_interval``
-  (200 ms) or ``ack_every`` (10k) messages when no request is in flight.
+  background thread keeps it short (and the window of possible duplicates
+  small) with a ``ping`` after each timed write (``ack_interval``, 50 ms) or
+  every ``ack_every`` (10k) messages when no request is in flight.
 * Warnings go to stderr, each kind once per client.
 """
 
@@ -160,8 +163,9 @@ class Client:
         connect_timeout: float = 5.0,
         flush_interval: float = 0.05,
         buffer_bytes: int = 64 * 1024,
+        max_buffer_bytes: int = 1024 * 1024,
         max_unacked: int = 100_000,
-        ack_interval: float = 0.2,
+        ack_interval: float = 0.05,
         ack_every: int = 10_000,
         send_timeout: float = 10.0,
         quiet: bool = False,
@@ -171,6 +175,7 @@ class Client:
         self.connect_timeout = connect_timeout
         self.flush_interval = flush_interval
         self.buffer_bytes = buffer_bytes
+        self.max_buffer_bytes = max(buffer_bytes, max_buffer_bytes)
         self.max_unacked = max_unacked
         self.ack_interval = ack_interval
         self.ack_every = ack_every
@@ -181,6 +186,7 @@ class Client:
         self._wlock = threading.Lock()  # serializes socket writes (keeps order)
         self._pending: Deque[_Entry] = collections.deque()  # not yet written
         self._pending_bytes = 0
+        self._kicked = False
         self._sent: Deque[_Entry] = collections.deque()  # written, not acknowledged
         self._inflight = 0  # requests in _sent
         self._waiting: Dict[int, _Request] = {}
@@ -224,7 +230,19 @@ class Client:
                 self._drop_oldest_locked()
             if self._pending_bytes < self.buffer_bytes or self._sock is None:
                 return
-        self._flush()
+            if self._pending_bytes < self.max_buffer_bytes:
+                # Over 64 KiB: the background thread writes it (the job
+                # thread makes no syscall but this one wake-up).
+                if self._kicked:
+                    return
+                self._kicked = True
+                kick = True
+            else:
+                kick = False  # far behind: write it here (backpressure)
+        if kick:
+            self._wake()
+        else:
+            self._flush()
 
     def start_request(self, method: str, params: Optional[Dict[str, Any]] = None, *, auto: bool = False) -> _Request:
         """Queue a request and write it (with everything buffered before it)."""
@@ -398,6 +416,7 @@ class Client:
                 items = self._pending
                 self._pending = collections.deque()
                 self._pending_bytes = 0
+                self._kicked = False
                 nreq = 0
                 chunks = []
                 for e in items:
@@ -495,7 +514,7 @@ class Client:
                         backoff = 0.05
                         continue
                     next_connect = now + backoff
-                    backoff = min(backoff * 2, 2.0)
+                    backoff = min(backoff * 2, 1.0)
                 try:
                     select.select([self._wake_r], [], [], max(0.0, min(next_connect - time.monotonic(), 0.5)))
                     self._drain_wake()
