@@ -215,11 +215,30 @@ def test_outcome_of_exception():
             s, err = outcome_of_exception(type(e), e, e.__traceback__)
         assert s == status, exc
     try:
-        raise ValueError("x" * 200000)
+        raise ValueError("x\"" * 100000)
     except ValueError as e:
         s, err = outcome_of_exception(type(e), e, e.__traceback__)
-    assert len(encode({"stack": err["stack"]})) <= 65536 + 1
-    assert len(err["message"].encode()) <= 65536
+    # joblogd takes at most 64 KiB of message + stack, and the stack becomes a context
+    assert len(err["message"].encode()) + len(err["stack"].encode()) <= 65536
+    assert len(encode({"stack": err["stack"]})) - 1 <= 65536
+    assert err["stack"].rstrip().endswith('x"x"') and "truncated" in err["stack"]
+
+
+def test_finish_retries_with_a_short_error_when_refused(recorder):
+    from joblog.client import RpcError
+
+    class Refusing(type(recorder)):
+        def call(self, method, params=None, timeout=None):
+            if method == "finishRun" and isinstance(params.get("error"), dict) and "stack" in params["error"]:
+                self.calls.append((method, params))
+                raise RpcError(method, -32602, "invalid params", {"field": "error", "reason": "too long"})
+            return super().call(method, params, timeout)
+
+    rec = Refusing()
+    lg = JobLogger("7", "job", rec)
+    assert lg.finish("FAILED", {"message": "m" * 5000, "stack": "s"}) == {"id": "7"}
+    assert [c[0] for c in rec.calls] == ["finishRun", "finishRun"]
+    assert rec.calls[1][1]["error"] == {"message": "m" * (1024 - len("...[truncated]")) + "...[truncated]"}
 
 
 def test_handler_levels():

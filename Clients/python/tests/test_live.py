@@ -108,6 +108,21 @@ def test_failed_path(env_socket, raw):
     assert logs[-2]["context"]["outcome"] == {"before": 1}
 
 
+def test_failed_with_a_huge_error_still_finishes(env_socket, raw):
+    def recurse(n):
+        if n == 0:
+            raise ValueError("v" * 100_000)
+        recurse(n - 1)
+
+    with pytest.raises(ValueError):
+        with run_job("py-huge-error") as ctx:
+            recurse(400)
+    run = raw.run(ctx.job_run_id)
+    assert run["status"] == "FAILED"
+    assert run["error"]["message"].startswith("vvvv") and "truncated" in run["error"]["stack"]
+    assert "in recurse" in run["error"]["stack"]
+
+
 def test_cancelled_path(env_socket, raw):
     with pytest.raises(KeyboardInterrupt):
         with run_job("py-cancelled") as ctx:

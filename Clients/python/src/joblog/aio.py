@@ -25,8 +25,8 @@ import time
 from types import TracebackType
 from typing import Any, Dict, Optional, Type
 
-from .client import Client, JobLogError, NotDelivered, get_client
-from .logger import JobLogger
+from .client import Client, JobLogError, NotDelivered, RpcError, get_client
+from .logger import JobLogger, _short_error_message
 from .run import JobContext, _RunBase, outcome_of_exception
 
 __all__ = ["arun_job", "AsyncJobLogger", "create_async_job_logger", "acall"]
@@ -144,7 +144,16 @@ class AsyncJobLogger:
         params: Dict[str, Any] = {"jobRunId": self.job_run_id, "status": status}
         if error is not None:
             params["error"] = error
-        res = await self._request("finishRun", params)
+        try:
+            res = await acall(self.client, "finishRun", params)
+        except RpcError as e:
+            if e.code != -32602 or error is None:
+                return self.sync._request_failed("finishRun", e)
+            self.client.warn("finish-error", "finishRun refused the error (%s); finishing with a short one" % e)
+            params["error"] = {"message": _short_error_message(error)}
+            res = await self._request("finishRun", params)
+        except JobLogError as e:
+            return self.sync._request_failed("finishRun", e)
         return res.get("outcome") if isinstance(res, dict) else None
 
     async def flush(self, timeout: Optional[float] = None) -> bool:

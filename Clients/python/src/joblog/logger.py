@@ -23,7 +23,7 @@ from ._encoding import (
     json_depth,
     sanitize,
 )
-from .client import Client, JobLogError, get_client
+from .client import Client, JobLogError, RpcError, get_client
 
 __all__ = ["JobLogger", "create_job_logger", "current_logger", "Progress", "LEVELS"]
 
@@ -140,11 +140,14 @@ class JobLogger:
         try:
             return self.client.call(method, params)
         except JobLogError as e:
-            if self.strict:
-                raise
-            self.client.warn("req:%s:%s" % (method, getattr(e, "code", type(e).__name__)),
-                             "%s (the job goes on)" % e)
-            return None
+            return self._request_failed(method, e)
+
+    def _request_failed(self, method: str, e: JobLogError) -> None:
+        if self.strict:
+            raise e
+        self.client.warn("req:%s:%s" % (method, getattr(e, "code", type(e).__name__)),
+                         "%s (the job goes on)" % e)
+        return None
 
     # ------------------------------------------------------------- stages
 
@@ -271,7 +274,17 @@ class JobLogger:
         params: Dict[str, Any] = {"jobRunId": self._rid, "status": status}
         if error is not None:
             params["error"] = error
-        res = self._request("finishRun", params)
+        try:
+            res = self.client.call("finishRun", params)
+        except RpcError as e:
+            if e.code != -32602 or error is None:
+                return self._request_failed("finishRun", e)
+            # The error was refused (too long?): finish the run anyway.
+            self.client.warn("finish-error", "finishRun refused the error (%s); finishing with a short one" % e)
+            params["error"] = {"message": _short_error_message(error)}
+            res = self._request("finishRun", params)
+        except JobLogError as e:
+            return self._request_failed("finishRun", e)
         return res.get("outcome") if isinstance(res, dict) else None
 
     def flush(self, timeout: Optional[float] = None) -> bool:
@@ -288,6 +301,11 @@ class JobLogger:
 
     def __repr__(self) -> str:
         return "JobLogger(job_run_id=%r, job_name=%r)" % (self.job_run_id, self.job_name)
+
+
+def _short_error_message(error: Any) -> str:
+    msg = error.get("message") if isinstance(error, dict) else error
+    return clip_utf8(str(msg), 1024)[0]
 
 
 def create_job_logger(job_run_id: Any, job_name: str, client: Optional[Client] = None, *,

@@ -64,14 +64,33 @@ class JobContext:
         return "JobContext(job_run_id=%r, job_name=%r)" % (self.job_run_id, self.job_name)
 
 
-def _stack_text(exc_type: Type[BaseException], exc: BaseException, tb: Optional[TracebackType]) -> str:
+# joblogd limits finishRun's error to 64 KiB (message and stack together, as
+# measured: not in PROTOCOL.md) and the stack becomes the context of an error
+# entry (64 KiB as sent). Stay under both.
+_ERROR_BUDGET = MAX_OBJECT_BYTES - 512
+_MESSAGE_BUDGET = 16 * 1024
+
+
+def error_object(exc_type: Type[BaseException], exc: BaseException, tb: Optional[TracebackType],
+                 message: Optional[str] = None) -> Dict[str, str]:
+    """``{"message", "stack"}`` for finishRun, cut to the daemon's limits
+    (the head and the tail of a long traceback are kept)."""
+    if message is None:
+        message = str(exc) or exc_type.__name__
     stack = "".join(traceback.format_exception(exc_type, exc, tb))
-    limit = MAX_OBJECT_BYTES - 8 * 1024
-    while True:
-        clipped = clip_middle_utf8(stack, limit)
-        if len(encode({"stack": clipped})) - 1 <= MAX_OBJECT_BYTES or limit < 1024:
-            return clipped
-        limit //= 2
+    mlen = len(message.encode("utf-8", "replace"))
+    if mlen + len(stack.encode("utf-8", "replace")) > _ERROR_BUDGET:
+        message = clip_utf8(message, _MESSAGE_BUDGET)[0]
+        budget = _ERROR_BUDGET - len(message.encode("utf-8", "replace"))
+        while True:
+            clipped = clip_middle_utf8(stack, budget)
+            if len(encode({"stack": clipped})) - 1 <= _ERROR_BUDGET or budget < 1024:
+                break
+            budget = budget * 9 // 10
+        stack = clipped
+    elif len(encode({"stack": stack})) - 1 > _ERROR_BUDGET:
+        stack = clip_middle_utf8(stack, _ERROR_BUDGET * 3 // 4)
+    return {"message": message, "stack": stack}
 
 
 def outcome_of_exception(exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
@@ -83,12 +102,10 @@ def outcome_of_exception(exc_type: Optional[Type[BaseException]], exc: Optional[
         code = exc.code  # type: ignore[attr-defined]
         if code is None or code == 0:
             return "SUCCESS", None
-        return "FAILED", {"message": "SystemExit: %s" % (code,), "stack": _stack_text(exc_type, exc, tb)}
+        return "FAILED", error_object(exc_type, exc, tb, "SystemExit: %s" % (code,))
     if issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError, GeneratorExit)):
-        message = str(exc) or exc_type.__name__
-        return "CANCELLED", {"message": clip_utf8(message, 60000)[0], "stack": _stack_text(exc_type, exc, tb)}
-    message = str(exc) or exc_type.__name__
-    return "FAILED", {"message": clip_utf8(message, 60000)[0], "stack": _stack_text(exc_type, exc, tb)}
+        return "CANCELLED", error_object(exc_type, exc, tb)
+    return "FAILED", error_object(exc_type, exc, tb)
 
 
 class _RunBase:
