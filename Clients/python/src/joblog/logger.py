@@ -120,7 +120,7 @@ class JobLogger:
                         raise TypeError
                     n = int(value)
                 else:
-                    n = operator.index(value)
+                    n = int(operator.index(value))  # int(): a bool stays a bool on 3.9
             except (TypeError, ValueError, OverflowError):
                 self._bad_arg(what + " (not an integer)", value)
                 return None
