@@ -1,0 +1,67 @@
+/* Internals of libjoblog shared by its sources and its unit tests.
+ * Not installed; every symbol here is hidden in the shared library. */
+#ifndef JOBLOG_INTERNAL_H
+#define JOBLOG_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "joblog.h"
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define JL_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define JL_HIDDEN
+#endif
+
+/* Limits of PROTOCOL.md section 4, checked before sending. */
+#define JL_MAX_NAME 200           /* jobName, stage, unit, key, trigger, scope, algorithmVersion */
+#define JL_MAX_MESSAGE 65536      /* message, error message/stack */
+#define JL_MAX_OBJECT 65536       /* context, params: bytes as sent */
+#define JL_MAX_DEPTH 32           /* context, params: nesting depth */
+#define JL_FLUSH_BYTES 65536      /* write the notification buffer past this */
+
+/* A growable byte buffer. After an allocation failure `oom` is set and
+ * further appends are ignored (checked once, at the end of a message). */
+typedef struct {
+	char *p;
+	size_t len;
+	size_t cap;
+	int oom;
+} jl_buf;
+
+JL_HIDDEN int jl_buf_reserve(jl_buf *b, size_t extra);
+JL_HIDDEN void jl_buf_add(jl_buf *b, const void *data, size_t n);
+JL_HIDDEN void jl_buf_adds(jl_buf *b, const char *s);
+JL_HIDDEN void jl_buf_add_i64(jl_buf *b, int64_t v);
+JL_HIDDEN void jl_buf_free(jl_buf *b);
+
+/* Appends s (n bytes) as a JSON string literal, quotes included: escapes
+ * " \ and the bytes < 0x20 (\b \t \n \f \r, else \u00XX), replaces each
+ * maximal invalid UTF-8 subpart by U+FFFD, copies the rest. Returns the
+ * length in bytes of the string as the daemon will decode it (for the
+ * length limits). */
+JL_HIDDEN size_t jl_buf_add_jstr(jl_buf *b, const char *s, size_t n);
+
+/* Nesting depth of a JSON value: 0 for a scalar, 1 for {} or [], ... */
+JL_HIDDEN int jl_json_depth(const json_t *v);
+
+/* Is s a valid run id (decimal, no leading zero, 1 ... 2^63-1)? */
+JL_HIDDEN int jl_valid_run_id(const char *s);
+
+/* Appends JSON object text (validated: an object, depth <= 32) without its
+ * surrounding whitespace, newlines between tokens turned into spaces.
+ * Returns JOBLOG_OK or JOBLOG_EINVAL with a reason in why[256]. */
+JL_HIDDEN int jl_buf_add_object_text(jl_buf *b, const char *text, char *why, size_t why_size);
+
+/* Appends a json_t object compactly (validated as above). */
+JL_HIDDEN int jl_buf_add_object(jl_buf *b, const json_t *obj, char *why, size_t why_size);
+
+/* For tests: a handle on an already connected fd (e.g. one end of a
+ * socketpair); the handle owns the fd. */
+JL_HIDDEN int jl_open_fd(int fd, joblog_t **out);
+/* For tests: bytes waiting in the buffer, and write calls made so far. */
+JL_HIDDEN size_t jl_pending_bytes(const joblog_t *h);
+JL_HIDDEN unsigned long jl_write_calls(const joblog_t *h);
+
+#endif
