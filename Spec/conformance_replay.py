@@ -523,6 +523,7 @@ def _replay_file(
                     raise
                 failures.append(e)
                 silent.clear()
+                _resync(conn, len(failures))
                 continue
             results.append(VectorResult(v, sent, got[0], got[1]))
             if on_vector:
@@ -559,6 +560,23 @@ def _check_one(conn: "LineConnection", v: Vector, sent: bytes, captures: Dict[st
     captures.update(trial)
     silent.clear()
     return got, line
+
+
+def _resync(conn: "LineConnection", n: int) -> None:
+    """After a mismatch (keep-going): skip lines up to the answer of a fresh
+    ping, so that one stray or missing line does not fail every later vector."""
+    rid = "conformance-replay-resync-%d" % n
+    conn.send(('{"jsonrpc":"2.0","method":"ping","id":"%s"}\n' % rid).encode())
+    while True:
+        line = conn.read_line()
+        if line is None:
+            return
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(msg, dict) and msg.get("id") == rid:
+            return
 
 
 def _final_ping(conn: "LineConnection", path: str, vectors: List[Vector], silent: List[Tuple[Vector, bytes]],
