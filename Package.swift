@@ -52,6 +52,8 @@ let package = Package(
             name: "JobLogClient",
             dependencies: [
                 "JobLogProtocol",
+                "JobLogJSON",
+                "JobLogModel",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -84,6 +86,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "user-sync-example", dependencies: ["JobLogClient"], path: "Examples/UserSync",
+            swiftSettings: strict),
         .testTarget(name: "JobLogJSONTests", dependencies: ["JobLogJSON"], swiftSettings: strict),
         .testTarget(name: "JobLogModelTests", dependencies: ["JobLogModel"], swiftSettings: strict),
         .testTarget(name: "JobLogProtocolTests", dependencies: ["JobLogProtocol"], swiftSettings: strict),
@@ -96,7 +101,16 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "JobLogTestSupport", dependencies: ["JobLogJSON", "JobLogModel"], path: "Tests/Support",
+            swiftSettings: strict),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["JobLogJSON", "JobLogModel", "JobLogProtocol"], swiftSettings: strict),
+            name: "EndToEndTests",
+            dependencies: ["JobLogJSON", "JobLogModel", "JobLogProtocol", "JobLogTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "JobLogClientTests",
+            dependencies: ["JobLogClient", "JobLogJSON", "JobLogModel", "JobLogProtocol", "JobLogTestSupport"],
+            swiftSettings: strict),
     ]
 )

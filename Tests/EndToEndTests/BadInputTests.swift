@@ -1,4 +1,5 @@
 import Foundation
+import JobLogTestSupport
 import Testing
 
 /// Hostile bytes get an error line, never a crash or a hang, and the connection stays usable.

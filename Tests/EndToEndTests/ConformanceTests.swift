@@ -1,5 +1,6 @@
 import Foundation
 import JobLogJSON
+import JobLogTestSupport
 import Testing
 
 /// Every `Spec/conformance` vector, replayed against a live daemon (a fresh one per file).

@@ -1,4 +1,5 @@
 import Foundation
+import JobLogTestSupport
 import Testing
 
 #if canImport(Glibc)

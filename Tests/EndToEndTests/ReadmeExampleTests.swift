@@ -1,4 +1,5 @@
 import Foundation
+import JobLogTestSupport
 import Testing
 
 /// The README's examples are files under `Examples/`, shown verbatim in the README and run here.

@@ -1,4 +1,5 @@
 import Foundation
+import JobLogTestSupport
 import Testing
 
 /// The seed's user-sync job over the socket, 100 users, then the seed's three admin responses.

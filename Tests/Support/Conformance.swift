@@ -3,12 +3,12 @@ import JobLogJSON
 import JobLogModel
 
 /// Replays `Spec/conformance/*.jsonl` (format and matching rules: Spec/PROTOCOL.md section 9).
-struct ConformanceVector {
-    let name: String
-    let send: [UInt8]
-    let expect: JSONValue?
+public struct ConformanceVector {
+    public let name: String
+    public let send: [UInt8]
+    public let expect: JSONValue?
 
-    static func load(_ file: String) throws -> [ConformanceVector] {
+    public static func load(_ file: String) throws -> [ConformanceVector] {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         return try text.split(separator: "\n").map { line in
             guard case .object(let o) = try JSONParser.parse(Array(line.utf8)) else {
@@ -22,7 +22,7 @@ struct ConformanceVector {
         }
     }
 
-    static func files() -> [String] {
+    public static func files() -> [String] {
         let dir = TestDaemon.packageRoot + "/Spec/conformance"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         return names.filter { $0.hasSuffix(".jsonl") }.sorted().map { dir + "/" + $0 }
@@ -48,16 +48,18 @@ struct ConformanceVector {
 }
 
 /// Matches responses against expectations, with `$any`, `$timestamp`, `$id`, `$capture:NAME`, `${NAME}` and `$extra`.
-struct ConformanceMatcher {
-    var captures: [String: String] = [:]
+public struct ConformanceMatcher {
+    public var captures: [String: String] = [:]
 
-    func substitute(_ s: String) -> String {
+    public init() {}
+
+    public func substitute(_ s: String) -> String {
         var s = s
         for (k, v) in captures { s = s.replacingOccurrences(of: "${\(k)}", with: v) }
         return s
     }
 
-    func substitute(_ bytes: [UInt8]) -> [UInt8] {
+    public func substitute(_ bytes: [UInt8]) -> [UInt8] {
         guard bytes.contains(UInt8(ascii: "$")) else { return bytes }
         return Array(substitute(String(decoding: bytes, as: UTF8.self)).utf8)
     }
@@ -68,7 +70,9 @@ struct ConformanceMatcher {
     }
 
     /// nil when `got` matches `expect`, else where and why not.
-    mutating func match(_ expect: JSONValue, _ got: JSONValue, path: String = "$", topLevel: Bool = false) -> String? {
+    public mutating func match(_ expect: JSONValue, _ got: JSONValue, path: String = "$", topLevel: Bool = false)
+        -> String?
+    {
         switch expect {
         case .string(let s) where s == "$any": return nil
         case .string(let s) where s == "$timestamp":

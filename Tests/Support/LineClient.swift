@@ -6,13 +6,13 @@ import Foundation
 
 /// A plain blocking Unix-socket client that sends raw lines and reads lines,
 /// as `socat` or a hand-written client would.
-final class LineClient: @unchecked Sendable {
-    let fd: Int32
+public final class LineClient: @unchecked Sendable {
+    public let fd: Int32
     private var buffer: [UInt8] = []
     private var nextID = 1000
     private var closed = false
 
-    init(path: String, timeoutSeconds: Int = 20) throws {
+    public init(path: String, timeoutSeconds: Int = 20) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         var address = sockaddr_un()
@@ -27,16 +27,16 @@ final class LineClient: @unchecked Sendable {
             }
         }
         guard rc == 0 else {
-            Glibc.close(fd)
+            // deinit closes the descriptor (it runs for a class whose init throws late).
             throw TestFailure("connect(\(path)) failed: errno \(errno)")
         }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    func send(_ text: String) throws { try sendBytes(Array(text.utf8) + [0x0A]) }
+    public func send(_ text: String) throws { try sendBytes(Array(text.utf8) + [0x0A]) }
 
-    func sendBytes(_ bytes: [UInt8]) throws {
+    public func sendBytes(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -46,7 +46,7 @@ final class LineClient: @unchecked Sendable {
     }
 
     /// The next line, without its newline; nil at EOF.
-    func readLine() throws -> String? {
+    public func readLine() throws -> String? {
         while true {
             if let i = buffer.firstIndex(of: 0x0A) {
                 let line = Array(buffer[..<i])
@@ -62,7 +62,7 @@ final class LineClient: @unchecked Sendable {
     }
 
     /// Sends a request and parses its response line.
-    func call(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {
+    public func call(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {
         nextID += 1
         var message: [String: Any] = ["jsonrpc": "2.0", "method": method, "id": nextID]
         if !params.isEmpty { message["params"] = params }
@@ -75,7 +75,7 @@ final class LineClient: @unchecked Sendable {
     }
 
     /// The `result` of a request, failing on an error response.
-    func result(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {
+    public func result(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {
         let response = try call(method, params)
         guard let result = response["result"] as? [String: Any] else {
             throw TestFailure("\(method) failed: \(response)")
@@ -84,15 +84,15 @@ final class LineClient: @unchecked Sendable {
     }
 
     /// Sends a notification.
-    func notify(_ method: String, _ params: [String: Any]) throws {
+    public func notify(_ method: String, _ params: [String: Any]) throws {
         let message: [String: Any] = ["jsonrpc": "2.0", "method": method, "params": params]
         try send(String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self))
     }
 
     /// Half-close: no more writes from this side.
-    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+    public func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
-    func close() {
+    public func close() {
         if !closed { Glibc.close(fd) }
         closed = true
     }

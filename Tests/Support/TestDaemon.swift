@@ -1,33 +1,32 @@
 import Foundation
-import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// A real `joblogd` process on a temporary socket and database, as clients see it.
-final class TestDaemon: @unchecked Sendable {
-    let directory: String
-    let socketPath: String
-    let databasePath: String
-    let logPath: String
-    private(set) var process: Process?
-    let extraArguments: [String]
+public final class TestDaemon: @unchecked Sendable {
+    public let directory: String
+    public let socketPath: String
+    public let databasePath: String
+    public let logPath: String
+    public private(set) var process: Process?
+    public let extraArguments: [String]
 
     /// The package root, from this file's path.
-    static let packageRoot: String = {
+    public static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
+        for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
     /// The binary under test: `$JOBLOGD_BIN`, else `.build/debug/joblogd`.
-    static var binary: String {
+    public static var binary: String {
         if let b = ProcessInfo.processInfo.environment["JOBLOGD_BIN"], !b.isEmpty { return b }
         return packageRoot + "/.build/debug/joblogd"
     }
 
-    init(arguments: [String] = [], directory: String? = nil) throws {
+    public init(arguments: [String] = [], directory: String? = nil) throws {
         let dir =
             directory ?? (FileManager.default.temporaryDirectory.path + "/joblogd-test-" + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -40,7 +39,7 @@ final class TestDaemon: @unchecked Sendable {
     }
 
     /// Starts (or restarts) the daemon on the same socket and database; waits until it answers.
-    func start() throws {
+    public func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
         p.arguments = ["--socket", socketPath, "--db", databasePath, "--log-level", "debug"] + extraArguments
@@ -65,10 +64,10 @@ final class TestDaemon: @unchecked Sendable {
         throw TestFailure("joblogd did not start: \(daemonLog())")
     }
 
-    var pid: Int32 { process?.processIdentifier ?? 0 }
+    public var pid: Int32 { process?.processIdentifier ?? 0 }
 
     /// SIGKILL: no shutdown at all.
-    func kill9() {
+    public func kill9() {
         guard let p = process else { return }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
@@ -77,7 +76,7 @@ final class TestDaemon: @unchecked Sendable {
 
     /// SIGTERM and wait for the exit; returns the exit status.
     @discardableResult
-    func terminate() -> Int32 {
+    public func terminate() -> Int32 {
         guard let p = process else { return 0 }
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
@@ -85,9 +84,9 @@ final class TestDaemon: @unchecked Sendable {
         return p.terminationStatus
     }
 
-    func connect() throws -> LineClient { try LineClient(path: socketPath) }
+    public func connect() throws -> LineClient { try LineClient(path: socketPath) }
 
-    func daemonLog() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public func daemonLog() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     deinit {
         if let p = process, p.isRunning {
@@ -98,7 +97,7 @@ final class TestDaemon: @unchecked Sendable {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }

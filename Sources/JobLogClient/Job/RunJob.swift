@@ -1,0 +1,67 @@
+import Foundation
+import JobLogJSON
+import JobLogModel
+import JobLogProtocol
+
+extension JobLogClient {
+    /// The process-wide client, from `JOBLOG_SOCKET` (created on first use).
+    public static let shared = JobLogClient(configuration: .fromEnvironment)
+}
+
+/// Runs `body` as a job run (the seed's `runJob`).
+///
+/// Starts a run (or, when `JOBLOG_RUN_ID` is set by `joblog run`, reports into
+/// that run and leaves finishing it to the wrapper), gives the body its
+/// `JobContext`, always writes the summary, and finishes the run: SUCCESS when
+/// the body returns, CANCELLED when the task was cancelled, FAILED with the
+/// error's description when it throws (the error is rethrown). A job never fails
+/// because reporting failed: without a daemon it runs with a logger that reports
+/// nothing, after one warning on stderr.
+public func runJob<T: Sendable>(
+    _ options: JobOptions, client: JobLogClient = .shared,
+    environment: [String: String] = ProcessInfo.processInfo.environment,
+    _ body: (JobContext) async throws -> T
+) async throws -> T {
+    var owned = true
+    let logger: JobLogger
+    if let text = environment["JOBLOG_RUN_ID"], let id = Int64(text), id > 0 {
+        owned = false
+        logger = JobLogger(jobRunId: id, jobName: options.jobName, client: client)
+    } else {
+        let params = StartRunParams(
+            jobName: options.jobName, trigger: options.trigger, scope: options.scope,
+            algorithmVersion: options.algorithmVersion,
+            params: options.params.rawJSON ?? .emptyObject, pid: Int64(getpid()))
+        do {
+            let started = try await client.startRun(params)
+            logger = JobLogger(jobRunId: started.jobRunId, jobName: options.jobName, client: client)
+        } catch {
+            FileHandle.standardError.write(
+                Data("joblog: \(error); running \(options.jobName) without reporting\n".utf8))
+            logger = .disabled(jobName: options.jobName)
+        }
+    }
+    let context = JobContext(jobRunId: logger.jobRunId, jobName: options.jobName, logger: logger)
+    do {
+        let result = try await body(context)
+        await finish(logger, owned: owned, status: Task.isCancelled ? .cancelled : .success, error: nil, client: client)
+        return result
+    } catch is CancellationError {
+        await finish(logger, owned: owned, status: .cancelled, error: "cancelled", client: client)
+        throw CancellationError()
+    } catch {
+        let status: RunStatus = Task.isCancelled ? .cancelled : .failed
+        await finish(logger, owned: owned, status: status, error: String(describing: error), client: client)
+        throw error
+    }
+}
+
+private func finish(_ logger: JobLogger, owned: Bool, status: RunStatus, error: String?, client: JobLogClient) async {
+    guard logger.jobRunId > 0 else { return }
+    if !logger.summaryWritten.isSet { await logger.logSummary() }
+    guard owned else {
+        await logger.flush()
+        return
+    }
+    _ = try? await client.finishRun(FinishRunParams(jobRunId: logger.jobRunId, status: status, errorMessage: error))
+}
