@@ -51,12 +51,13 @@ step "swift build" swift build --build-tests
 export JOBLOGD_BIN="$root/.build/debug/joblogd"
 export JOBLOG_BIN="$root/.build/debug/joblog"
 step "swift test" swift test --skip-build
-step "swift format lint" swift format lint --strict -r Sources Tests Package.swift
+step "swift format lint" swift format lint --strict -r Sources Tests Examples Package.swift
 for client in shell python c; do
     if [ -x "Clients/$client/test.sh" ] || [ -f "Clients/$client/test.sh" ]; then
         step "client: $client" bash "Clients/$client/test.sh"
     fi
 done
+step "spec: openrpc.json against code, vectors and the live daemon" bash Spec/test.sh
 step "conformance replay (Python replayer)" python3 Spec/conformance_replay.py --daemon "$JOBLOGD_BIN"
 if [ -f Sources/joblog-bench/Bench.swift ]; then
     step "benchmark (quick mode)" "$root/.build/debug/joblog-bench" --quick --joblogd "$JOBLOGD_BIN"
