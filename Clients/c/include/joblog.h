@@ -108,6 +108,7 @@ typedef enum {
 #define JOBLOG_RPC_STORE_UNAVAILABLE (-32005)
 #define JOBLOG_RPC_TOO_MANY_CONNECTIONS (-32006)
 #define JOBLOG_RPC_SHUTTING_DOWN (-32007)
+#define JOBLOG_RPC_UNKNOWN_SUBSCRIPTION (-32008)
 
 /* ---------------------------------------------------------------- handle */
 
@@ -237,6 +238,29 @@ JOBLOG_API int joblog_send_pending(joblog_t *h);
 /* Any request: params a JSON object (borrowed) or NULL; result NULL or
  * receives the "result" member (new reference). E.g. getRun, getLogs. */
 JOBLOG_API int joblog_call(joblog_t *h, const char *method, json_t *params, json_t **result);
+
+/* ---------------------------------------------------------------- watch */
+
+/* Follows runs (watch, PROTOCOL.md section 8): run_id and/or job_name
+ * filters (both NULL: every run), level the minimum level of log events
+ * (NULL: debug). The subscription id is copied into subscription[size].
+ * The daemon then sends events on this handle's connection; they are
+ * queued (also while other calls wait for their responses) and read with
+ * joblog_next_event(). Subscriptions end with the connection: a handle
+ * that reconnects must watch again. */
+JOBLOG_API int joblog_watch(joblog_t *h, const char *run_id, const char *job_name, const char *level,
+                            char *subscription, size_t size);
+
+/* Ends a subscription of this handle (-32008 if it holds no such one). */
+JOBLOG_API int joblog_unwatch(joblog_t *h, const char *subscription);
+
+/* Waits up to timeout_ms (< 0: forever) for the next event; *event receives
+ * its params ({"subscription","jobRunId","type","at",...}; a new
+ * reference). JOBLOG_ETIMEOUT when none came (the connection stays open). */
+JOBLOG_API int joblog_next_event(joblog_t *h, int timeout_ms, json_t **event);
+
+/* Events discarded because more than 65536 were queued unread. */
+JOBLOG_API unsigned long joblog_events_dropped(const joblog_t *h);
 
 /* ---------------------------------------------------------------- raw lines */
 

@@ -35,8 +35,12 @@ struct joblog {
 	json_t *rpc_data;
 	unsigned long stray;
 	unsigned long writes;
+	json_t *events;         /* queued "event" notifications from the daemon (watch) */
+	unsigned long events_dropped;
 	char err[512];
 };
+
+#define JL_MAX_QUEUED_EVENTS 65536
 
 static const char *const level_names[] = {"debug", "info", "milestone", "warning", "error"};
 static const char *const status_names[] = {"SUCCESS", "FAILED", "CANCELLED"};
@@ -279,7 +283,7 @@ static int write_out(joblog_t *h, long long deadline)
 
 /* Next line from the daemon into *line (pointing into h->in, valid until the
  * next read), without '\n' (and a '\r' before it). */
-static int read_line(joblog_t *h, long long deadline, char **line, size_t *len)
+static int read_line(joblog_t *h, long long deadline, int keep_on_timeout, char **line, size_t *len)
 {
 	for (;;) {
 		char *start = h->in + h->in_off;
@@ -322,6 +326,8 @@ static int read_line(joblog_t *h, long long deadline, char **line, size_t *len)
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			struct pollfd p = {h->fd, POLLIN, 0};
 			int pr = poll(&p, 1, remaining(deadline));
+			if (pr == 0 && keep_on_timeout)
+				return fail(h, JOBLOG_ETIMEOUT, "nothing from joblogd within the timeout");
 			if (pr == 0)
 				return lost(h, JOBLOG_ETIMEOUT, "no response from joblogd within the timeout");
 			if (pr < 0 && errno != EINTR)
@@ -341,7 +347,27 @@ static long long deadline_from_now(const joblog_t *h)
 	return h->timeout_ms > 0 ? now_ms() + h->timeout_ms : -1;
 }
 
-/* Reads lines until the response with id `id`; returns it parsed in *resp. */
+/* A notification from the daemon ({"method":"event",...} without id):
+ * queues its params and returns 1; else 0 (msg untouched). */
+static int queue_event(joblog_t *h, json_t *msg)
+{
+	json_t *params;
+	if (!json_is_object(msg) || json_object_get(msg, "id") || !json_is_string(json_object_get(msg, "method")))
+		return 0;
+	params = json_object_get(msg, "params");
+	if (!h->events)
+		h->events = json_array();
+	if (json_array_size(h->events) >= JL_MAX_QUEUED_EVENTS) {
+		json_array_remove(h->events, 0);
+		h->events_dropped++;
+	}
+	json_array_append(h->events, params ? params : json_null());
+	json_decref(msg);
+	return 1;
+}
+
+/* Reads lines until the response with id `id`; returns it parsed in *resp.
+ * Events (from watch) met on the way are queued. */
 static int wait_response(joblog_t *h, long long id, long long deadline, json_t **resp)
 {
 	for (;;) {
@@ -349,7 +375,7 @@ static int wait_response(joblog_t *h, long long id, long long deadline, json_t *
 		size_t len;
 		json_error_t jerr;
 		json_t *msg, *jid;
-		int rc = read_line(h, deadline, &line, &len);
+		int rc = read_line(h, deadline, 0, &line, &len);
 		if (rc != JOBLOG_OK)
 			return rc;
 		msg = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
@@ -357,6 +383,8 @@ static int wait_response(joblog_t *h, long long id, long long deadline, json_t *
 			h->stray++;
 			continue;
 		}
+		if (queue_event(h, msg))
+			continue;
 		jid = json_object_get(msg, "id");
 		if (json_is_integer(jid) && json_integer_value(jid) == id) {
 			h->unacked = 0;
@@ -465,6 +493,8 @@ void joblog_close(joblog_t *h)
 	free(h->path);
 	if (h->rpc_data)
 		json_decref(h->rpc_data);
+	if (h->events)
+		json_decref(h->events);
 	free(h);
 }
 
@@ -978,7 +1008,7 @@ int joblog_read_raw(joblog_t *h, char **line, size_t *len)
 	if (len)
 		*len = 0;
 	reset_err(h);
-	rc = read_line(h, deadline_from_now(h), &l, &n);
+	rc = read_line(h, deadline_from_now(h), 0, &l, &n);
 	if (rc != JOBLOG_OK)
 		return rc;
 	*line = malloc(n + 1);
@@ -999,4 +1029,95 @@ int joblog_call_raw(joblog_t *h, const char *line, size_t len, char **response, 
 	if (rc != JOBLOG_OK)
 		return rc;
 	return joblog_read_raw(h, response, response_len);
+}
+
+/* ---------------------------------------------------------------- watch */
+
+int joblog_watch(joblog_t *h, const char *run_id, const char *job_name, const char *level, char *subscription,
+                 size_t size)
+{
+	msg_t m;
+	json_t *res = NULL;
+	const char *sub;
+	int rc;
+
+	if (!h)
+		return JOBLOG_EINVAL;
+	if ((rc = begin(h, &m, "watch", 0)) != JOBLOG_OK)
+		return rc;
+	if (run_id) {
+		if (!jl_valid_run_id(run_id))
+			return abort_msg(h, &m, fail(h, JOBLOG_EINVAL, "not a run id: %s", run_id));
+		key(h, "jobRunId");
+		jl_buf_add_jstr(&h->out, run_id, strlen(run_id));
+	}
+	if (job_name && (rc = str_member(h, &m, "jobName", job_name, 1, JL_MAX_NAME)) != JOBLOG_OK)
+		return rc;
+	if (level && (rc = str_member(h, &m, "level", level, 1, JL_MAX_NAME)) != JOBLOG_OK)
+		return rc;
+	rc = end_request(h, &m, "watch", &res);
+	if (rc != JOBLOG_OK)
+		return rc;
+	sub = json_string_value(json_object_get(res, "subscription"));
+	if (!sub) {
+		json_decref(res);
+		return fail(h, JOBLOG_EPROTO, "watch: no subscription in the result");
+	}
+	if (subscription && size)
+		snprintf(subscription, size, "%s", sub);
+	json_decref(res);
+	return JOBLOG_OK;
+}
+
+int joblog_unwatch(joblog_t *h, const char *subscription)
+{
+	msg_t m;
+	int rc;
+	if (!h)
+		return JOBLOG_EINVAL;
+	if ((rc = begin(h, &m, "unwatch", 0)) != JOBLOG_OK)
+		return rc;
+	if ((rc = str_member(h, &m, "subscription", subscription, 1, JL_MAX_NAME)) != JOBLOG_OK)
+		return rc;
+	return end_request(h, &m, "unwatch", NULL);
+}
+
+int joblog_next_event(joblog_t *h, int timeout_ms, json_t **event)
+{
+	long long deadline;
+	int rc;
+
+	if (!h || !event)
+		return JOBLOG_EINVAL;
+	*event = NULL;
+	reset_err(h);
+	deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	rc = write_out(h, deadline);
+	if (rc != JOBLOG_OK)
+		return rc;
+	for (;;) {
+		char *line;
+		size_t len;
+		json_t *msg;
+		if (h->events && json_array_size(h->events) > 0) {
+			*event = json_incref(json_array_get(h->events, 0));
+			json_array_remove(h->events, 0);
+			return JOBLOG_OK;
+		}
+		if (h->fd < 0)
+			return fail(h, JOBLOG_EIO, "not connected (subscriptions end with the connection)");
+		rc = read_line(h, deadline, 1, &line, &len);
+		if (rc != JOBLOG_OK)
+			return rc;
+		msg = json_loadb(line, len, JSON_DECODE_ANY, NULL);
+		if (!msg || !queue_event(h, msg)) {
+			h->stray++;
+			json_decref(msg);
+		}
+	}
+}
+
+unsigned long joblog_events_dropped(const joblog_t *h)
+{
+	return h ? h->events_dropped : 0;
 }

@@ -1,6 +1,6 @@
 /* Replays the Spec/conformance vectors (*.jsonl) through libjoblog's raw-line API and
  * checks each response with jansson against the vector's `expect`, with the
- * matching rules of PROTOCOL.md section 9.
+ * matching rules of PROTOCOL.md section 10 ("Conformance vectors").
  *
  *     conformance SOCKET FILE.jsonl      (a fresh daemon per file)
  *     conformance --selftest             (the matcher on known cases)

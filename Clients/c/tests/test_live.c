@@ -120,6 +120,10 @@ static void test_api(void)
 	T_INT("stored: total", 40, json_integer_value(json_object_get(run, "progressTotal")));
 	T_STR("stored: params", "{\"batchSize\":10,\"source\":\"db\"}", dumps(json_object_get(json_object_get(run, "metadata"), "params")));
 	T_STR("stored: outcome", "{\"copied\":5,\"retries\":-2}", dumps(json_object_get(run, "outcomeSummary")));
+	if (json_object_get(run, "pid"))
+		T_INT("stored: pid is getpid() (liveness)", getpid(), json_integer_value(json_object_get(run, "pid")));
+	else
+		printf("# NOTE: getRun shows no pid (PROTOCOL.md section 8 says it does)\n");
 	T_STR("stored: log counts", "{\"debug\":2,\"info\":3,\"milestone\":2,\"warning\":1,\"error\":1}", dumps(json_object_get(run, "logCounts")));
 	json_decref(run);
 
@@ -396,6 +400,59 @@ static void test_errors(void)
 	joblog_close(h);
 }
 
+/* ---------------------------------------------------------------- watch */
+
+static void test_watch(void)
+{
+	joblog_t *w, *h;
+	char sub[32];
+	json_t *e = NULL;
+	int rc, seen_stage = 0, seen_progress = 0, seen_log = 0, seen_finished = 0, i;
+
+	joblog_open(sock, &w);
+	joblog_open(sock, &h);
+	joblog_start_run(h, "c-watch", NULL, NULL, NULL, NULL);
+	rc = joblog_watch(w, joblog_run_id(h), NULL, NULL, sub, sizeof sub);
+	if (rc == JOBLOG_ERPC && joblog_rpc_code(w) == JOBLOG_RPC_METHOD_NOT_FOUND) {
+		printf("# SKIP watch: this daemon does not implement it yet (-32601)\n");
+		joblog_finish(h, JOBLOG_SUCCESS, NULL, NULL);
+		joblog_close(h);
+		joblog_close(w);
+		return;
+	}
+	T_RC("watch: subscribe", rc, JOBLOG_OK, w);
+	joblog_stage(h, "Watched", NULL);
+	joblog_total(h, 2, NULL);
+	joblog_inc(h, 2);
+	joblog_info(h, "seen by the watcher", NULL);
+	joblog_finish(h, JOBLOG_SUCCESS, NULL, NULL);
+	for (i = 0; i < 50 && !seen_finished; i++) {
+		rc = joblog_next_event(w, 5000, &e);
+		if (rc != JOBLOG_OK)
+			break;
+		const char *t = json_string_value(json_object_get(e, "type"));
+		if (t && !strcmp(t, "stage"))
+			seen_stage++;
+		if (t && !strcmp(t, "progress"))
+			seen_progress++;
+		const char *lm = json_string_value(json_object_get(json_object_get(e, "log"), "message"));
+		if (t && !strcmp(t, "log") && lm && !strcmp(lm, "seen by the watcher"))
+			seen_log++;
+		if (t && !strcmp(t, "run.finished"))
+			seen_finished++;
+		json_decref(e);
+	}
+	T_TRUE("watch: a stage event", seen_stage > 0);
+	T_TRUE("watch: a progress event", seen_progress > 0);
+	T_TRUE("watch: the log event", seen_log == 1);
+	T_TRUE("watch: run.finished", seen_finished == 1);
+	T_RC("watch: unwatch", joblog_unwatch(w, sub), JOBLOG_OK, w);
+	T_RC("watch: unwatch again", joblog_unwatch(w, sub), JOBLOG_ERPC, w);
+	T_INT("watch: -32008", JOBLOG_RPC_UNKNOWN_SUBSCRIPTION, joblog_rpc_code(w));
+	joblog_close(h);
+	joblog_close(w);
+}
+
 /* ---------------------------------------------------------------- daemon dies */
 
 static pid_t start_daemon(const char *bin, const char *dir, char *sockpath, size_t sz)
@@ -498,6 +555,7 @@ int main(int argc, char **argv)
 	test_limits();
 	test_batching();
 	test_errors();
+	test_watch();
 	if (argc > 2 && argv[2][0])
 		test_daemon_dies(argv[2]);
 	else

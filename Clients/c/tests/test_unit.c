@@ -460,6 +460,38 @@ static void test_responses(void)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 
+	/* Events (watch) interleaved with responses are queued, not stray. */
+	{
+		static const char *const ev[] = {
+			"{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"subscription\":\"3\",\"jobRunId\":\"7\",\"type\":\"stage\",\"stage\":\"S\"}}\n"
+			"{\"jsonrpc\":\"2.0\",\"result\":{\"subscription\":\"3\"},\"id\":1}\n"
+			"{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"subscription\":\"3\",\"jobRunId\":\"7\",\"type\":\"run.finished\",\"status\":\"SUCCESS\"}}\n",
+			"",
+			NULL};
+		char sub[16] = "";
+		json_t *e = NULL;
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+			return;
+		pid = peer(sv[1], ev);
+		close(sv[1]);
+		jl_open_fd(sv[0], &h);
+		T_RC("events: watch", joblog_watch(h, "7", NULL, "info", sub, sizeof sub), JOBLOG_OK, h);
+		T_STR("events: subscription id", "3", sub);
+		T_RC("events: first event (queued while waiting)", joblog_next_event(h, 1000, &e), JOBLOG_OK, h);
+		T_STR("events: its type", "stage", json_string_value(json_object_get(e, "type")));
+		json_decref(e);
+		T_RC("events: second event", joblog_next_event(h, 1000, &e), JOBLOG_OK, h);
+		T_STR("events: run.finished", "run.finished", json_string_value(json_object_get(e, "type")));
+		json_decref(e);
+		T_INT("events: not counted as stray", 0, joblog_stray_lines(h));
+		T_RC("events: none left -> timeout", joblog_next_event(h, 100, &e), JOBLOG_ETIMEOUT, h);
+		T_TRUE("events: the connection survives an event timeout", e == NULL);
+		joblog_set_timeout(h, 200);
+		joblog_close(h);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+
 	/* The daemon closes: EIO, not a crash (no SIGPIPE either). */
 	{
 		static const char *const closing[] = {NULL};
