@@ -218,6 +218,8 @@ for mode in persistent one-shot; do
 	run=$(t_run_field "$T_SOCKET" "$rid" 'r["result"]["run"]')
 	got=$(printf '%s' "$run" | t_py '[r[k] for k in ("jobName","status","trigger","scope","algorithmVersion","currentStage","progressCurrent","progressTotal","unit","outcomeSummary","logCounts")] + [r["metadata"]["params"], r["metadata"]["outcome"]]')
 	t_eq "api ($mode): stored run" "[\"api-check\",\"RUNNING\",\"CRON\",\"tenant-1\",\"v9\",\"Load\",15,40,\"files\",{\"copied\":5,\"retries\":-2},{\"debug\":1,\"info\":1,\"milestone\":2,\"warning\":1,\"error\":1},{\"mode\":\"$mode\",\"n\":3},{\"copied\":5,\"retries\":-2}]" "$got"
+	got=$(printf '%s' "$run" | t_py 'r.get("pid", "absent")')
+	t_eq "api ($mode): startRun recorded pid = \$\$" "$$" "$got"
 	joblog_call getLogs "{\"jobRunId\":\"$rid\",\"afterId\":0}"
 	got=$(printf '%s' "$JOBLOG_RESPONSE" | t_py '[[l["level"], l["message"], l["context"]] for l in r["result"]["logs"]][:5]')
 	t_eq "api ($mode): log entries" '[["info","loading now",{"stage":"Load"}],["debug","d",{"a":"1"}],["milestone","m",{}],["warning","w",{"n":5,"ok":true}],["error","e",{"nested":{"x":[1,2]}}]]' "$got"
