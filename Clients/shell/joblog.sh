@@ -120,6 +120,7 @@ _joblog_int() {
 _joblog_raw() {
 	case $1 in
 	true | false | null | \{*\} | \[*\] | \"*\") return 0 ;;
+	[1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9]) return 0 ;;
 	-[0-9]* | [0-9]*)
 		case $1 in
 		*[!0-9eE.+-]*) ;;
@@ -151,14 +152,14 @@ _joblog_obj() {
 		*:)
 			k=${k%:}
 			_joblog_raw "$v" || return 2
-			_joblog_esc "$k"
-			out=$out${out:+,}$_JL_E:$v
+			# (the escaping fast path inlined: bash function calls are slow)
+			case $k in *[\"\\$_JL_CTRL]*) _joblog_esc "$k"; k=$_JL_E ;; *) k="\"$k\"" ;; esac
+			out=$out${out:+,}$k:$v
 			;;
 		*)
-			_joblog_esc "$k"
-			k=$_JL_E
-			_joblog_esc "$v"
-			out=$out${out:+,}$k:$_JL_E
+			case $k in *[\"\\$_JL_CTRL]*) _joblog_esc "$k"; k=$_JL_E ;; *) k="\"$k\"" ;; esac
+			case $v in *[\"\\$_JL_CTRL]*) _joblog_esc "$v"; v=$_JL_E ;; *) v="\"$v\"" ;; esac
+			out=$out${out:+,}$k:$v
 			;;
 		esac
 	done
@@ -241,8 +242,8 @@ _joblog_auto() {
 
 # _joblog_send LINE: writes one notification line. 0 ok, 1 transport failure.
 _joblog_send() {
-	_joblog_auto
-	if _joblog_connected; then
+	[ -n "$_JL_PPID" ] || _joblog_auto
+	if [ -n "$_JL_PPID" ]; then
 		_joblog_write "$1" && return 0
 		_joblog_drop_conn
 	fi
@@ -545,8 +546,7 @@ joblog_log() {
 		return 2
 		;;
 	esac
-	_joblog_esc "$2"
-	m="\"message\":$_JL_E"
+	case $2 in *[\"\\$_JL_CTRL]*) _joblog_esc "$2"; m="\"message\":$_JL_E" ;; *) m="\"message\":\"$2\"" ;; esac
 	shift 2
 	if [ $# -gt 0 ]; then
 		_joblog_obj "$@" || return 2
