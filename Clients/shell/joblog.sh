@@ -30,18 +30,22 @@
 # JOBLOG_TRIGGER / JOBLOG_SCOPE / JOBLOG_ALGORITHM_VERSION (joblog_start defaults),
 # JOBLOG_FD_W / JOBLOG_FD_R (fds of the persistent connection, default 8 / 9).
 
-# ---------------------------------------------------------------- constants
-# Bytes 0x01..0x1f in order (the position of a byte in it is its value).
-_JL_CTRL=$(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037')
-_JL_SEQ=0
-_JL_PPID=
-_JL_WARNED=
+# ---------------------------------------------------------------- state
+# Sourcing the file again in the same shell keeps the state (and an open
+# persistent connection).
+if [ -z "${_JL_CTRL:-}" ]; then
+	# Bytes 0x01..0x1f in order (the position of a byte in it is its value).
+	_JL_CTRL=$(printf '\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037')
+	_JL_SEQ=0
+	_JL_PPID=
+	_JL_WARNED=
 	_JL_WARNED_RUN=
-_JL_FINISHED=
-_JL_SIG=
-JOBLOG_RESPONSE=
-JOBLOG_ERROR_CODE=
-JOBLOG_ERROR_MESSAGE=
+	_JL_FINISHED=
+	_JL_SIG=
+	JOBLOG_RESPONSE=
+	JOBLOG_ERROR_CODE=
+	JOBLOG_ERROR_MESSAGE=
+fi
 
 # ---------------------------------------------------------------- JSON encoding
 # _joblog_esc STRING: sets _JL_E to STRING as a JSON string literal (with quotes).
