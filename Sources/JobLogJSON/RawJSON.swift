@@ -14,6 +14,11 @@ public struct RawJSON: Sendable, Equatable {
         self.isObject = isObject
     }
 
+    /// Wraps object text that this program validated or wrote itself (stored contexts).
+    public init(trustedObjectText text: String) {
+        self.init(validatedText: text, depth: 1, isObject: true)
+    }
+
     /// Validates `text` as a JSON object or array.
     public init?(validating text: String) {
         guard case .raw(let raw)? = try? JSONParser.parse(Array(text.utf8), rawDepth: 1) else {

@@ -3,6 +3,7 @@ import GRDB
 import JobLogJSON
 import JobLogModel
 import Logging
+import Synchronization
 
 /// The store: one SQLite database (WAL), one writer thread that groups every
 /// connection's writes into transactions, and concurrent readers.
@@ -17,6 +18,7 @@ public final class JobLogStore: Sendable {
     private let logger: Logger
     public let configuration: StoreConfiguration
     private let listeners = ListenerBox()
+    private let logEventsBox: LogEventsFlag
 
     /// Opens (creating if needed) and migrates the database, then starts the writer.
     public init(configuration: StoreConfiguration, logger: Logger) throws {
@@ -53,9 +55,11 @@ public final class JobLogStore: Sendable {
             maxBatch: configuration.maxBatch, maxQueued: configuration.maxQueued,
             flushIntervalMs: configuration.flushIntervalMs)
         let listeners = self.listeners
+        let box = LogEventsFlag()
+        logEventsBox = box
         writer = BatchWriter(
             pool: pool, queue: queue, configuration: configuration, logger: logger,
-            onCommit: { events in listeners.notify(events) })
+            wantsLogEvents: { box.value }, onCommit: { events in listeners.notify(events) })
         writer.start()
     }
 
@@ -79,6 +83,12 @@ public final class JobLogStore: Sendable {
     /// Registers a function called on the writer thread after each commit with what it changed.
     public func onCommit(_ listener: @escaping @Sendable ([CommittedEvent]) -> Void) {
         listeners.add(listener)
+    }
+
+    /// Whether commits describe each log entry (for watchers); off, ingest builds no log events.
+    public var wantsLogEvents: Bool {
+        get { logEventsBox.value }
+        set { logEventsBox.value = newValue }
     }
 
     /// Drains the queue, commits it and stops the writer. Idempotent.
@@ -185,6 +195,15 @@ public struct RunOwner: Sendable {
     public var startTime: Int64?
     public var heartbeatTimeoutMs: Int64?
     public var lastHeartbeatAt: Timestamp
+}
+
+/// A flag read by the writer thread once per transaction.
+final class LogEventsFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var value: Bool {
+        get { flag.load(ordering: .relaxed) }
+        set { flag.store(newValue, ordering: .relaxed) }
+    }
 }
 
 /// Commit listeners, called on the writer thread.

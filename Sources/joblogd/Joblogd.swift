@@ -45,6 +45,15 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "Keep at most this many log entries per run (debug dropped first, then info).")
     var maxLogsPerRun: Int64?
 
+    @Option(help: "Members of this group (name or gid) may prune runs, besides root and the daemon's user.")
+    var adminGroup: String?
+
+    @Option(help: "Delete runs finished more than N days ago (checked at start and every hour).")
+    var retainDays: Int64?
+
+    @Option(help: "How often the liveness reaper checks RUNNING runs, in milliseconds.")
+    var livenessIntervalMs: Int = 1000
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -60,6 +69,9 @@ struct Joblogd: AsyncParsableCommand {
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         if let maxLogsPerRun, maxLogsPerRun < 1 { throw ValidationError("--max-logs-per-run must be at least 1") }
+        if let adminGroup, Permissions.groupID(adminGroup) == nil { throw ValidationError("no group \(adminGroup)") }
+        if let retainDays, retainDays < 0 { throw ValidationError("--retain-days must be at least 0") }
+        guard livenessIntervalMs >= 10 else { throw ValidationError("--liveness-interval-ms must be at least 10") }
     }
 
     func run() async throws {
@@ -84,6 +96,8 @@ struct Joblogd: AsyncParsableCommand {
         serverConfiguration.socketMode = UInt32(socketMode, radix: 8) ?? 0o600
         serverConfiguration.maxLineBytes = maxLineBytes
         serverConfiguration.maxConnections = maxConnections
+        serverConfiguration.permissions = Permissions(
+            trustedUids: storeConfiguration.trustedUids, adminGroup: adminGroup.flatMap(Permissions.groupID))
 
         let store: JobLogStore
         do {

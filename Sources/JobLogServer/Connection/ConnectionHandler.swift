@@ -14,6 +14,8 @@ struct ConnectionHandler: Sendable {
     let store: JobLogStore
     let configuration: ServerConfiguration
     let rates: ProgressRates
+    let hub: WatchHub
+    let pruner: Pruner
     let logger: Logger
 
     /// Pending responses per connection before the reader stops reading.
@@ -24,13 +26,20 @@ struct ConnectionHandler: Sendable {
         var logger = self.logger
         logger[metadataKey: "conn.id"] = "\(id)"
         if let peer { logger[metadataKey: "conn.pid"] = "\(peer.pid)" }
-        let context = RequestContext(
-            store: store, peer: peer, version: configuration.version, logger: logger, rates: rates, connectionID: id)
         let tracker = CommitTracker()
         let responses = ResponseQueue(capacity: Self.maxPendingResponses)
         logger.debug("connection opened")
+        var watches: ConnectionWatches?
         do {
             try await connection.executeThenClose { inbound, outbound in
+                let connectionWatches = ConnectionWatches(hub: hub, logger: logger) { bytes in
+                    try await outbound.write(ByteBuffer(bytes: bytes))
+                }
+                watches = connectionWatches
+                let context = RequestContext(
+                    store: store, peer: peer, version: configuration.version, logger: logger, rates: rates,
+                    connectionID: id, watches: connectionWatches, pruner: pruner,
+                    permissions: configuration.permissions)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await Self.respond(responses, outbound) }
                     do {
@@ -48,6 +57,7 @@ struct ConnectionHandler: Sendable {
         } catch {
             logger.debug("connection ended", metadata: ["error": "\(error)"])
         }
+        watches?.closeAll()
         logger.debug("connection closed")
     }
 
@@ -59,11 +69,14 @@ struct ConnectionHandler: Sendable {
             var out = ByteBuffer()
             out.writeBytes(await first.line())
             out.writeInteger(UInt8(ascii: "\n"))
+            var after = first.afterWrite
             while out.readableBytes < 256 * 1024, let next = responses.popIfReady() {
                 out.writeBytes(await next.line())
                 out.writeInteger(UInt8(ascii: "\n"))
+                after += next.afterWrite
             }
             try await outbound.write(out)
+            for action in after { action() }
         }
     }
 
@@ -131,11 +144,14 @@ struct ConnectionHandler: Sendable {
                     slot.fulfill(Self.encode(respond(outcome), id: id))
                 })
             return slot
-        case .success(.immediate(let result)):
-            guard let id = request.id else { return nil }
+        case .success(.immediate(let result, let afterWrite)):
+            guard let id = request.id else {
+                afterWrite?()
+                return nil
+            }
             let line = Self.encode(result, id: id)
-            if ops.isEmpty, tracker.isSettled { return ResponseSlot(ready: line) }
-            let slot = ResponseSlot()
+            if ops.isEmpty, tracker.isSettled { return ResponseSlot(ready: line, afterWrite: afterWrite) }
+            let slot = ResponseSlot(afterWrite: afterWrite)
             ops.append(WriteOp(.barrier, receivedAt: now, tracker: tracker) { _ in slot.fulfill(line) })
             return slot
         case .success(.read(let read)):

@@ -11,10 +11,15 @@ final class ResponseSlot: Sendable {
     }
 
     private let state = Mutex<State>(.empty)
+    /// Runs after the response is written (a `watch` starts delivering then).
+    let afterWrite: (@Sendable () -> Void)?
 
-    init() {}
+    init(afterWrite: (@Sendable () -> Void)? = nil) {
+        self.afterWrite = afterWrite
+    }
 
-    init(ready bytes: [UInt8]) {
+    init(ready bytes: [UInt8], afterWrite: (@Sendable () -> Void)? = nil) {
+        self.afterWrite = afterWrite
         state.withLock { $0 = .ready(bytes) }
     }
 
@@ -70,6 +75,14 @@ enum PendingResponse: Sendable {
         switch self {
         case .single(let s): s.isReady
         case .batch(let slots): slots.allSatisfy(\.isReady)
+        }
+    }
+
+    /// The actions to run once the line is written.
+    var afterWrite: [@Sendable () -> Void] {
+        switch self {
+        case .single(let s): s.afterWrite.map { [$0] } ?? []
+        case .batch(let slots): slots.compactMap(\.afterWrite)
         }
     }
 

@@ -10,6 +10,9 @@ struct RequestContext: Sendable {
     let logger: Logger
     let rates: ProgressRates
     let connectionID: UInt64
+    let watches: ConnectionWatches?
+    let pruner: Pruner
+    let permissions: Permissions
 
     /// Adds what only the live daemon knows (rate, ETA) to a stored run.
     func decorate(_ run: RunRecord) -> RunRecord {

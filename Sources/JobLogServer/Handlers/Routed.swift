@@ -10,7 +10,8 @@ enum Routed: Sendable {
     /// Run after everything before it on the connection is committed.
     case read(@Sendable () async -> Result<JSONValue, RPCError>)
     /// Needs no I/O; still answered only after everything before it is committed.
-    case immediate(Result<JSONValue, RPCError>)
+    /// `afterWrite` runs once the answer is on the socket.
+    case immediate(Result<JSONValue, RPCError>, afterWrite: (@Sendable () -> Void)?)
 
     /// A write answered `{}` (or the error).
     static func write(_ command: WriteCommand) -> Routed {

@@ -30,8 +30,9 @@ enum Router {
             case .getRun: return .success(try GetRunHandler.route(p, context))
             case .listRuns: return .success(try ListRunsHandler.route(p, context))
             case .ping: return .success(try PingHandler.route(p, context))
-            case .watch, .unwatch, .pruneRuns:
-                return .failure(.methodNotFound(request.method))
+            case .watch: return .success(try WatchHandler.route(p, context))
+            case .unwatch: return .success(try UnwatchHandler.route(p, context))
+            case .pruneRuns: return .success(try PruneRunsHandler.route(p, context))
             }
         } catch {
             return .failure(error)

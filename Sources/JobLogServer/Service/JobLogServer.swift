@@ -20,6 +20,8 @@ public final class JobLogServer: Service, Sendable {
     private let logger: Logger
     private let registry = ConnectionRegistry()
     private let rates = ProgressRates()
+    private let hub: WatchHub
+    private let pruner: Pruner
     private let group: any EventLoopGroup
 
     public init(
@@ -30,6 +32,8 @@ public final class JobLogServer: Service, Sendable {
         self.store = store
         self.logger = logger
         self.group = group
+        hub = WatchHub(store: store)
+        pruner = Pruner(store: store, logger: logger)
         let rates = self.rates
         store.onCommit { events in rates.record(events) }
     }
@@ -60,7 +64,8 @@ public final class JobLogServer: Service, Sendable {
         chmod(path, mode_t(configuration.socketMode))
         logger.info("listening", metadata: ["socket": "\(path)"])
 
-        let handler = ConnectionHandler(store: store, configuration: configuration, rates: rates, logger: logger)
+        let handler = ConnectionHandler(
+            store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, logger: logger)
         let registry = self.registry
         let maxConnections = configuration.maxConnections
         defer {

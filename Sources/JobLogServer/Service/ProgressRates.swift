@@ -20,8 +20,10 @@ final class ProgressRates: Sendable {
     func record(_ events: [CommittedEvent]) {
         samples.withLock { all in
             for event in events {
-                switch event {
-                case .progress(let run, let current, _, let at):
+                let run = event.runID
+                let at = event.at
+                switch event.kind {
+                case .progress(let current, _):
                     var list = all[run] ?? []
                     // At most one sample per 250 ms, the last value always kept.
                     if let last = list.last, at.milliseconds - last.at < 250, list.count > 1 {
@@ -33,7 +35,7 @@ final class ProgressRates: Sendable {
                         list.removeFirst()
                     }
                     all[run] = list
-                case .finished(let run, _):
+                case .finished:
                     all[run] = nil
                 default:
                     break

@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int = 1024
     /// The daemon's version, for `ping`.
     public var version: String
+    /// Who may prune.
+    public var permissions = Permissions(trustedUids: [0, getuid()])
 
     public init(socketPath: String, version: String) {
         self.socketPath = socketPath

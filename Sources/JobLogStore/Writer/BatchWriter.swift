@@ -24,13 +24,20 @@ final class BatchWriter: @unchecked Sendable {
     private var inserter: LogInserter?
     private var failing = false
     private var events: [CommittedEvent] = []
+    /// Runs whose progress changed in this transaction: one progress event each, at commit.
+    private var progressChanged: Set<Int64> = []
+    /// Read once per batch from the store: build log events only while someone watches.
+    private var wantsLogEvents = false
+    private let wantsLogEventsFlag: @Sendable () -> Bool
     private var rejectedNotifications = 0
     private var lastRejectionLog = Date.distantPast
 
     init(
         pool: DatabasePool, queue: WriteQueue, configuration: StoreConfiguration, logger: Logger,
+        wantsLogEvents: @escaping @Sendable () -> Bool,
         onCommit: @escaping @Sendable ([CommittedEvent]) -> Void
     ) {
+        self.wantsLogEventsFlag = wantsLogEvents
         self.pool = pool
         self.queue = queue
         self.configuration = configuration
@@ -55,6 +62,7 @@ final class BatchWriter: @unchecked Sendable {
 
     private func process(_ batch: [WriteOp]) {
         var outcomes = [WriteOutcome](repeating: .done, count: batch.count)
+        wantsLogEvents = wantsLogEventsFlag()
         let needsTransaction = batch.contains { if case .barrier = $0.command { false } else { true } }
         if needsTransaction {
             do {
@@ -63,6 +71,13 @@ final class BatchWriter: @unchecked Sendable {
                     try db.execute(sql: "BEGIN IMMEDIATE")
                     do {
                         for (i, op) in batch.enumerated() { outcomes[i] = try apply(op, db) }
+                        let end = batch.last?.receivedAt ?? .now()
+                        for id in progressChanged {
+                            if let r = runs[id] {
+                                emit(r, .progress(current: r.progressCurrent, total: r.progressTotal), at: end)
+                            }
+                        }
+                        progressChanged.removeAll(keepingCapacity: true)
                         for id in dirty {
                             if let r = runs[id] {
                                 try db.execute(sql: RunRow.update, arguments: RunRow.updateArguments(r))
@@ -85,6 +100,7 @@ final class BatchWriter: @unchecked Sendable {
                 runs.removeAll()
                 dirty.removeAll()
                 events.removeAll()
+                progressChanged.removeAll()
                 inserter = nil
                 let reason = Self.reason(error)
                 if !failing {
@@ -155,6 +171,11 @@ final class BatchWriter: @unchecked Sendable {
             return .done
         case .startRun(let new):
             return try startRun(new, at: now, db)
+        case .prune(let cutoff, let status, let maxRows):
+            return try prune(before: cutoff, status: status, maxRows: maxRows, db)
+        case .vacuum(let pages):
+            try db.execute(sql: "PRAGMA incremental_vacuum(\(max(1, pages)))")
+            return .vacuumed(freePagesLeft: try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
         case .logSummary(let id):
             // Allowed on a finished run: it only reads the stored values.
             guard var run = try load(id, db) else { return .failed(.unknownRun(id)) }
@@ -186,26 +207,27 @@ final class BatchWriter: @unchecked Sendable {
         guard var run = try load(id, db) else { return .failed(.unknownRun(id)) }
         guard run.status == .running else { return .failed(.runFinished(id, run.status)) }
         if let denied = permission(op, run) { return denied }
-        run.lastHeartbeatAt = now
+        if case .abandon = op.command {} else { run.lastHeartbeatAt = now }
         var outcome = WriteOutcome.done
         switch op.command {
         case .setStage(_, let stage, let message):
             run.currentStage = stage
             let context = JSONWriter.string(.object(JSONObject([("stage", .string(stage))])))
             _ = try insertLog(&run, .info, message ?? "Stage: \(stage)", context, at: now, db)
-            events.append(.stage(run: id, stage: stage))
+            emitProgressIfChanged(run, at: now)
+            emit(run, .stage(stage), at: now)
         case .setTotal(_, let total, let unit):
             run.progressTotal = total
             if let unit { run.unit = unit }
-            events.append(.progress(run: id, current: run.progressCurrent, total: run.progressTotal, at: now))
+            progressChanged.insert(id)
         case .incrementProgress(_, let by):
             let (sum, overflow) = run.progressCurrent.addingReportingOverflow(by)
             if overflow { return .failed(.overflow("progress")) }
             run.progressCurrent = sum
-            events.append(.progress(run: id, current: run.progressCurrent, total: run.progressTotal, at: now))
+            progressChanged.insert(id)
         case .setProgress(_, let current):
             run.progressCurrent = current
-            events.append(.progress(run: id, current: run.progressCurrent, total: run.progressTotal, at: now))
+            progressChanged.insert(id)
         case .log(_, let level, let message, let context):
             if let logID = try insertLog(&run, level, message, context ?? "{}", at: now, db) {
                 outcome = .logID(logID)
@@ -214,7 +236,8 @@ final class BatchWriter: @unchecked Sendable {
             }
         case .addOutcome(_, let key, let count):
             if !run.outcome.add(key, count) { return .failed(.overflow("outcome \(key)")) }
-            events.append(.outcome(run: id))
+            emitProgressIfChanged(run, at: now)
+            emit(run, .outcome(run.outcome), at: now)
         case .saveOutcome:
             run.savedOutcome = run.outcome
             outcome = .run(run)
@@ -229,20 +252,75 @@ final class BatchWriter: @unchecked Sendable {
             run.finishedAt = now
             run.savedOutcome = run.outcome
             outcome = .run(run)
-            events.append(.finished(run: id, status: status))
+            emitProgressIfChanged(run, at: now)
+            emit(run, .finished(status), at: now)
         case .abandon(_, let reason):
-            _ = try insertLog(&run, .error, reason, "{}", at: now, db)
+            let heard = run.lastHeartbeatAt
+            let progress = "\(run.progressCurrent)" + (run.progressTotal.map { "/\($0)" } ?? "")
+            let message =
+                "Run abandoned: \(reason); last stage \(run.currentStage.map { "'\($0)'" } ?? "none"), "
+                + "progress \(progress), last heard from at \(heard.iso8601)"
+            let context = JSONObject([
+                ("reason", .string(reason)), ("stage", .string(orNull: run.currentStage)),
+                ("progressCurrent", .int(run.progressCurrent)), ("progressTotal", .int(orNull: run.progressTotal)),
+                ("lastHeartbeatAt", .string(heard.iso8601)),
+            ])
+            _ = try insertLog(&run, .error, message, JSONWriter.string(.object(context)), at: now, db)
             run.status = .abandoned
             run.finishedAt = now
-            run.errorMessage = reason
+            run.errorMessage = message
             run.savedOutcome = run.outcome
             outcome = .run(run)
-            events.append(.finished(run: id, status: .abandoned))
-        case .startRun, .barrier, .logSummary:
+            emitProgressIfChanged(run, at: now)
+            emit(run, .finished(.abandoned), at: now)
+        case .startRun, .barrier, .logSummary, .prune, .vacuum:
             break
         }
         store(run)
         return outcome
+    }
+
+    /// One bounded step of retention: whole runs, oldest first, at most `maxRows` log rows.
+    private func prune(before cutoff: Timestamp, status: RunStatus?, maxRows: Int, _ db: Database) throws
+        -> WriteOutcome
+    {
+        var sql = "SELECT id FROM runs WHERE status != 'RUNNING' AND finished_at < ?"
+        var arguments: StatementArguments = [cutoff.milliseconds]
+        if let status {
+            sql += " AND status = ?"
+            arguments += [status.rawValue]
+        }
+        sql += " ORDER BY id LIMIT 100"
+        let ids = try Int64.fetchAll(db, sql: sql, arguments: arguments)
+        var budget = maxRows
+        var deletedRuns: Int64 = 0
+        var deletedLogs: Int64 = 0
+        for id in ids {
+            try db.execute(
+                sql: "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE run_id = ? ORDER BY id LIMIT ?)",
+                arguments: [id, budget])
+            let n = db.changesCount
+            deletedLogs += Int64(n)
+            budget -= n
+            if budget <= 0 { break }
+            try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
+            runs.removeValue(forKey: id)
+            dirty.remove(id)
+            deletedRuns += 1
+            budget -= 1
+            if budget <= 0 { break }
+        }
+        return .pruned(runs: deletedRuns, logs: deletedLogs, complete: ids.isEmpty)
+    }
+
+    private func emit(_ run: RunRecord, _ kind: CommittedEvent.Kind, at: Timestamp) {
+        events.append(CommittedEvent(runID: run.id, jobName: run.jobName, at: at, kind: kind))
+    }
+
+    /// Keeps commit order per run: a pending progress change goes out before the run's next other event.
+    private func emitProgressIfChanged(_ run: RunRecord, at: Timestamp) {
+        guard progressChanged.remove(run.id) != nil else { return }
+        emit(run, .progress(current: run.progressCurrent, total: run.progressTotal), at: at)
     }
 
     private func permission(_ op: WriteOp, _ run: RunRecord) -> WriteOutcome? {
@@ -283,7 +361,7 @@ final class BatchWriter: @unchecked Sendable {
             algorithmVersion: new.algorithmVersion, startedAt: now, lastHeartbeatAt: now,
             params: RawJSON(validating: new.params) ?? .emptyObject, ownerPid: new.ownerPid, ownerUid: new.ownerUid)
         runs[id] = run
-        events.append(.started(run: id, jobName: new.jobName))
+        emit(run, .started, at: now)
         return .run(run)
     }
 
@@ -301,7 +379,13 @@ final class BatchWriter: @unchecked Sendable {
             run: run.id, level: level.rawValue, stage: run.currentStage, message: message, context: context,
             createdAt: now.milliseconds)
         run.logCounts[level.rawValue] += 1
-        events.append(.log(run: run.id, logID: id, level: level))
+        if wantsLogEvents {
+            emitProgressIfChanged(run, at: now)
+            let record = LogRecord(
+                id: id, level: level, stage: run.currentStage, message: message,
+                context: RawJSON(trustedObjectText: context), createdAt: now)
+            emit(run, .log(record), at: now)
+        }
         return id
     }
 

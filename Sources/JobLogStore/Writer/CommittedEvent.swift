@@ -1,20 +1,28 @@
+import JobLogJSON
 import JobLogModel
 
-/// Something a committed transaction changed, in commit order: what watchers are told.
-public enum CommittedEvent: Sendable {
-    case started(run: Int64, jobName: String)
-    case stage(run: Int64, stage: String)
-    case progress(run: Int64, current: Int64, total: Int64?, at: Timestamp)
-    case log(run: Int64, logID: Int64, level: LogLevel)
-    case outcome(run: Int64)
-    case finished(run: Int64, status: RunStatus)
+/// Something a committed transaction changed: what watchers are told, in commit order per run.
+public struct CommittedEvent: Sendable {
+    public enum Kind: Sendable {
+        case started
+        case stage(String)
+        /// The run's progress at the end of the transaction (several increments coalesce into one).
+        case progress(current: Int64, total: Int64?)
+        /// Only produced while someone wants log events (``JobLogStore/wantsLogEvents``).
+        case log(LogRecord)
+        case outcome(OutcomeCounters)
+        case finished(RunStatus)
+    }
 
-    /// The run it concerns.
-    public var runID: Int64 {
-        switch self {
-        case .started(let r, _), .stage(let r, _), .progress(let r, _, _, _), .log(let r, _, _), .outcome(let r),
-            .finished(let r, _):
-            r
-        }
+    public let runID: Int64
+    public let jobName: String
+    public let at: Timestamp
+    public let kind: Kind
+
+    public init(runID: Int64, jobName: String, at: Timestamp, kind: Kind) {
+        self.runID = runID
+        self.jobName = jobName
+        self.at = at
+        self.kind = kind
     }
 }

@@ -17,11 +17,15 @@ public enum WriteCommand: Sendable {
     case abandon(run: Int64, reason: String)
     /// No write: completes once everything queued before it is committed.
     case barrier
+    /// Deletes finished runs that ended before `cutoff` (and their logs), at most `maxRows` rows.
+    case prune(cutoff: Timestamp, status: RunStatus?, maxRows: Int)
+    /// Returns up to `pages` free pages to the file system (after pruning).
+    case vacuum(pages: Int)
 
     /// The run it writes to, if any.
     public var runID: Int64? {
         switch self {
-        case .startRun, .barrier: nil
+        case .startRun, .barrier, .prune, .vacuum: nil
         case .setStage(let r, _, _), .setTotal(let r, _, _), .incrementProgress(let r, _), .setProgress(let r, _),
             .log(let r, _, _, _), .addOutcome(let r, _, _), .saveOutcome(let r), .logSummary(let r),
             .finish(let r, _, _, _), .abandon(let r, _):

@@ -8,6 +8,10 @@ public enum WriteOutcome: Sendable {
     /// The run after the write (startRun, saveOutcome, logSummary, finish).
     case run(RunRecord)
     case failed(StoreError)
+    /// What one prune step deleted; `complete` when nothing older is left.
+    case pruned(runs: Int64, logs: Int64, complete: Bool)
+    /// Free pages still in the file after a vacuum step.
+    case vacuumed(freePagesLeft: Int64)
 }
 
 /// Counts a connection's writes that are queued but not yet committed, so that a

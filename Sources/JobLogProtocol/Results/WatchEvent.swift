@@ -1,0 +1,85 @@
+import JobLogJSON
+import JobLogModel
+
+/// One `event` notification of a `watch` subscription.
+public struct WatchEvent: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case runStarted(jobName: String)
+        case stage(String)
+        case progress(current: Int64, total: Int64?)
+        case log(LogEntry)
+        case outcome(OutcomeCounters)
+        case runFinished(RunStatus)
+        /// The subscriber fell behind: `dropped` events were lost.
+        case lagged(dropped: Int64, resumeAfterId: Int64)
+    }
+
+    public var subscription: String
+    /// Nil only for `lagged` on a subscription that follows several runs.
+    public var jobRunId: Int64?
+    public var at: Timestamp
+    public var kind: Kind
+
+    public init(subscription: String, jobRunId: Int64?, at: Timestamp, kind: Kind) {
+        self.subscription = subscription
+        self.jobRunId = jobRunId
+        self.at = at
+        self.kind = kind
+    }
+
+    /// The wire name of the type.
+    public var type: String {
+        switch kind {
+        case .runStarted: "run.started"
+        case .stage: "stage"
+        case .progress: "progress"
+        case .log: "log"
+        case .outcome: "outcome"
+        case .runFinished: "run.finished"
+        case .lagged: "lagged"
+        }
+    }
+
+    /// The notification's params.
+    public var params: JSONValue {
+        var o = JSONObject([
+            ("subscription", .string(subscription)), ("jobRunId", jobRunId.map { .string(String($0)) } ?? .null),
+            ("type", .string(type)), ("at", .string(at.iso8601)),
+        ])
+        switch kind {
+        case .runStarted(let name): o.append("jobName", .string(name))
+        case .stage(let s): o.append("stage", .string(s))
+        case .progress(let current, let total):
+            o.append("current", .int(current))
+            o.append("total", .int(orNull: total))
+        case .log(let entry): o.append("log", entry.json)
+        case .outcome(let counters): o.append("outcomeSummary", counters.json)
+        case .runFinished(let status): o.append("status", .string(status.rawValue))
+        case .lagged(let dropped, let resume):
+            o.append("dropped", .int(dropped))
+            o.append("resumeAfterId", .string(String(resume)))
+        }
+        return .object(o)
+    }
+
+    /// The notification line (without newline).
+    public var line: [UInt8] { RPCResponse.notification(method: "event", params: params) }
+
+    /// Reads an event's params (client side).
+    public init(params: JSONValue) throws(ResultDecodingError) {
+        let r = try ResultReader(params, field: "params")
+        subscription = try r.string("subscription")
+        jobRunId = r.optionalString("jobRunId").flatMap { Int64($0) }
+        at = try r.timestamp("at")
+        switch try r.string("type") {
+        case "run.started": kind = .runStarted(jobName: try r.string("jobName"))
+        case "stage": kind = .stage(try r.string("stage"))
+        case "progress": kind = .progress(current: try r.int("current"), total: r.optionalInt("total"))
+        case "log": kind = .log(try LogEntry(json: try r.value("log")))
+        case "outcome": kind = .outcome(OutcomeCounters(json: try r.object("outcomeSummary")))
+        case "run.finished": kind = .runFinished(try r.status("status"))
+        case "lagged": kind = .lagged(dropped: try r.int("dropped"), resumeAfterId: try r.id("resumeAfterId"))
+        default: throw ResultDecodingError(field: "type")
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import JobLogProtocol
+
+/// `pruneRuns`: only for root, the daemon's user and `--admin-group`.
+enum PruneRunsHandler {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+        let p = try PruneRunsParams(from: params)
+        guard context.permissions.mayAdminister(context.peer) else {
+            return .immediate(
+                .failure(.notPermitted("pruneRuns needs root, the daemon's user or --admin-group")), afterWrite: nil)
+        }
+        let pruner = context.pruner
+        return .read {
+            switch await pruner.prune(olderThanDays: p.olderThanDays, status: p.status) {
+            case .success(let (runs, logs)): return .success(PruneRunsResult(deletedRuns: runs, deletedLogs: logs).json)
+            case .failure(let e): return .failure(RPCError(e))
+            }
+        }
+    }
+}

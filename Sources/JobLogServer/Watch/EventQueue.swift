@@ -1,0 +1,103 @@
+import JobLogStore
+import Synchronization
+
+/// One subscriber's bounded queue of committed events.
+///
+/// Filled on the writer thread (never blocks: on overflow the queue is emptied
+/// and the loss is counted), drained by the subscriber's delivery task. Progress
+/// events of a run coalesce while waiting: only the latest value is kept, in the
+/// place of the first, until another event of that run seals it (commit order
+/// per run is kept).
+final class EventQueue: Sendable {
+    enum Item: Sendable {
+        case event(CommittedEvent)
+        /// The latest progress of a run, read from `latest` when taken.
+        case progress(Int64)
+    }
+
+    private struct State {
+        var items: [Item] = []
+        var latest: [Int64: CommittedEvent] = [:]
+        var dropped: Int64 = 0
+        var closed = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    static let capacity = 4096
+    private let state = Mutex(State())
+
+    init() {}
+
+    /// Adds an event; never blocks.
+    func push(_ event: CommittedEvent) {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard !s.closed else { return nil }
+            if case .progress = event.kind {
+                if s.latest[event.runID] != nil {
+                    s.latest[event.runID] = event
+                } else {
+                    s.latest[event.runID] = event
+                    s.items.append(.progress(event.runID))
+                }
+            } else {
+                if let pending = s.latest.removeValue(forKey: event.runID),
+                    let i = s.items.lastIndex(where: { if case .progress(event.runID) = $0 { true } else { false } })
+                {
+                    s.items[i] = .event(pending)
+                }
+                s.items.append(.event(event))
+            }
+            if s.items.count > Self.capacity {
+                s.dropped += Int64(s.items.count)
+                s.items.removeAll()
+                s.latest.removeAll()
+            }
+            let w = s.waiter
+            s.waiter = nil
+            return w
+        }
+        waiter?.resume()
+    }
+
+    /// Waits for events; returns them with the number dropped since the last take. Nil once closed.
+    func take() async -> (events: [CommittedEvent], dropped: Int64)? {
+        while true {
+            let taken = state.withLock { s -> (events: [CommittedEvent], dropped: Int64)?? in
+                if s.closed { return .some(nil) }
+                guard !s.items.isEmpty || s.dropped > 0 else { return nil }
+                let events = s.items.compactMap { item -> CommittedEvent? in
+                    switch item {
+                    case .event(let e): return e
+                    case .progress(let run): return s.latest[run]
+                    }
+                }
+                let dropped = s.dropped
+                s.items.removeAll(keepingCapacity: true)
+                s.latest.removeAll(keepingCapacity: true)
+                s.dropped = 0
+                return .some((events, dropped))
+            }
+            if let taken { return taken }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.closed || !s.items.isEmpty || s.dropped > 0 { return true }
+                    s.waiter = c
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        }
+    }
+
+    /// Ends the queue; the delivery task stops.
+    func close() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.closed = true
+            s.items.removeAll()
+            let w = s.waiter
+            s.waiter = nil
+            return w
+        }
+        waiter?.resume()
+    }
+}

@@ -1,0 +1,48 @@
+import JobLogModel
+import JobLogStore
+import Synchronization
+
+/// Every live subscription. The store calls ``publish(_:)`` on its writer thread
+/// after each commit; each matching subscriber gets the events in its own queue.
+final class WatchHub: Sendable {
+    private struct State {
+        var subscriptions: [UInt64: Subscription] = [:]
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    private let store: JobLogStore
+
+    init(store: JobLogStore) {
+        self.store = store
+        store.onCommit { [weak self] events in self?.publish(events) }
+    }
+
+    /// A new subscription (not yet delivering).
+    func subscribe(_ filter: Subscription.Filter, minLevel: LogLevel) -> Subscription {
+        let sub = state.withLock { s -> Subscription in
+            s.nextID += 1
+            let sub = Subscription(id: s.nextID, filter: filter, minLevel: minLevel)
+            s.subscriptions[sub.id] = sub
+            return sub
+        }
+        store.wantsLogEvents = true
+        return sub
+    }
+
+    func unsubscribe(_ id: UInt64) {
+        let (sub, empty) = state.withLock { s in (s.subscriptions.removeValue(forKey: id), s.subscriptions.isEmpty) }
+        sub?.queue.close()
+        if empty { store.wantsLogEvents = false }
+    }
+
+    var count: Int { state.withLock { $0.subscriptions.count } }
+
+    func publish(_ events: [CommittedEvent]) {
+        let subs = state.withLock { Array($0.subscriptions.values) }
+        guard !subs.isEmpty else { return }
+        for sub in subs {
+            for e in events where sub.matches(e) { sub.queue.push(e) }
+        }
+    }
+}
