@@ -212,6 +212,8 @@ static int connect_socket(joblog_t *h)
 	while (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
 		if (errno == EINTR)
 			continue;
+		if (errno == EISCONN) /* an interrupted connect() completed */
+			break;
 		int e = errno;
 		close(fd);
 		return fail(h, JOBLOG_ECONNECT, "cannot connect to joblogd at %s: %s (is the daemon running?)",
