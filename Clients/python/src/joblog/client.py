@@ -21,8 +21,10 @@ One ``Client`` per socket is shared by everything in a process
   acknowledged. Delivery is therefore at-least-once: a notification that the
   daemon had committed but not yet acknowledged when it died is applied a
   second time.
-* The unacknowledged journal is bounded (``max_unacked`` messages, 100k);
-  beyond it the oldest are dropped with one warning. While connected the
+* The unacknowledged journal is bounded (``max_unacked`` messages, 100k).
+  When it is full while connected (the daemon is slower than the job), the
+  job waits for acknowledgements; while the daemon is away the oldest
+  messages are dropped, with one warning. While connected the
   background thread keeps it short (and the window of possible duplicates
   small) with a ``ping`` after each timed write (``ack_interval``, 50 ms) or
   every ``ack_every`` (10k) messages when no request is in flight.
@@ -183,6 +185,7 @@ class Client:
         self.quiet = quiet
 
         self._lock = threading.Lock()  # all state below
+        self._acked = threading.Condition(self._lock)  # notified on acknowledgements
         self._wlock = threading.Lock()  # serializes socket writes (keeps order)
         self._pending: Deque[_Entry] = collections.deque()  # not yet written
         self._pending_bytes = 0
@@ -227,22 +230,50 @@ class Client:
             self._pending_bytes += len(line)
             self.stats["notifications"] += 1
             if len(self._pending) + len(self._sent) > self.max_unacked:
-                self._drop_oldest_locked()
-            if self._pending_bytes < self.buffer_bytes or self._sock is None:
+                if self._sock is None:
+                    self._drop_oldest_locked()  # the daemon is away
+                    return
+                action = "wait"  # connected but slow: wait for acknowledgements
+            elif self._pending_bytes < self.buffer_bytes or self._sock is None:
                 return
-            if self._pending_bytes < self.max_buffer_bytes:
+            elif self._pending_bytes < self.max_buffer_bytes:
                 # Over 64 KiB: the background thread writes it (the job
                 # thread makes no syscall but this one wake-up).
                 if self._kicked:
                     return
                 self._kicked = True
-                kick = True
+                action = "kick"
             else:
-                kick = False  # far behind: write it here (backpressure)
-        if kick:
+                action = "write"  # far behind: write it here (backpressure)
+        if action == "kick":
             self._wake()
-        else:
+        elif action == "write":
             self._flush()
+        else:
+            self._wait_for_room()
+
+    def _wait_for_room(self) -> None:
+        """The journal is full while connected: the daemon is slower than the
+        job. Write everything, make sure a ping is in flight and wait for
+        acknowledgements (backpressure); drop the oldest only if none comes
+        within ``timeout`` or the connection breaks."""
+        with self._lock:
+            if self._inflight == 0 and self._sock is not None:
+                req = self._auto_ping_locked()
+                self._pending.append(req)
+                self._pending_bytes += len(req.line)
+        self._flush()
+        deadline = time.monotonic() + self.timeout
+        room = self.max_unacked * 9 // 10
+        with self._acked:
+            while (len(self._pending) + len(self._sent) > room and self._sock is not None
+                   and not self._closed):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._acked.wait(min(left, 0.1))
+            if len(self._pending) + len(self._sent) > self.max_unacked:
+                self._drop_oldest_locked()
 
     def start_request(self, method: str, params: Optional[Dict[str, Any]] = None, *, auto: bool = False) -> _Request:
         """Queue a request and write it (with everything buffered before it)."""
@@ -464,6 +495,7 @@ class Client:
             self._inflight = 0
             self._pending_bytes = sum(len(e.line) if type(e) is _Request else len(e) for e in self._pending)  # type: ignore
             n = len(self._pending)
+            self._acked.notify_all()
         try:
             sock.shutdown(socket.SHUT_RDWR)  # wakes the background thread, which closes it
         except OSError:
@@ -616,6 +648,7 @@ class Client:
                         self._inflight -= 1
                         if e is req:
                             break
+                self._acked.notify_all()
         if req is None:
             if code == -32006:
                 self.warn("toomany", "joblogd at %s refused the connection: too many connections" % self.socket_path)
