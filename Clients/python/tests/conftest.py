@@ -30,11 +30,15 @@ import conformance_replay  # noqa: E402  (Spec/conformance_replay.py)
 import joblog  # noqa: E402
 
 
-def find_daemon() -> Optional[str]:
+def daemon_candidates() -> List[str]:
     env = os.environ.get("JOBLOG_BIN")
-    candidates = [env] if env else []
-    candidates += ["/tmp/joblogd-dev/joblogd", os.path.join(CLIENT_DIR, "..", "..", ".build", "debug", "joblogd")]
-    for c in candidates:
+    if env:  # an explicit choice: only that one
+        return [env]
+    return ["/tmp/joblogd-dev/joblogd", os.path.join(CLIENT_DIR, "..", "..", ".build", "debug", "joblogd")]
+
+
+def find_daemon() -> Optional[str]:
+    for c in daemon_candidates():
         if c and os.path.isfile(c) and os.access(c, os.X_OK):
             return os.path.abspath(c)
     return None
@@ -44,8 +48,8 @@ def find_daemon() -> Optional[str]:
 def daemon_bin() -> str:
     b = find_daemon()
     if b is None:
-        pytest.skip("no joblogd binary: set JOBLOG_BIN, or build it to /tmp/joblogd-dev/joblogd "
-                    "or .build/debug/joblogd")
+        pytest.skip("no joblogd binary found (looked for %s); set JOBLOG_BIN to the daemon's path"
+                    % ", ".join(os.path.normpath(c) for c in daemon_candidates()))
     return b
 
 
