@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Replay the joblogd conformance vectors (Spec/conformance/*.jsonl).
 
-Standard library only. The matching rules are those of PROTOCOL.md section 9:
+Standard library only. The matching rules are those of PROTOCOL.md, section
+"Conformance vectors":
 
 * every vector is ``{"name", "send", "expect"[, "sendEncoding"]}``;
 * ``send`` is the exact text of one line (sent with a ``\\n`` appended);
@@ -18,7 +19,7 @@ Standard library only. The matching rules are those of PROTOCOL.md section 9:
 * "no response" is verified by sending the next vector (or, at the end of a
   file, a ``ping``) and checking that the next line answers that.
 
-Beyond the letter of section 9 this replayer is strict about JSON types (a
+Beyond the letter of that section this replayer is strict about JSON types (a
 boolean never equals a number, ``1`` does not equal ``1.0``), rejects
 responses with duplicate object members, and always ends a file with a
 ``ping`` so that a stray extra response line is caught too.
