@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -468,7 +469,8 @@ static pid_t start_daemon(const char *bin, const char *dir, char *sockpath, size
 		int fd = open(logf, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (fd >= 0)
 			dup2(fd, 2);
-		execl(bin, bin, "--socket", sockpath, "--db", db, (char *)NULL);
+		/* mode 666: the permission test connects as another uid */
+		execl(bin, bin, "--socket", sockpath, "--db", db, "--socket-mode", "666", (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 200; i++) {
@@ -507,6 +509,29 @@ static void test_daemon_dies(const char *bin)
 	}
 	joblog_open(sp, &h);
 	joblog_start_run(h, "c-dying", NULL, NULL, NULL, NULL);
+
+	/* Another uid may not write to our run: -32003 (PROTOCOL.md section 8). */
+	if (geteuid() == 0 && chmod(dir, 0755) == 0) {
+		pid_t c = fork();
+		int st = 0;
+		if (c == 0) {
+			joblog_t *o;
+			int r;
+			if (setgid(65534) != 0 || setuid(65534) != 0)
+				_exit(3);
+			joblog_open(sp, &o);
+			joblog_attach(o, joblog_run_id(h));
+			r = joblog_summary(o, NULL);
+			r = (r == JOBLOG_ERPC && joblog_rpc_code(o) == JOBLOG_RPC_NOT_PERMITTED) ? 0 : 1;
+			if (r)
+				printf("#   as uid 65534: %s\n", joblog_errmsg(o));
+			joblog_close(o);
+			_exit(r);
+		}
+		waitpid(c, &st, 0);
+		T_TRUE("permissions: another uid gets -32003 not permitted", WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	} else
+		printf("# skipped: permission test (needs root to switch uid)\n");
 	joblog_info(h, "before", NULL);
 	T_RC("daemon dies: flush before", joblog_flush(h), JOBLOG_OK, h);
 	kill(pid, SIGKILL);
