@@ -139,7 +139,7 @@ if [ -z "$bin" ]; then
 	done
 fi
 if [ -z "$bin" ] || [ ! -x "$bin" ]; then
-	echo "# SKIP live tests: no joblogd binary (set JOBLOGD_BIN, or build it to /tmp/joblogd-dev/joblogd or .build/debug/joblogd)"
+	echo "# SKIP live tests: no joblogd binary${bin:+ ($bin is not executable)} (set JOBLOGD_BIN, or build it to /tmp/joblogd-dev/joblogd or .build/debug/joblogd)"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 	exit

@@ -64,7 +64,7 @@ if [ -n "$bin" ] && [ -x "$bin" ]; then
 		exit 1
 	fi
 else
-	echo "# SKIP live tests: no joblogd binary (set JOBLOGD_BIN, or build it to /tmp/joblogd-dev/joblogd or .build/debug/joblogd)"
+	echo "# SKIP live tests: no joblogd binary${bin:+ ($bin is not executable)} (set JOBLOGD_BIN, or build it to /tmp/joblogd-dev/joblogd or .build/debug/joblogd)"
 	bin=
 fi
 
