@@ -1,0 +1,315 @@
+/* libjoblog transport: errors, the clock, the socket, reading lines and
+ * matching responses. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "joblog_internal.h"
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+int jl_fail(joblog_t *h, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(h->err, sizeof h->err, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void jl_reset_err(joblog_t *h)
+{
+	h->err[0] = '\0';
+	h->rpc_code = 0;
+	if (h->rpc_data) {
+		json_decref(h->rpc_data);
+		h->rpc_data = NULL;
+	}
+}
+
+/* ---------------------------------------------------------------- time */
+
+long long jl_now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+long long jl_elapsed_ms(const struct timespec *since)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)(t.tv_sec - since->tv_sec) * 1000 + (t.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* Milliseconds left before deadline (-1: none), for poll(). */
+static int remaining(long long deadline)
+{
+	long long left;
+	if (deadline < 0)
+		return -1;
+	left = deadline - jl_now_ms();
+	if (left < 0)
+		return 0;
+	return left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+/* ---------------------------------------------------------------- connection */
+
+void jl_drop_connection(joblog_t *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	h->in_off = h->in_len = 0;
+}
+
+/* Closes the connection after a failure; says what may be lost. */
+int jl_lost(joblog_t *h, int rc, const char *what)
+{
+	unsigned long n = h->unacked + h->pending;
+	jl_drop_connection(h);
+	h->out.len = 0;
+	h->pending = 0;
+	h->unacked = 0;
+	if (n)
+		return jl_fail(h, rc, "%s; up to %lu notification(s) sent since the last answered request may be lost",
+		            what, n);
+	return jl_fail(h, rc, "%s", what);
+}
+
+int jl_connect_socket(joblog_t *h)
+{
+	struct sockaddr_un addr;
+	int fd, flags;
+
+	if (h->fd >= 0)
+		return JOBLOG_OK;
+	if (!h->path)
+		return jl_fail(h, JOBLOG_ECONNECT, "not connected");
+	if (strlen(h->path) >= sizeof addr.sun_path)
+		return jl_fail(h, JOBLOG_ECONNECT, "socket path too long: %s", h->path);
+	memset(&addr, 0, sizeof addr);
+	addr.sun_family = AF_UNIX;
+	memcpy(addr.sun_path, h->path, strlen(h->path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return jl_fail(h, JOBLOG_ECONNECT, "socket: %s", strerror(errno));
+	while (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EISCONN) /* an interrupted connect() completed */
+			break;
+		int e = errno;
+		close(fd);
+		return jl_fail(h, JOBLOG_ECONNECT, "cannot connect to joblogd at %s: %s (is the daemon running?)",
+		            h->path, strerror(e));
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	h->fd = fd;
+	h->in_off = h->in_len = 0;
+	return JOBLOG_OK;
+}
+
+/* Writes everything in h->out. */
+int jl_write_out(joblog_t *h, long long deadline)
+{
+	size_t off = 0;
+	int rc;
+
+	if (h->out.oom) {
+		h->out.oom = 0;
+		h->out.len = 0;
+		h->pending = 0;
+		return jl_fail(h, JOBLOG_ENOMEM, "out of memory while encoding");
+	}
+	if (h->out.len == 0)
+		return JOBLOG_OK;
+	rc = jl_connect_socket(h);
+	if (rc != JOBLOG_OK) {
+		unsigned long n = h->pending;
+		h->out.len = 0;
+		h->pending = 0;
+		if (n) {
+			size_t l = strlen(h->err);
+			snprintf(h->err + l, sizeof h->err - l, "; %lu buffered notification(s) dropped", n);
+		}
+		return rc;
+	}
+	while (off < h->out.len) {
+		ssize_t w = send(h->fd, h->out.p + off, h->out.len - off, MSG_NOSIGNAL);
+		if (w > 0) {
+			off += (size_t)w;
+			h->writes++;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = {h->fd, POLLOUT, 0};
+			int r = poll(&p, 1, remaining(deadline));
+			if (r == 0)
+				return jl_lost(h, JOBLOG_ETIMEOUT, "timed out writing to joblogd");
+			if (r < 0 && errno != EINTR)
+				return jl_lost(h, JOBLOG_EIO, "poll failed");
+			continue;
+		}
+		{
+			char msg[160];
+			snprintf(msg, sizeof msg, "connection to joblogd lost while writing: %s",
+			         w < 0 ? strerror(errno) : "closed");
+			return jl_lost(h, JOBLOG_EIO, msg);
+		}
+	}
+	h->unacked += h->pending;
+	h->pending = 0;
+	h->out.len = 0;
+	return JOBLOG_OK;
+}
+
+/* Next line from the daemon into *line (pointing into h->in, valid until the
+ * next read), without '\n' (and a '\r' before it). */
+int jl_read_line(joblog_t *h, long long deadline, int keep_on_timeout, char **line, size_t *len)
+{
+	for (;;) {
+		char *start = h->in + h->in_off;
+		char *nl = h->in_len > h->in_off ? memchr(start, '\n', h->in_len - h->in_off) : NULL;
+		if (nl) {
+			size_t n = (size_t)(nl - start);
+			*nl = '\0';
+			if (n > 0 && start[n - 1] == '\r')
+				start[--n] = '\0';
+			h->in_off += (size_t)(nl - start) + 1;
+			*line = start;
+			*len = n;
+			return JOBLOG_OK;
+		}
+		if (h->fd < 0)
+			return jl_fail(h, JOBLOG_EIO, "not connected");
+		/* Compact, then make room. */
+		if (h->in_off > 0) {
+			memmove(h->in, h->in + h->in_off, h->in_len - h->in_off);
+			h->in_len -= h->in_off;
+			h->in_off = 0;
+		}
+		if (h->in_cap - h->in_len < 65536) {
+			size_t cap = h->in_cap ? h->in_cap * 2 : 65536 * 2;
+			char *p = realloc(h->in, cap);
+			if (!p)
+				return jl_fail(h, JOBLOG_ENOMEM, "out of memory reading a response");
+			h->in = p;
+			h->in_cap = cap;
+		}
+		ssize_t r = recv(h->fd, h->in + h->in_len, h->in_cap - h->in_len - 1, 0);
+		if (r > 0) {
+			h->in_len += (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return jl_lost(h, JOBLOG_EIO, "joblogd closed the connection");
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			struct pollfd p = {h->fd, POLLIN, 0};
+			int pr = poll(&p, 1, remaining(deadline));
+			if (pr == 0 && keep_on_timeout)
+				return jl_fail(h, JOBLOG_ETIMEOUT, "nothing from joblogd within the timeout");
+			if (pr == 0)
+				return jl_lost(h, JOBLOG_ETIMEOUT, "no response from joblogd within the timeout");
+			if (pr < 0 && errno != EINTR)
+				return jl_lost(h, JOBLOG_EIO, "poll failed");
+			continue;
+		}
+		{
+			char msg[160];
+			snprintf(msg, sizeof msg, "connection to joblogd lost while reading: %s", strerror(errno));
+			return jl_lost(h, JOBLOG_EIO, msg);
+		}
+	}
+}
+
+long long jl_deadline_from_now(const joblog_t *h)
+{
+	return h->timeout_ms > 0 ? jl_now_ms() + h->timeout_ms : -1;
+}
+
+/* A notification from the daemon ({"method":"event",...} without id):
+ * queues its params and returns 1; else 0 (msg untouched). */
+int jl_queue_event(joblog_t *h, json_t *msg)
+{
+	json_t *params;
+	if (!json_is_object(msg) || json_object_get(msg, "id") || !json_is_string(json_object_get(msg, "method")))
+		return 0;
+	params = json_object_get(msg, "params");
+	if (!h->events)
+		h->events = json_array();
+	if (json_array_size(h->events) >= JL_MAX_QUEUED_EVENTS) {
+		json_array_remove(h->events, 0);
+		h->events_dropped++;
+	}
+	json_array_append(h->events, params ? params : json_null());
+	json_decref(msg);
+	return 1;
+}
+
+/* Reads lines until the response with id `id`; returns it parsed in *resp.
+ * Events (from watch) met on the way are queued. */
+int jl_wait_response(joblog_t *h, long long id, long long deadline, json_t **resp)
+{
+	for (;;) {
+		char *line;
+		size_t len;
+		json_error_t jerr;
+		json_t *msg, *jid;
+		int rc = jl_read_line(h, deadline, 0, &line, &len);
+		if (rc != JOBLOG_OK)
+			return rc;
+		msg = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
+		if (!msg) {
+			h->stray++;
+			continue;
+		}
+		if (jl_queue_event(h, msg))
+			continue;
+		jid = json_object_get(msg, "id");
+		if (json_is_integer(jid) && json_integer_value(jid) == id) {
+			h->unacked = 0;
+			*resp = msg;
+			return JOBLOG_OK;
+		}
+		/* An error for the whole connection (too many connections,
+		 * shutting down) comes with id null, then the daemon closes. */
+		if (json_is_null(jid)) {
+			json_t *e = json_object_get(msg, "error");
+			json_int_t code = json_integer_value(json_object_get(e, "code"));
+			if (code == JOBLOG_RPC_TOO_MANY_CONNECTIONS || code == JOBLOG_RPC_SHUTTING_DOWN) {
+				const char *m = json_string_value(json_object_get(e, "message"));
+				char what[160];
+				snprintf(what, sizeof what, "joblogd: %s (%lld)", m ? m : "error", (long long)code);
+				json_decref(msg);
+				rc = jl_lost(h, JOBLOG_ERPC, what);
+				h->rpc_code = (int)code;
+				return rc;
+			}
+		}
+		h->stray++;
+		json_decref(msg);
+	}
+}
+
