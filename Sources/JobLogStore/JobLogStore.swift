@@ -37,14 +37,23 @@ public final class JobLogStore: Sendable {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         do {
+            // A new file gets incremental auto-vacuum (so pruning can return space) before WAL mode
+            // is switched on: SQLite fixes auto_vacuum when the first table is created.
+            let size = (try? FileManager.default.attributesOfItem(atPath: configuration.path)[.size] as? Int) ?? nil
+            if size == nil || size == 0 {
+                let queue = try DatabaseQueue(path: configuration.path)
+                try queue.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                    try db.execute(sql: "VACUUM")
+                }
+                try queue.close()
+            }
             pool = try DatabasePool(path: configuration.path, configuration: config)
             let migrator = Migrations.migrator
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw StoreError.incompatible(
                     "the database \(configuration.path) was written by a newer joblogd; refusing to use it")
             }
-            // Before the first table exists, so that pruning can return space (incremental vacuum).
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
             try migrator.migrate(pool)
         } catch let error as StoreError {
             throw error

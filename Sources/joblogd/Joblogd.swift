@@ -108,16 +108,21 @@ struct Joblogd: AsyncParsableCommand {
         }
         logger.info("store open", metadata: ["db": "\(storeConfiguration.path)", "sync": "\(sync)"])
         let server = JobLogServer(configuration: serverConfiguration, store: store, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StoreService(store: store, logger: logger)),
+            .init(service: LivenessReaper(store: store, logger: logger, interval: .milliseconds(livenessIntervalMs))),
+        ]
+        if let retainDays {
+            services.append(
+                .init(service: RetentionService(pruner: Pruner(store: store, logger: logger), days: retainDays)))
+        }
+        // Stopped first on shutdown (reverse order): the server, then retention and liveness, the store last.
+        services.append(
+            .init(
+                service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: StoreService(store: store, logger: logger)),
-                    .init(
-                        service: server, successTerminationBehavior: .gracefullyShutdownGroup,
-                        failureTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let error as SocketFileError {

@@ -113,4 +113,19 @@ import Testing
         #expect(answers.last?.contains(#""id":"last""#) == true)
         #expect(Date().timeIntervalSince(start) < 5)
     }
+
+    @Test func endOfInputCommitsWhatTheConnectionSent() throws {
+        let daemon = try TestDaemon(arguments: ["--flush-interval-ms", "5000"])
+        let id = try daemon.connect().result("startRun", ["jobName": "one-shot"])["jobRunId"] as! String
+        for i in 0..<20 {
+            // One notification per connection, as `printf ... | socat` sends it.
+            let shot = try daemon.connect()
+            try shot.notify("incrementProgress", ["jobRunId": id])
+            shot.shutdownWrite()
+            #expect(try shot.readLine() == nil, "closed without an answer (\(i))")
+        }
+        // Even with a 5 s flush interval, each was committed before its connection closed.
+        let run = try daemon.connect().result("getRun", ["jobRunId": id])["run"] as! [String: Any]
+        #expect(run["progressCurrent"] as? Int == 20)
+    }
 }

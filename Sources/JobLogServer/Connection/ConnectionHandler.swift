@@ -50,6 +50,15 @@ struct ConnectionHandler: Sendable {
                     } catch {
                         logger.debug("connection read ended", metadata: ["error": "\(error)"])
                     }
+                    // End of input is a barrier too: the connection closes only once everything it
+                    // sent is committed, so a one-shot `printf ... | socat` notification is stored
+                    // when socat returns.
+                    if !tracker.isSettled {
+                        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                            let op = WriteOp(.barrier, tracker: nil) { _ in c.resume() }
+                            Task { await store.submit([op]) }
+                        }
+                    }
                     responses.finish()
                     try await group.waitForAll()
                 }
