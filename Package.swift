@@ -82,6 +82,11 @@ let package = Package(
             dependencies: [
                 "JobLogClient",
                 "JobLogProtocol",
+                "JobLogJSON",
+                "JobLogServer",
+                "JobLogStore",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -3,7 +3,6 @@ import Foundation
 import JobLogServer
 import JobLogStore
 import Logging
-import ServiceLifecycle
 
 /// `joblogd`: the reporting sidecar. Arguments, logging, wiring; nothing else.
 @main
@@ -99,38 +98,18 @@ struct Joblogd: AsyncParsableCommand {
         serverConfiguration.permissions = Permissions(
             trustedUids: storeConfiguration.trustedUids, adminGroup: adminGroup.flatMap(Permissions.groupID))
 
-        let store: JobLogStore
+        var options = JobLogDaemon.Options(store: storeConfiguration, server: serverConfiguration)
+        options.livenessInterval = .milliseconds(livenessIntervalMs)
+        options.retainDays = retainDays
         do {
-            store = try JobLogStore(configuration: storeConfiguration, logger: logger)
+            try await JobLogDaemon.run(options, logger: logger)
         } catch {
-            logger.critical("cannot open the store", metadata: ["error": "\(error)"])
-            throw ExitCode(2)
-        }
-        logger.info("store open", metadata: ["db": "\(storeConfiguration.path)", "sync": "\(sync)"])
-        let server = JobLogServer(configuration: serverConfiguration, store: store, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: StoreService(store: store, logger: logger)),
-            .init(service: LivenessReaper(store: store, logger: logger, interval: .milliseconds(livenessIntervalMs))),
-        ]
-        if let retainDays {
-            services.append(
-                .init(service: RetentionService(pruner: Pruner(store: store, logger: logger), days: retainDays)))
-        }
-        // Stopped first on shutdown (reverse order): the server, then retention and liveness, the store last.
-        services.append(
-            .init(
-                service: server, successTerminationBehavior: .gracefullyShutdownGroup,
-                failureTerminationBehavior: .gracefullyShutdownGroup))
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch let error as SocketFileError {
-            logger.critical("cannot listen", metadata: ["error": "\(error)"])
-            throw ExitCode(3)
-        } catch {
-            logger.critical("stopped on an error", metadata: ["error": "\(error)"])
-            throw ExitCode(1)
+            logger.critical("joblogd stopped", metadata: ["error": "\(error)"])
+            switch error {
+            case .storeUnavailable: throw ExitCode(2)
+            case .cannotListen: throw ExitCode(3)
+            case .stopped: throw ExitCode(1)
+            }
         }
     }
 

@@ -1,0 +1,49 @@
+/// 3. Acknowledged calls: `ping` and `info`-as-a-request round trips, alone and from 8 clients.
+enum AckScenario {
+    static func latency(_ s: LineSocket, count: Int, line: String) throws -> (Double, Double) {
+        let bytes = Array((line + "\n").utf8)
+        var samples: [Double] = []
+        samples.reserveCapacity(count)
+        for _ in 0..<count {
+            let t = now()
+            try s.write(bytes)
+            try s.readLine()
+            samples.append(now() - t)
+        }
+        samples.sort()
+        return (percentile(samples, 0.5), percentile(samples, 0.99))
+    }
+
+    static func run(_ daemon: DaemonUnderTest, _ sizes: Sizes, baselines: Baselines, into report: inout Report) throws {
+        let s = try LineSocket(path: daemon.socketPath)
+        let run = try Workload.runID(try s.call(Workload.startRun("acks")))
+        let (p50, p99) = try latency(s, count: sizes.roundTrips, line: Workload.ping(7))
+        report.add(
+            Figure(
+                name: "ping p50", value: p50 * 1e6, unit: "µs", baselineName: "raw ping-pong p50",
+                baseline: baselines.pingPongP50 * 1e6, target: "≤ 1.5× raw ping-pong",
+                met: p50 <= 1.5 * baselines.pingPongP50))
+        report.add(
+            Figure(
+                name: "ping p99", value: p99 * 1e6, unit: "µs", baselineName: "raw ping-pong p99",
+                baseline: baselines.pingPongP99 * 1e6))
+        let info =
+            #"{"jsonrpc":"2.0","method":"info","params":{"jobRunId":"\#(run)","message":"acknowledged","context":{"k":1}},"id":9}"#
+        let (i50, i99) = try latency(s, count: sizes.roundTrips, line: info)
+        report.add(Figure(name: "acknowledged info p50, 1 client", value: i50 * 1e6, unit: "µs"))
+        report.add(Figure(name: "acknowledged info p99, 1 client", value: i99 * 1e6, unit: "µs"))
+        let runs = try (0..<8).map { c in try Workload.runID(try s.call(Workload.startRun("acks-\(c)"))) }
+        let rate = try PingPongBaseline.throughput(
+            path: daemon.socketPath, clients: 8, each: max(1, sizes.roundTrips / 2)
+        ) { c in
+            #"{"jsonrpc":"2.0","method":"info","params":{"jobRunId":"\#(runs[c])","message":"acknowledged"},"id":1}"#
+        }
+        report.add(
+            Figure(
+                name: "acknowledged info, 8 clients", value: rate, unit: "calls/s",
+                baselineName: "raw ping-pong, 8 clients",
+                baseline: baselines.pingPong8, target: "≥ 0.5× raw 8-client ping-pong",
+                met: rate >= 0.5 * baselines.pingPong8,
+                note: "group commit"))
+    }
+}
