@@ -111,3 +111,18 @@ import Testing
         #expect(over.progressPercent == 100)
     }
 }
+
+@Suite struct WatchEventTests {
+    @Test func sharedBodyMakesTheSameLine() throws {
+        let event = WatchEvent(
+            subscription: "12", jobRunId: 7, at: Timestamp(milliseconds: 0), kind: .progress(current: 3, total: nil))
+        let whole = RPCResponse.notification(method: "event", params: event.params)
+        #expect(event.line == whole)
+        guard case .notification(let method, let params) = try ServerMessage.decode(line: event.line) else {
+            Issue.record("not a notification")
+            return
+        }
+        #expect(method == "event")
+        #expect(try WatchEvent(params: params) == event)
+    }
+}

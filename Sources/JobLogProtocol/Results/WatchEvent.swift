@@ -63,7 +63,30 @@ public struct WatchEvent: Sendable, Equatable {
     }
 
     /// The notification line (without newline).
-    public var line: [UInt8] { RPCResponse.notification(method: "event", params: params) }
+    public var line: [UInt8] {
+        Self.prefix(subscription: subscription) + Self.body(jobRunId: jobRunId, at: at, kind: kind)
+    }
+
+    /// The start of an event line, up to the subscription (one per subscriber).
+    public static func prefix(subscription: String) -> [UInt8] {
+        var w = JSONWriter(capacity: 80)
+        w.append("{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"subscription\":")
+        w.writeString(subscription)
+        return w.bytes
+    }
+
+    /// The rest of an event line after the subscription: the same for every subscriber,
+    /// so a fan-out to many watchers encodes each event once.
+    public static func body(jobRunId: Int64?, at: Timestamp, kind: Kind) -> [UInt8] {
+        let event = WatchEvent(subscription: "", jobRunId: jobRunId, at: at, kind: kind)
+        guard case .object(var o) = event.params else { return [] }
+        o.members.removeFirst()
+        var w = JSONWriter(capacity: 160)
+        w.write(.object(o))
+        w.bytes[0] = UInt8(ascii: ",")  // the object's members continue the params after the subscription
+        w.append("}")
+        return w.bytes
+    }
 
     /// Reads an event's params (client side).
     public init(params: JSONValue) throws(ResultDecodingError) {

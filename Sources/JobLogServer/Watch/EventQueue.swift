@@ -10,14 +10,14 @@ import Synchronization
 /// per run is kept).
 final class EventQueue: Sendable {
     enum Item: Sendable {
-        case event(CommittedEvent)
+        case event(SharedEvent)
         /// The latest progress of a run, read from `latest` when taken.
         case progress(Int64)
     }
 
     private struct State {
         var items: [Item] = []
-        var latest: [Int64: CommittedEvent] = [:]
+        var latest: [Int64: SharedEvent] = [:]
         var dropped: Int64 = 0
         var closed = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -28,29 +28,28 @@ final class EventQueue: Sendable {
 
     init() {}
 
-    /// Adds an event; never blocks.
-    func push(_ event: CommittedEvent) {
+    /// Adds a commit's events (already filtered for this subscriber); never blocks.
+    func push(_ events: [SharedEvent]) {
+        guard !events.isEmpty else { return }
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             guard !s.closed else { return nil }
-            if case .progress = event.kind {
-                if s.latest[event.runID] != nil {
-                    s.latest[event.runID] = event
+            for shared in events {
+                let run = shared.event.runID
+                if case .progress = shared.event.kind {
+                    if s.latest.updateValue(shared, forKey: run) == nil { s.items.append(.progress(run)) }
                 } else {
-                    s.latest[event.runID] = event
-                    s.items.append(.progress(event.runID))
+                    if let pending = s.latest.removeValue(forKey: run),
+                        let i = s.items.lastIndex(where: { if case .progress(run) = $0 { true } else { false } })
+                    {
+                        s.items[i] = .event(pending)
+                    }
+                    s.items.append(.event(shared))
                 }
-            } else {
-                if let pending = s.latest.removeValue(forKey: event.runID),
-                    let i = s.items.lastIndex(where: { if case .progress(event.runID) = $0 { true } else { false } })
-                {
-                    s.items[i] = .event(pending)
+                if s.items.count > Self.capacity {
+                    s.dropped += Int64(s.items.count)
+                    s.items.removeAll()
+                    s.latest.removeAll()
                 }
-                s.items.append(.event(event))
-            }
-            if s.items.count > Self.capacity {
-                s.dropped += Int64(s.items.count)
-                s.items.removeAll()
-                s.latest.removeAll()
             }
             let w = s.waiter
             s.waiter = nil
@@ -60,12 +59,12 @@ final class EventQueue: Sendable {
     }
 
     /// Waits for events; returns them with the number dropped since the last take. Nil once closed.
-    func take() async -> (events: [CommittedEvent], dropped: Int64)? {
+    func take() async -> (events: [SharedEvent], dropped: Int64)? {
         while true {
-            let taken = state.withLock { s -> (events: [CommittedEvent], dropped: Int64)?? in
+            let taken = state.withLock { s -> (events: [SharedEvent], dropped: Int64)?? in
                 if s.closed { return .some(nil) }
                 guard !s.items.isEmpty || s.dropped > 0 else { return nil }
-                let events = s.items.compactMap { item -> CommittedEvent? in
+                let events = s.items.compactMap { item -> SharedEvent? in
                     switch item {
                     case .event(let e): return e
                     case .progress(let run): return s.latest[run]

@@ -32,38 +32,30 @@ final class Subscription: Sendable {
         return true
     }
 
-    /// Delivers events until the queue closes or the connection breaks. Progress is
-    /// sent at most about ten times a second: after a write that carried progress, the
-    /// task waits 100 ms while newer values coalesce.
+    /// Delivers events until the queue closes or the connection breaks.
     func deliver(to write: @escaping @Sendable ([UInt8]) async throws -> Void) async {
-        let name = String(id)
+        let prefix = WatchEvent.prefix(subscription: String(id))
         var lastLogID: Int64 = 0
         while let (events, dropped) = await queue.take() {
             var out: [UInt8] = []
             if dropped > 0 {
                 let single: Int64? = if case .run(let r) = filter { r } else { nil }
-                let lagged = WatchEvent(
-                    subscription: name, jobRunId: single, at: .now(),
-                    kind: .lagged(dropped: dropped, resumeAfterId: lastLogID))
-                out += lagged.line
+                out += prefix
+                out += WatchEvent.body(
+                    jobRunId: single, at: .now(), kind: .lagged(dropped: dropped, resumeAfterId: lastLogID))
                 out.append(0x0A)
             }
-            var sentProgress = false
-            for e in events {
-                let kind: WatchEvent.Kind
-                switch e.kind {
-                case .started: kind = .runStarted(jobName: e.jobName)
-                case .stage(let s): kind = .stage(s)
-                case .progress(let current, let total):
-                    kind = .progress(current: current, total: total)
-                    sentProgress = true
+            var onlyProgress = !events.isEmpty
+            for shared in events {
+                switch shared.event.kind {
+                case .progress: break
                 case .log(let entry):
-                    kind = .log(entry)
                     lastLogID = max(lastLogID, entry.id)
-                case .outcome(let counters): kind = .outcome(counters)
-                case .finished(let status): kind = .runFinished(status)
+                    onlyProgress = false
+                default: onlyProgress = false
                 }
-                out += WatchEvent(subscription: name, jobRunId: e.runID, at: e.at, kind: kind).line
+                out += prefix
+                out += shared.body
                 out.append(0x0A)
             }
             do {
@@ -72,7 +64,9 @@ final class Subscription: Sendable {
                 queue.close()
                 return
             }
-            if sentProgress { try? await Task.sleep(for: .milliseconds(100)) }
+            // A stream of progress alone is paced to about ten lines a second per run (newer values
+            // replace older ones in the queue meanwhile); anything else is sent as it comes.
+            if onlyProgress { try? await Task.sleep(for: .milliseconds(100)) }
         }
     }
 }

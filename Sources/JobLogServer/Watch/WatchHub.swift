@@ -38,11 +38,13 @@ final class WatchHub: Sendable {
 
     var count: Int { state.withLock { $0.subscriptions.count } }
 
+    /// Fans a commit out: each event is wrapped once, each subscriber takes its share with one lock.
     func publish(_ events: [CommittedEvent]) {
         let subs = state.withLock { Array($0.subscriptions.values) }
         guard !subs.isEmpty else { return }
+        let shared = events.map(SharedEvent.init)
         for sub in subs {
-            for e in events where sub.matches(e) { sub.queue.push(e) }
+            sub.queue.push(shared.filter { sub.matches($0.event) })
         }
     }
 }

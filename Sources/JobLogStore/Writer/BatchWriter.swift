@@ -19,7 +19,7 @@ final class BatchWriter: @unchecked Sendable {
     private let onCommit: @Sendable ([CommittedEvent]) -> Void
 
     // Owned by the writer thread only.
-    private var runs: [Int64: RunRecord] = [:]
+    private var runs: [Int64: RunState] = [:]
     private var dirty: Set<Int64> = []
     private var inserter: LogInserter?
     private var failing = false
@@ -73,13 +73,13 @@ final class BatchWriter: @unchecked Sendable {
                         for (i, op) in batch.enumerated() { outcomes[i] = try apply(op, db) }
                         let end = batch.last?.receivedAt ?? .now()
                         for id in progressChanged {
-                            if let r = runs[id] {
+                            if let r = runs[id]?.record {
                                 emit(r, .progress(current: r.progressCurrent, total: r.progressTotal), at: end)
                             }
                         }
                         progressChanged.removeAll(keepingCapacity: true)
                         for id in dirty {
-                            if let r = runs[id] {
+                            if let r = runs[id]?.record {
                                 try db.execute(sql: RunRow.update, arguments: RunRow.updateArguments(r))
                             }
                         }
@@ -156,7 +156,7 @@ final class BatchWriter: @unchecked Sendable {
 
     private func trimCache() {
         guard runs.count > configuration.maxCachedRuns else { return }
-        runs = runs.filter { $0.value.status == .running }
+        runs = runs.filter { $0.value.record.status == .running }
         if runs.count > configuration.maxCachedRuns { runs.removeAll() }
     }
 
@@ -178,105 +178,107 @@ final class BatchWriter: @unchecked Sendable {
             return .vacuumed(freePagesLeft: try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
         case .logSummary(let id):
             // Allowed on a finished run: it only reads the stored values.
-            guard var run = try load(id, db) else { return .failed(.unknownRun(id)) }
-            if let denied = permission(op, run) { return denied }
-            if run.status == .running {
-                run.savedOutcome = run.outcome
-                run.lastHeartbeatAt = now
+            guard let state = try load(id, db) else { return .failed(.unknownRun(id)) }
+            if let denied = permission(op, state.record) { return denied }
+            if state.record.status == .running {
+                state.record.savedOutcome = state.record.outcome
+                state.record.lastHeartbeatAt = now
             }
-            let elapsed = (run.finishedAt ?? now).milliseconds - run.startedAt.milliseconds
+            let elapsed = (state.record.finishedAt ?? now).milliseconds - state.record.startedAt.milliseconds
             let context = JSONObject([
-                ("outcome", run.outcome.json),
+                ("outcome", state.record.outcome.json),
                 (
                     "progress",
                     .object(
                         JSONObject([
-                            ("current", .int(run.progressCurrent)), ("total", .int(orNull: run.progressTotal)),
-                            ("unit", .string(orNull: run.unit)),
+                            ("current", .int(state.record.progressCurrent)),
+                            ("total", .int(orNull: state.record.progressTotal)),
+                            ("unit", .string(orNull: state.record.unit)),
                         ]))
                 ),
                 ("elapsedMs", .int(max(0, elapsed))),
             ])
-            _ = try insertLog(&run, .milestone, "Summary", JSONWriter.string(.object(context)), at: now, db)
-            store(run)
-            return .run(run)
+            _ = try insertLog(state, .milestone, "Summary", JSONWriter.string(.object(context)), at: now, db)
+            markDirty(state)
+            return .run(state.record)
         default:
             break
         }
         guard let id = op.command.runID else { return .done }
-        guard var run = try load(id, db) else { return .failed(.unknownRun(id)) }
-        guard run.status == .running else { return .failed(.runFinished(id, run.status)) }
-        if let denied = permission(op, run) { return denied }
-        if case .abandon = op.command {} else { run.lastHeartbeatAt = now }
+        guard let state = try load(id, db) else { return .failed(.unknownRun(id)) }
+        guard state.record.status == .running else { return .failed(.runFinished(id, state.record.status)) }
+        if let denied = permission(op, state.record) { return denied }
+        if case .abandon = op.command {} else { state.record.lastHeartbeatAt = now }
         var outcome = WriteOutcome.done
         switch op.command {
         case .setStage(_, let stage, let message):
-            run.currentStage = stage
+            state.record.currentStage = stage
             let context = JSONWriter.string(.object(JSONObject([("stage", .string(stage))])))
-            _ = try insertLog(&run, .info, message ?? "Stage: \(stage)", context, at: now, db)
-            emitProgressIfChanged(run, at: now)
-            emit(run, .stage(stage), at: now)
+            _ = try insertLog(state, .info, message ?? "Stage: \(stage)", context, at: now, db)
+            emitProgressIfChanged(state.record, at: now)
+            emit(state.record, .stage(stage), at: now)
         case .setTotal(_, let total, let unit):
-            run.progressTotal = total
-            if let unit { run.unit = unit }
+            state.record.progressTotal = total
+            if let unit { state.record.unit = unit }
             progressChanged.insert(id)
         case .incrementProgress(_, let by):
-            let (sum, overflow) = run.progressCurrent.addingReportingOverflow(by)
+            let (sum, overflow) = state.record.progressCurrent.addingReportingOverflow(by)
             if overflow { return .failed(.overflow("progress")) }
-            run.progressCurrent = sum
+            state.record.progressCurrent = sum
             progressChanged.insert(id)
         case .setProgress(_, let current):
-            run.progressCurrent = current
+            state.record.progressCurrent = current
             progressChanged.insert(id)
         case .log(_, let level, let message, let context):
-            if let logID = try insertLog(&run, level, message, context ?? "{}", at: now, db) {
+            if let logID = try insertLog(state, level, message, context ?? "{}", at: now, db) {
                 outcome = .logID(logID)
             } else {
                 outcome = .logID(0)
             }
         case .addOutcome(_, let key, let count):
-            if !run.outcome.add(key, count) { return .failed(.overflow("outcome \(key)")) }
-            emitProgressIfChanged(run, at: now)
-            emit(run, .outcome(run.outcome), at: now)
+            if !state.record.outcome.add(key, count) { return .failed(.overflow("outcome \(key)")) }
+            emitProgressIfChanged(state.record, at: now)
+            emit(state.record, .outcome(state.record.outcome), at: now)
         case .saveOutcome:
-            run.savedOutcome = run.outcome
-            outcome = .run(run)
+            state.record.savedOutcome = state.record.outcome
+            outcome = .run(state.record)
         case .finish(_, let status, let message, let stack):
             if let message {
                 let context = stack.map { JSONWriter.string(.object(JSONObject([("stack", .string($0))]))) } ?? "{}"
-                _ = try insertLog(&run, .error, message, context, at: now, db)
-                run.errorMessage = message
-                run.errorStack = stack
+                _ = try insertLog(state, .error, message, context, at: now, db)
+                state.record.errorMessage = message
+                state.record.errorStack = stack
             }
-            run.status = status
-            run.finishedAt = now
-            run.savedOutcome = run.outcome
-            outcome = .run(run)
-            emitProgressIfChanged(run, at: now)
-            emit(run, .finished(status), at: now)
+            state.record.status = status
+            state.record.finishedAt = now
+            state.record.savedOutcome = state.record.outcome
+            outcome = .run(state.record)
+            emitProgressIfChanged(state.record, at: now)
+            emit(state.record, .finished(status), at: now)
         case .abandon(_, let reason):
-            let heard = run.lastHeartbeatAt
-            let progress = "\(run.progressCurrent)" + (run.progressTotal.map { "/\($0)" } ?? "")
+            let heard = state.record.lastHeartbeatAt
+            let progress = "\(state.record.progressCurrent)" + (state.record.progressTotal.map { "/\($0)" } ?? "")
             let message =
-                "Run abandoned: \(reason); last stage \(run.currentStage.map { "'\($0)'" } ?? "none"), "
+                "Run abandoned: \(reason); last stage \(state.record.currentStage.map { "'\($0)'" } ?? "none"), "
                 + "progress \(progress), last heard from at \(heard.iso8601)"
             let context = JSONObject([
-                ("reason", .string(reason)), ("stage", .string(orNull: run.currentStage)),
-                ("progressCurrent", .int(run.progressCurrent)), ("progressTotal", .int(orNull: run.progressTotal)),
+                ("reason", .string(reason)), ("stage", .string(orNull: state.record.currentStage)),
+                ("progressCurrent", .int(state.record.progressCurrent)),
+                ("progressTotal", .int(orNull: state.record.progressTotal)),
                 ("lastHeartbeatAt", .string(heard.iso8601)),
             ])
-            _ = try insertLog(&run, .error, message, JSONWriter.string(.object(context)), at: now, db)
-            run.status = .abandoned
-            run.finishedAt = now
-            run.errorMessage = message
-            run.savedOutcome = run.outcome
-            outcome = .run(run)
-            emitProgressIfChanged(run, at: now)
-            emit(run, .finished(.abandoned), at: now)
+            _ = try insertLog(state, .error, message, JSONWriter.string(.object(context)), at: now, db)
+            state.record.status = .abandoned
+            state.record.finishedAt = now
+            state.record.errorMessage = message
+            state.record.savedOutcome = state.record.outcome
+            outcome = .run(state.record)
+            emitProgressIfChanged(state.record, at: now)
+            emit(state.record, .finished(.abandoned), at: now)
         case .startRun, .barrier, .logSummary, .prune, .vacuum:
             break
         }
-        store(run)
+        markDirty(state)
         return outcome
     }
 
@@ -329,19 +331,18 @@ final class BatchWriter: @unchecked Sendable {
         return .failed(.notPermitted("run \(run.id) belongs to uid \(owner)"))
     }
 
-    private func store(_ run: RunRecord) {
-        runs[run.id] = run
-        dirty.insert(run.id)
+    private func markDirty(_ state: RunState) {
+        dirty.insert(state.record.id)
     }
 
-    private func load(_ id: Int64, _ db: Database) throws -> RunRecord? {
-        if let run = runs[id] { return run }
+    private func load(_ id: Int64, _ db: Database) throws -> RunState? {
+        if let state = runs[id] { return state }
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
             return nil
         }
-        let run = RunRow.record(row)
-        runs[id] = run
-        return run
+        let state = RunState(RunRow.record(row))
+        runs[id] = state
+        return state
     }
 
     private func startRun(_ new: NewRun, at now: Timestamp, _ db: Database) throws -> WriteOutcome {
@@ -360,31 +361,32 @@ final class BatchWriter: @unchecked Sendable {
             id: id, jobName: new.jobName, status: .running, trigger: new.trigger, scope: new.scope,
             algorithmVersion: new.algorithmVersion, startedAt: now, lastHeartbeatAt: now,
             params: RawJSON(validating: new.params) ?? .emptyObject, ownerPid: new.ownerPid, ownerUid: new.ownerUid)
-        runs[id] = run
+        runs[id] = RunState(run)
         emit(run, .started, at: now)
         return .run(run)
     }
 
     /// Inserts an entry (unless the run's log budget drops it); returns its id, nil when dropped.
     private func insertLog(
-        _ run: inout RunRecord, _ level: LogLevel, _ message: String, _ context: String, at now: Timestamp,
+        _ state: RunState, _ level: LogLevel, _ message: String, _ context: String, at now: Timestamp,
         _ db: Database
     ) throws -> Int64? {
         guard let inserter else { throw StoreError.unavailable("writer not ready") }
-        if let budget = configuration.maxLogsPerRun, try !makeRoom(&run, for: level, budget: budget, db) {
-            run.droppedLogCounts[level.rawValue] += 1
+        if let budget = configuration.maxLogsPerRun, try !makeRoom(state, for: level, budget: budget, db) {
+            state.record.droppedLogCounts[level.rawValue] += 1
             return nil
         }
         let id = try inserter.insert(
-            run: run.id, level: level.rawValue, stage: run.currentStage, message: message, context: context,
+            run: state.record.id, level: level.rawValue, stage: state.record.currentStage, message: message,
+            context: context,
             createdAt: now.milliseconds)
-        run.logCounts[level.rawValue] += 1
+        state.record.logCounts[level.rawValue] += 1
         if wantsLogEvents {
-            emitProgressIfChanged(run, at: now)
+            emitProgressIfChanged(state.record, at: now)
             let record = LogRecord(
-                id: id, level: level, stage: run.currentStage, message: message,
+                id: id, level: level, stage: state.record.currentStage, message: message,
                 context: RawJSON(trustedObjectText: context), createdAt: now)
-            emit(run, .log(record), at: now)
+            emit(state.record, .log(record), at: now)
         }
         return id
     }
@@ -392,16 +394,22 @@ final class BatchWriter: @unchecked Sendable {
     /// Keeps a run within its log budget: past it, the oldest debug entry goes first,
     /// then the oldest info entry; warnings, errors and milestones are never dropped.
     /// Returns false when the new entry itself is the one to drop.
-    private func makeRoom(_ run: inout RunRecord, for level: LogLevel, budget: Int64, _ db: Database) throws -> Bool {
-        guard run.logCounts.reduce(0, +) >= budget else { return true }
-        let victim: LogLevel? = run.logCounts[0] > 0 ? .debug : (run.logCounts[1] > 0 ? .info : nil)
+    private func makeRoom(_ state: RunState, for level: LogLevel, budget: Int64, _ db: Database) throws -> Bool {
+        guard state.record.logCounts.reduce(0, +) >= budget else { return true }
+        let victim: LogLevel? = state.record.logCounts[0] > 0 ? .debug : (state.record.logCounts[1] > 0 ? .info : nil)
         guard let victim else { return level > .info }
         if level < victim { return false }
         try db.execute(
             sql: "DELETE FROM logs WHERE id = (SELECT id FROM logs WHERE run_id = ? AND level = ? ORDER BY id LIMIT 1)",
-            arguments: [run.id, victim.rawValue])
-        run.logCounts[victim.rawValue] -= 1
-        run.droppedLogCounts[victim.rawValue] += 1
+            arguments: [state.record.id, victim.rawValue])
+        state.record.logCounts[victim.rawValue] -= 1
+        state.record.droppedLogCounts[victim.rawValue] += 1
         return true
     }
+}
+
+/// A run's row while it is being written to: a reference, so the writer changes it in place.
+final class RunState {
+    var record: RunRecord
+    init(_ record: RunRecord) { self.record = record }
 }

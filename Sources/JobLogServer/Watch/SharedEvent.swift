@@ -1,0 +1,33 @@
+import JobLogProtocol
+import JobLogStore
+import Synchronization
+
+/// A committed event on its way to every subscriber: encoded once, by whichever
+/// delivery task needs it first; each subscriber only adds its own prefix.
+final class SharedEvent: Sendable {
+    let event: CommittedEvent
+    private let encoded = Mutex<[UInt8]?>(nil)
+
+    init(_ event: CommittedEvent) { self.event = event }
+
+    /// The event's line after the subscription member.
+    var body: [UInt8] {
+        encoded.withLock { cached in
+            if let cached { return cached }
+            let b = WatchEvent.body(jobRunId: event.runID, at: event.at, kind: Self.kind(event))
+            cached = b
+            return b
+        }
+    }
+
+    static func kind(_ e: CommittedEvent) -> WatchEvent.Kind {
+        switch e.kind {
+        case .started: .runStarted(jobName: e.jobName)
+        case .stage(let s): .stage(s)
+        case .progress(let current, let total): .progress(current: current, total: total)
+        case .log(let entry): .log(entry)
+        case .outcome(let counters): .outcome(counters)
+        case .finished(let status): .runFinished(status)
+        }
+    }
+}
