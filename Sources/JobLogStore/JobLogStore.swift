@@ -81,6 +81,22 @@ public final class JobLogStore: Sendable {
         for op in ops { op.completion?(.failed(.shuttingDown)) }
     }
 
+    /// Queues writes in order without waiting (for an event loop). Returns false when the
+    /// queue is over its limit: stop producing until ``whenSpaceAvailable(_:)`` calls back.
+    /// After ``close()`` every write completes with `.shuttingDown`.
+    public func submitNow(_ ops: [WriteOp]) -> Bool {
+        let (accepted, full) = queue.pushNow(ops)
+        if !accepted {
+            for op in ops { op.completion?(.failed(.shuttingDown)) }
+        }
+        return !full
+    }
+
+    /// Calls `callback` (on any thread) once the write queue has room.
+    public func whenSpaceAvailable(_ callback: @escaping @Sendable () -> Void) {
+        queue.onSpace(callback)
+    }
+
     /// Queues one write and waits until it is committed.
     public func write(_ command: WriteCommand, callerUid: UInt32? = nil) async -> WriteOutcome {
         await withCheckedContinuation { (c: CheckedContinuation<WriteOutcome, Never>) in

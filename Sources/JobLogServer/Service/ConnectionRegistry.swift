@@ -41,6 +41,16 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
+    /// Waits until every connection has closed; false on timeout.
+    func waitUntilEmpty(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while count > 0 {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
     /// Closes every connection at once.
     func closeAll() {
         let channels = state.withLock { Array($0.channels.values) }

@@ -42,20 +42,30 @@ public final class JobLogServer: Service, Sendable {
         let path = configuration.socketPath
         try SocketFile.prepare(path)
         let maxLine = configuration.maxLineBytes
+        let maxConnections = configuration.maxConnections
+        let registry = self.registry
+        let services = ConnectionServices(
+            store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
+            logger: logger)
         let oldMask = umask(0o177)
-        let server: NIOAsyncChannel<NIOAsyncChannel<[Frame], ByteBuffer>, Never>
+        let server: any Channel
         do {
             server = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 512)
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
-                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false) { channel in
+                .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if registry.count >= maxConnections {
+                            try channel.pipeline.syncOperations.addHandler(
+                                RejectHandler(maxConnections: maxConnections))
+                            return
+                        }
                         try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: maxLine))
-                        return try NIOAsyncChannel<[Frame], ByteBuffer>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: false))
+                        try channel.pipeline.syncOperations.addHandler(ConnectionChannelHandler(services: services))
                     }
                 }
+                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)
+                .get()
         } catch {
             umask(oldMask)
             throw error
@@ -63,44 +73,40 @@ public final class JobLogServer: Service, Sendable {
         umask(oldMask)
         chmod(path, mode_t(configuration.socketMode))
         logger.info("listening", metadata: ["socket": "\(path)"])
-
-        let handler = ConnectionHandler(
-            store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, logger: logger)
-        let registry = self.registry
-        let maxConnections = configuration.maxConnections
         defer {
             unlink(path)
             logger.info("socket closed", metadata: ["socket": "\(path)"])
         }
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        if registry.count >= maxConnections {
-                            group.addTask { await Self.reject(connection, maxConnections) }
-                            continue
-                        }
-                        let id = registry.add(connection.channel)
-                        group.addTask {
-                            await handler.handle(connection, id: id)
-                            registry.remove(id)
-                        }
-                    }
-                }
-            }
+        await withGracefulShutdownHandler {
+            try? await server.closeFuture.get()
         } onGracefulShutdown: {
             self.logger.info("shutting down: no new connections, answering what was read")
-            server.channel.close(promise: nil)
+            server.close(promise: nil)
             registry.closeInputs()
         }
-    }
-
-    /// One error line, then close.
-    private static func reject(_ connection: NIOAsyncChannel<[Frame], ByteBuffer>, _ max: Int) async {
-        try? await connection.executeThenClose { _, outbound in
-            var line = ByteBuffer(bytes: RPCResponse.failure(.tooManyConnections(max), id: .null))
-            line.writeInteger(UInt8(ascii: "\n"))
-            try await outbound.write(line)
+        // Connections finish what they read, then close; past a deadline they are closed.
+        if !(await registry.waitUntilEmpty(timeout: .seconds(30))) {
+            logger.warning("connections still open after 30 s: closing them")
+            registry.closeAll()
         }
     }
+}
+
+/// Past `--max-connections`: one error line, then close.
+final class RejectHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let maxConnections: Int
+
+    init(maxConnections: Int) { self.maxConnections = maxConnections }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var line = context.channel.allocator.buffer(
+            bytes: RPCResponse.failure(.tooManyConnections(maxConnections), id: .null))
+        line.writeInteger(UInt8(ascii: "\n"))
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(line)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }

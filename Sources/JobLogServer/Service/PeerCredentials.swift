@@ -24,20 +24,18 @@ public struct PeerCredentials: Sendable, Equatable {
         var gid: UInt32 = 0
     }
 
-    /// Reads the peer's credentials from a connected Unix socket channel.
-    static func read(from channel: any Channel) async -> PeerCredentials? {
+    /// Reads the peer's credentials from a connected Unix socket channel (at once, on its event loop).
+    static func read(from channel: any Channel) -> EventLoopFuture<PeerCredentials?> {
         #if os(Linux)
-            guard let provider = channel as? any SocketOptionProvider else { return nil }
-            do {
-                let cred: UCred = try await provider.unsafeGetSocketOption(
-                    level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
-                ).get()
-                return PeerCredentials(pid: cred.pid, uid: cred.uid, gid: cred.gid)
-            } catch {
-                return nil
+            guard let provider = channel as? any SocketOptionProvider else {
+                return channel.eventLoop.makeSucceededFuture(nil)
             }
+            let future: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+            return future.map { Optional(PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid)) }
+                .recover { _ in nil }
         #else
-            return nil
+            return channel.eventLoop.makeSucceededFuture(nil)
         #endif
     }
 }

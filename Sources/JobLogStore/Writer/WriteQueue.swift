@@ -12,6 +12,7 @@ final class WriteQueue: @unchecked Sendable {
     private var firstPendingAt: Date?
     private var acknowledgedWaiting = false
     private var spaceWaiters: [CheckedContinuation<Void, Never>] = []
+    private var spaceCallbacks: [@Sendable () -> Void] = []
     private var stopping = false
     private let maxBatch: Int
     private let maxQueued: Int
@@ -55,6 +56,33 @@ final class WriteQueue: @unchecked Sendable {
         }
     }
 
+    /// Queues writes without waiting (from an event loop). Returns false when the queue is
+    /// now over its limit: the caller stops reading and waits for ``onSpace(_:)``. False with
+    /// nothing queued once stopping.
+    func pushNow(_ ops: [WriteOp]) -> (accepted: Bool, full: Bool) {
+        condition.withLock {
+            if stopping { return (false, false) }
+            for op in ops { op.tracker?.begin(1) }
+            if pending.isEmpty { firstPendingAt = Date() }
+            pending.append(contentsOf: ops)
+            if ops.contains(where: { $0.completion != nil }) { acknowledgedWaiting = true }
+            if acknowledgedWaiting || pending.count >= maxBatch || pending.count == ops.count {
+                condition.signal()
+            }
+            return (true, pending.count >= maxQueued)
+        }
+    }
+
+    /// Calls `callback` once the queue has room again (at once if it has).
+    func onSpace(_ callback: @escaping @Sendable () -> Void) {
+        let now: Bool = condition.withLock {
+            if pending.count < maxQueued || stopping { return true }
+            spaceCallbacks.append(callback)
+            return false
+        }
+        if now { callback() }
+    }
+
     /// Blocks until a batch is due; nil once stopping and drained.
     func takeBatch() -> [WriteOp]? {
         condition.lock()
@@ -78,6 +106,9 @@ final class WriteQueue: @unchecked Sendable {
         let waiters = spaceWaiters
         spaceWaiters = []
         for w in waiters { w.resume() }
+        let callbacks = spaceCallbacks
+        spaceCallbacks = []
+        for c in callbacks { c() }
         return batch
     }
 
@@ -88,6 +119,8 @@ final class WriteQueue: @unchecked Sendable {
             let waiters = spaceWaiters
             spaceWaiters = []
             for w in waiters { w.resume() }
+            for c in spaceCallbacks { c() }
+            spaceCallbacks = []
             condition.broadcast()
         }
     }

@@ -1,0 +1,336 @@
+import JobLogJSON
+import JobLogModel
+import JobLogProtocol
+import JobLogStore
+import Logging
+import NIOCore
+
+/// Serves one connection on its event loop: decodes each burst of lines, routes
+/// every message, hands writes to the store's writer thread in one batch, and
+/// writes answers in request order as their commits (or reads) complete.
+///
+/// Threading: all state is confined to the channel's event loop. SQLite never runs
+/// here: writes go to the writer thread, reads to GRDB's reader pool; their
+/// completions hop back to this loop. Decoding runs here too: measured, the hops
+/// to and from a task pool cost more than the decoding they would move away.
+///
+/// Back-pressure: reading pauses while more than `maxPendingResponses` answers are
+/// owed, while the socket is not writable (a client that never reads), and while
+/// the store's queue is full; so a connection holds a bounded amount of memory.
+final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = [Frame]
+    typealias OutboundOut = ByteBuffer
+
+    static let maxPendingResponses = 1024
+
+    private enum PauseReason: Hashable {
+        case peer, responses, output, store
+    }
+
+    private let services: ConnectionServices
+    private var requestContext: RequestContext?
+    private var channelContext: ChannelHandlerContext?
+    private let tracker = CommitTracker()
+    private var responses = OrderedResponses()
+    private var paused: Set<PauseReason> = []
+    private var inputClosed = false
+    private var finalBarrierDone = false
+    private var connectionID: UInt64 = 0
+    private var logger: Logger
+
+    init(services: ConnectionServices) {
+        self.services = services
+        self.logger = services.logger
+    }
+
+    // MARK: - Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        channelContext = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        channelContext = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connectionID = services.registry.add(context.channel)
+        logger[metadataKey: "conn.id"] = "\(connectionID)"
+        // No request is read before the kernel has said who the peer is.
+        pause(.peer, context)
+        let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+        PeerCredentials.read(from: context.channel).whenComplete { result in
+            loop.value.start(peer: (try? result.get()) ?? nil)
+        }
+        context.fireChannelActive()
+    }
+
+    private func start(peer: PeerCredentials?) {
+        guard let context = channelContext else { return }
+        if let peer { logger[metadataKey: "conn.pid"] = "\(peer.pid)" }
+        let channel = context.channel
+        let watches = ConnectionWatches(hub: services.hub, logger: logger) { bytes in
+            try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+        }
+        requestContext = RequestContext(
+            store: services.store, peer: peer, version: services.configuration.version, logger: logger,
+            rates: services.rates, connectionID: connectionID, watches: watches, pruner: services.pruner,
+            permissions: services.configuration.permissions)
+        logger.debug("connection opened")
+        resume(.peer)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        requestContext?.watches?.closeAll()
+        services.registry.remove(connectionID)
+        logger.debug("connection closed")
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: - Input
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let requestContext else { return }
+        let frames = unwrapInboundIn(data)
+        var ops: [WriteOp] = []
+        let now = Timestamp.now()
+        for frame in frames {
+            switch frame {
+            case .tooLong:
+                let error = RPCError.lineTooLong(maxLineBytes: services.configuration.maxLineBytes)
+                responses.append(ready: RPCResponse.failure(error, id: .null))
+            case .line(let buffer):
+                switch buffer.withUnsafeReadableBytes({ RPCDecoder.decode(line: $0) }) {
+                case .blank:
+                    continue
+                case .failure(let error):
+                    responses.append(ready: RPCResponse.failure(error, id: .null))
+                case .single(let message):
+                    handleSingle(message, requestContext, now, &ops, context)
+                case .batch(let messages):
+                    handleBatch(messages, requestContext, now, &ops, context)
+                }
+            }
+        }
+        if !ops.isEmpty, !services.store.submitNow(ops) {
+            pause(.store, context)
+            let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            services.store.whenSpaceAvailable { eventLoop.execute { loop.value.resume(.store) } }
+        }
+        drain(context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed? = event as? ChannelEvent {
+            inputClosed = true
+            // End of input is a barrier: close only once everything this connection sent is
+            // committed, so a one-shot `printf ... | socat` notification is stored when socat returns.
+            if tracker.isSettled {
+                finalBarrierDone = true
+            } else {
+                let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+                let eventLoop = context.eventLoop
+                let op = WriteOp(.barrier) { _ in
+                    eventLoop.execute {
+                        loop.value.finalBarrierDone = true
+                        loop.value.drain(nil)
+                    }
+                }
+                _ = services.store.submitNow([op])
+            }
+            drain(context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            resume(.output)
+        } else {
+            pause(.output, context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: - Routing
+
+    /// How a message will be answered.
+    private enum Answer {
+        case none
+        case now([UInt8], after: (@Sendable () -> Void)?)
+        case later(Later, after: (@Sendable () -> Void)?)
+    }
+
+    /// An answer that waits for the writer or a read.
+    private enum Later {
+        /// A write, answered after its commit.
+        case write(WriteOp, respond: @Sendable (WriteOutcome) -> Result<JSONValue, RPCError>, id: RequestID)
+        /// A ready answer that must still wait for the earlier writes (a barrier).
+        case afterBarrier([UInt8])
+        /// A read, run once the earlier writes are committed.
+        case read(@Sendable () async -> Result<JSONValue, RPCError>, id: RequestID)
+    }
+
+    private func handleSingle(
+        _ message: IncomingMessage, _ rc: RequestContext, _ now: Timestamp, _ ops: inout [WriteOp],
+        _ context: ChannelHandlerContext
+    ) {
+        switch answer(message, rc, now, &ops) {
+        case .none: break
+        case .now(let bytes, let after): responses.append(ready: bytes, after: after)
+        case .later(let later, let after):
+            let seq = responses.appendWaiting(after: after)
+            let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            schedule(later, now, &ops) { bytes in
+                eventLoop.execute {
+                    loop.value.responses.fulfill(seq, bytes)
+                    loop.value.drain(nil)
+                }
+            }
+        }
+    }
+
+    private func handleBatch(
+        _ messages: [IncomingMessage], _ rc: RequestContext, _ now: Timestamp, _ ops: inout [WriteOp],
+        _ context: ChannelHandlerContext
+    ) {
+        var answers: [Answer] = []
+        for m in messages { answers.append(answer(m, rc, now, &ops)) }
+        let parts = answers.filter { if case .none = $0 { false } else { true } }.count
+        guard parts > 0 else { return }
+        let seq = responses.appendBatch(parts: parts)
+        let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        var part = 0
+        for a in answers {
+            switch a {
+            case .none: continue
+            case .now(let bytes, let after):
+                responses.fulfill(seq, part: part, bytes)
+                after?()
+            case .later(let later, let after):
+                let index = part
+                schedule(later, now, &ops) { bytes in
+                    eventLoop.execute {
+                        loop.value.responses.fulfill(seq, part: index, bytes)
+                        loop.value.drain(nil)
+                    }
+                }
+                after?()
+            }
+            part += 1
+        }
+    }
+
+    /// Queues what a later answer waits for; `deliver` is called (on any thread) with the answer.
+    private func schedule(
+        _ later: Later, _ now: Timestamp, _ ops: inout [WriteOp], deliver: @escaping @Sendable ([UInt8]) -> Void
+    ) {
+        switch later {
+        case .write(var op, let respond, let id):
+            op.completion = { outcome in deliver(Self.encode(respond(outcome), id: id)) }
+            ops.append(op)
+        case .afterBarrier(let line):
+            ops.append(WriteOp(.barrier, receivedAt: now, tracker: tracker) { _ in deliver(line) })
+        case .read(let read, let id):
+            let start: @Sendable () -> Void = { Task { deliver(Self.encode(await read(), id: id)) } }
+            if ops.isEmpty, tracker.isSettled {
+                start()
+            } else {
+                ops.append(WriteOp(.barrier, receivedAt: now, tracker: tracker) { _ in start() })
+            }
+        }
+    }
+
+    /// Routes one message; a notification's write goes straight into `ops`.
+    private func answer(_ message: IncomingMessage, _ rc: RequestContext, _ now: Timestamp, _ ops: inout [WriteOp])
+        -> Answer
+    {
+        let request: RPCRequest
+        switch message {
+        case .invalid(let error, let id):
+            return .now(RPCResponse.failure(error, id: id), after: nil)
+        case .request(let r):
+            request = r
+        }
+        let uid = rc.peer?.uid
+        switch Router.route(request, rc) {
+        case .failure(let error):
+            guard let id = request.id else {
+                logger.debug(
+                    "notification rejected", metadata: ["rpc.method": "\(request.method)", "error": "\(error)"])
+                return .none
+            }
+            return .now(RPCResponse.failure(error, id: id), after: nil)
+        case .success(.write(let command, let respond)):
+            let op = WriteOp(command, receivedAt: now, callerUid: uid, tracker: tracker)
+            guard let id = request.id else {
+                ops.append(op)
+                return .none
+            }
+            return .later(.write(op, respond: respond, id: id), after: nil)
+        case .success(.immediate(let result, let after)):
+            guard let id = request.id else {
+                after?()
+                return .none
+            }
+            let line = Self.encode(result, id: id)
+            if ops.isEmpty, tracker.isSettled { return .now(line, after: after) }
+            return .later(.afterBarrier(line), after: after)
+        case .success(.read(let read)):
+            guard let id = request.id else { return .none }
+            return .later(.read(read, id: id), after: nil)
+        }
+    }
+
+    private static func encode(_ result: Result<JSONValue, RPCError>, id: RequestID) -> [UInt8] {
+        switch result {
+        case .success(let value): RPCResponse.success(value, id: id)
+        case .failure(let error): RPCResponse.failure(error, id: id)
+        }
+    }
+
+    // MARK: - Output
+
+    /// Writes every answer that is ready at the head, in one write; then applies back-pressure and half-close.
+    private func drain(_ given: ChannelHandlerContext?) {
+        guard let context = given ?? channelContext else { return }
+        let (lines, actions) = responses.takeReady()
+        if !lines.isEmpty {
+            var out = context.channel.allocator.buffer(capacity: lines.reduce(0) { $0 + $1.count + 1 })
+            for line in lines {
+                out.writeBytes(line)
+                out.writeInteger(UInt8(ascii: "\n"))
+            }
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            for action in actions { action() }
+        }
+        if responses.count > Self.maxPendingResponses {
+            pause(.responses, context)
+        } else if responses.count < Self.maxPendingResponses / 2 {
+            resume(.responses)
+        }
+        if inputClosed, finalBarrierDone, responses.isEmpty {
+            context.close(promise: nil)
+        }
+    }
+
+    private func pause(_ reason: PauseReason, _ context: ChannelHandlerContext) {
+        let wasReading = paused.isEmpty
+        paused.insert(reason)
+        if wasReading { context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in } }
+    }
+
+    private func resume(_ reason: PauseReason) {
+        guard paused.remove(reason) != nil, paused.isEmpty, let context = channelContext else { return }
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        context.read()
+    }
+}

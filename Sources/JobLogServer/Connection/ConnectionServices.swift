@@ -1,0 +1,13 @@
+import JobLogStore
+import Logging
+
+/// What every connection shares: the store and the daemon-wide services.
+struct ConnectionServices: Sendable {
+    let store: JobLogStore
+    let configuration: ServerConfiguration
+    let rates: ProgressRates
+    let hub: WatchHub
+    let pruner: Pruner
+    let registry: ConnectionRegistry
+    let logger: Logger
+}
