@@ -31,6 +31,8 @@ public final class JobLogStore: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: syncFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+            // Checkpoint the WAL every ~16 MB instead of every 4 MB: fewer stalls of the writer.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000")
         }
         let directory = (configuration.path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -68,7 +70,7 @@ public final class JobLogStore: Sendable {
         logEventsBox = box
         writer = BatchWriter(
             pool: pool, queue: queue, configuration: configuration, logger: logger,
-            wantsLogEvents: { box.value }, onCommit: { events in listeners.notify(events) })
+            logEventLevel: { box.value }, onCommit: { events in listeners.notify(events) })
         writer.start()
     }
 
@@ -110,10 +112,11 @@ public final class JobLogStore: Sendable {
         listeners.add(listener)
     }
 
-    /// Whether commits describe each log entry (for watchers); off, ingest builds no log events.
-    public var wantsLogEvents: Bool {
-        get { logEventsBox.value }
-        set { logEventsBox.value = newValue }
+    /// The lowest level of log entry that commits describe (for watchers); nil, the
+    /// default, builds no log events at all, so ingest pays nothing for them.
+    public var logEventLevel: LogLevel? {
+        get { LogLevel(rawValue: logEventsBox.value) }
+        set { logEventsBox.value = newValue?.rawValue ?? 6 }
     }
 
     /// Drains the queue, commits it and stops the writer. Idempotent.
@@ -222,12 +225,12 @@ public struct RunOwner: Sendable {
     public var lastHeartbeatAt: Timestamp
 }
 
-/// A flag read by the writer thread once per transaction.
+/// A level read by the writer thread once per transaction.
 final class LogEventsFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    var value: Bool {
-        get { flag.load(ordering: .relaxed) }
-        set { flag.store(newValue, ordering: .relaxed) }
+    private let level = Atomic<Int>(6)
+    var value: Int {
+        get { level.load(ordering: .relaxed) }
+        set { level.store(newValue, ordering: .relaxed) }
     }
 }
 

@@ -39,6 +39,10 @@ struct RunBench: AsyncParsableCommand {
     )
     var joblogd: String?
 
+    @Option(
+        help: "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin).")
+    var only: String?
+
     @Option(help: "The repository root, for the Python, C and shell clients (default: the current directory).")
     var root: String = FileManager.default.currentDirectoryPath
 
@@ -76,25 +80,30 @@ struct RunBench: AsyncParsableCommand {
         let daemon = try DaemonUnderTest(binary: binary)
         report.facts.append(("daemon", daemon.description))
         log("footprint")
-        try FootprintScenario.run(daemon, sizes, into: &report)
+        if wanted("footprint") { try FootprintScenario.run(daemon, sizes, into: &report) }
         log("ingest")
-        try IngestScenario.run(daemon, sizes, baselines: baselines, into: &report)
+        if wanted("ingest") { try IngestScenario.run(daemon, sizes, baselines: baselines, into: &report) }
         log("progress storm")
-        try StormScenario.run(daemon, sizes, into: &report)
+        if wanted("storm") { try StormScenario.run(daemon, sizes, into: &report) }
         log("acknowledged calls")
-        try AckScenario.run(daemon, sizes, baselines: baselines, into: &report)
+        if wanted("acks") { try AckScenario.run(daemon, sizes, baselines: baselines, into: &report) }
         log("watchers")
-        try WatchScenario.run(daemon, sizes, into: &report)
+        if wanted("watchers") { try WatchScenario.run(daemon, sizes, into: &report) }
         log("clients")
-        try await ClientCostScenario.run(daemon, sizes, root: root, into: &report)
+        if wanted("clients") { try await ClientCostScenario.run(daemon, sizes, root: root, into: &report) }
         log("admin queries on a big store")
-        try AdminScenario.run(daemon, sizes, into: &report)
+        if wanted("admin") { try AdminScenario.run(daemon, sizes, into: &report) }
         FootprintScenario.peak(daemon, into: &report)
         daemon.stop()
 
         print(json ? report.json : report.table)
         let missed = report.figures.filter { $0.met == false }.map(\.name)
         if !missed.isEmpty { log("targets not met: \(missed.joined(separator: "; "))") }
+    }
+
+    func wanted(_ scenario: String) -> Bool {
+        guard let only else { return true }
+        return only.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == scenario }
     }
 
     func log(_ s: String) { FileHandle.standardError.write(Data("joblog-bench: \(s)\n".utf8)) }

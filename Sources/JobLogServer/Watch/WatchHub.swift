@@ -26,17 +26,23 @@ final class WatchHub: Sendable {
             s.subscriptions[sub.id] = sub
             return sub
         }
-        store.wantsLogEvents = true
+        updateLogLevel()
         return sub
     }
 
     func unsubscribe(_ id: UInt64) {
         let (sub, empty) = state.withLock { s in (s.subscriptions.removeValue(forKey: id), s.subscriptions.isEmpty) }
         sub?.queue.close()
-        if empty { store.wantsLogEvents = false }
+        _ = empty
+        updateLogLevel()
     }
 
     var count: Int { state.withLock { $0.subscriptions.count } }
+
+    /// The store describes log entries only down to the lowest level anyone watches.
+    private func updateLogLevel() {
+        store.logEventLevel = state.withLock { $0.subscriptions.values.map(\.minLevel).min() }
+    }
 
     /// Fans a commit out: each event is wrapped once, each subscriber takes its share with one lock.
     func publish(_ events: [CommittedEvent]) {

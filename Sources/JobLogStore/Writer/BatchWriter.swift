@@ -26,18 +26,19 @@ final class BatchWriter: @unchecked Sendable {
     private var events: [CommittedEvent] = []
     /// Runs whose progress changed in this transaction: one progress event each, at commit.
     private var progressChanged: Set<Int64> = []
-    /// Read once per batch from the store: build log events only while someone watches.
-    private var wantsLogEvents = false
-    private let wantsLogEventsFlag: @Sendable () -> Bool
+    /// Read once per batch from the store: log events are built only for entries at or above
+    /// the lowest level a watcher asked for (6: nobody watches logs).
+    private var logEventLevel = 6
+    private let logEventLevelSource: @Sendable () -> Int
     private var rejectedNotifications = 0
     private var lastRejectionLog = Date.distantPast
 
     init(
         pool: DatabasePool, queue: WriteQueue, configuration: StoreConfiguration, logger: Logger,
-        wantsLogEvents: @escaping @Sendable () -> Bool,
+        logEventLevel: @escaping @Sendable () -> Int,
         onCommit: @escaping @Sendable ([CommittedEvent]) -> Void
     ) {
-        self.wantsLogEventsFlag = wantsLogEvents
+        self.logEventLevelSource = logEventLevel
         self.pool = pool
         self.queue = queue
         self.configuration = configuration
@@ -62,13 +63,13 @@ final class BatchWriter: @unchecked Sendable {
 
     private func process(_ batch: [WriteOp]) {
         var outcomes = [WriteOutcome](repeating: .done, count: batch.count)
-        wantsLogEvents = wantsLogEventsFlag()
+        logEventLevel = logEventLevelSource()
         let needsTransaction = batch.contains { if case .barrier = $0.command { false } else { true } }
         if needsTransaction {
             do {
                 try pool.writeWithoutTransaction { db in
                     if inserter == nil { inserter = try LogInserter(db) }
-                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
                     do {
                         for (i, op) in batch.enumerated() { outcomes[i] = try apply(op, db) }
                         let end = batch.last?.receivedAt ?? .now()
@@ -78,12 +79,13 @@ final class BatchWriter: @unchecked Sendable {
                             }
                         }
                         progressChanged.removeAll(keepingCapacity: true)
-                        for id in dirty {
-                            if let r = runs[id]?.record {
-                                try db.execute(sql: RunRow.update, arguments: RunRow.updateArguments(r))
+                        if !dirty.isEmpty {
+                            let update = try db.cachedStatement(sql: RunRow.update)
+                            for id in dirty {
+                                if let r = runs[id]?.record { try update.execute(arguments: RunRow.updateArguments(r)) }
                             }
                         }
-                        try db.execute(sql: "COMMIT")
+                        try db.cachedStatement(sql: "COMMIT").execute()
                     } catch {
                         try? db.execute(sql: "ROLLBACK")
                         throw error
@@ -381,7 +383,7 @@ final class BatchWriter: @unchecked Sendable {
             context: context,
             createdAt: now.milliseconds)
         state.record.logCounts[level.rawValue] += 1
-        if wantsLogEvents {
+        if level.rawValue >= logEventLevel {
             emitProgressIfChanged(state.record, at: now)
             let record = LogRecord(
                 id: id, level: level, stage: state.record.currentStage, message: message,
