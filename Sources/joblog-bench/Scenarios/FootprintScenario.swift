@@ -14,7 +14,7 @@ enum FootprintScenario {
         for _ in 0..<sizes.idleConnections { connections.append(try LineSocket(path: daemon.socketPath)) }
         _ = try connections.last?.call(Workload.ping(1))
         usleep(300_000)
-        let withIdle = daemon.memory().rss
+        let (withIdle, _, withIdlePrivate) = daemon.memory()
         report.add(
             Figure(
                 name: "daemon RSS with \(sizes.idleConnections) idle connections", value: Double(withIdle) / 1_048_576,
