@@ -42,12 +42,13 @@ final class LineFramer: ChannelInboundHandler, RemovableChannelHandler {
                     frames.append(.tooLong)
                     partial = nil
                 } else if var line = partial {
-                    var piece = buffer.getSlice(at: buffer.readerIndex, length: length)!
-                    line.writeBuffer(&piece)
-                    emit(line)
                     partial = nil
+                    if var piece = buffer.getSlice(at: buffer.readerIndex, length: length) {
+                        line.writeBuffer(&piece)
+                    }
+                    emit(line)
                 } else {
-                    emit(buffer.getSlice(at: buffer.readerIndex, length: length)!)
+                    if let line = buffer.getSlice(at: buffer.readerIndex, length: length) { emit(line) }
                 }
                 buffer.moveReaderIndex(to: newline + 1)
             } else {
@@ -58,10 +59,10 @@ final class LineFramer: ChannelInboundHandler, RemovableChannelHandler {
                     skipping = true
                     buffer.moveReaderIndex(to: buffer.writerIndex)
                 } else {
-                    if partial == nil {
-                        partial = context.channel.allocator.buffer(capacity: buffer.readableBytes)
-                    }
-                    partial!.writeBuffer(&buffer)
+                    var accumulated = partial ?? context.channel.allocator.buffer(capacity: buffer.readableBytes)
+                    partial = nil  // keep the buffer uniquely referenced: appends stay in place
+                    accumulated.writeBuffer(&buffer)
+                    partial = accumulated
                 }
             }
         }
