@@ -330,6 +330,28 @@ import Testing
         #expect(try Self.sqlite(daemon.databasePath, "PRAGMA auto_vacuum") == "2")
     }
 
+    @Test func rateAndEtaFromRecentProgress() throws {
+        let daemon = try TestDaemon()
+        let c = try daemon.connect()
+        let id = try c.result("startRun", ["jobName": "paced"])["jobRunId"] as! String
+        try c.notify("setTotal", ["jobRunId": id, "total": 1000])
+        for _ in 0..<8 {
+            for _ in 0..<10 { try c.notify("incrementProgress", ["jobRunId": id]) }
+            _ = try c.result("ping")
+            usleep(100_000)
+        }
+        let progress = try c.result("getProgress", ["jobRunId": id])["progress"] as! [String: Any]
+        let rate = progress["ratePerSecond"] as? Double ?? 0
+        let eta = progress["etaSeconds"] as? Double ?? 0
+        // About 100 units a second; 920 left.
+        #expect(rate > 20 && rate < 500, "rate \(rate)")
+        #expect(eta > 1 && eta < 60, "eta \(eta)")
+        #expect(progress["lastHeartbeatAt"] is String)
+        _ = try c.result("finishRun", ["jobRunId": id, "status": "SUCCESS"])
+        let done = try c.result("getProgress", ["jobRunId": id])["progress"] as! [String: Any]
+        #expect(done["ratePerSecond"] is NSNull, "no rate once finished")
+    }
+
     @Test func logBudgetThroughTheSocket() throws {
         let daemon = try TestDaemon(arguments: ["--max-logs-per-run", "5"])
         let c = try daemon.connect()
