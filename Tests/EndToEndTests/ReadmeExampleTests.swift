@@ -55,4 +55,31 @@ import Testing
         #expect(run["outcomeSummary"] as? [String: Int] == ["copied": 3])
         #expect((run["logCounts"] as? [String: Int])?["info"] == 4)
     }
+
+    /// Every README block marked `<!-- excerpt: PATH -->` stands verbatim in that file (which its tests run).
+    @Test func excerptsMatchTheirFiles() throws {
+        let lines = Self.readme.components(separatedBy: "\n")
+        var checked = 0
+        var i = 0
+        while i < lines.count {
+            let line = lines[i]
+            if line.hasPrefix("<!-- excerpt: "), let end = line.range(of: " -->") {
+                let path = String(line[line.index(line.startIndex, offsetBy: 14)..<end.lowerBound])
+                var j = i + 2
+                var block: [String] = []
+                while j < lines.count, !lines[j].hasPrefix("```") {
+                    block.append(lines[j])
+                    j += 1
+                }
+                let file = try String(contentsOfFile: TestDaemon.packageRoot + "/" + path, encoding: .utf8)
+                #expect(
+                    file.contains(block.joined(separator: "\n")), "README excerpt of \(path) no longer matches the file"
+                )
+                checked += 1
+                i = j
+            }
+            i += 1
+        }
+        #expect(checked >= 4)
+    }
 }
