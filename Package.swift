@@ -73,6 +73,8 @@ let package = Package(
             dependencies: [
                 "JobLogClient",
                 "JobLogProtocol",
+                "JobLogJSON",
+                "JobLogModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
