@@ -116,6 +116,8 @@ let package = Package(
             dependencies: ["JobLogJSON", "JobLogModel", "JobLogProtocol", "JobLogTestSupport"],
             swiftSettings: strict),
         .testTarget(
+            name: "CLITests", dependencies: ["JobLogTestSupport", "JobLogJSON"], swiftSettings: strict),
+        .testTarget(
             name: "JobLogClientTests",
             dependencies: ["JobLogClient", "JobLogJSON", "JobLogModel", "JobLogProtocol", "JobLogTestSupport"],
             swiftSettings: strict),
