@@ -49,7 +49,6 @@ install_missing() {
 step "dependencies" install_missing
 step "swift build" swift build --build-tests
 export JOBLOGD_BIN="$root/.build/debug/joblogd"
-export JOBLOG_BIN="$root/.build/debug/joblog"
 step "swift test" swift test --skip-build
 step "swift format lint" swift format lint --strict -r Sources Tests Examples Package.swift
 for client in shell python c; do

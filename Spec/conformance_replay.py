@@ -33,7 +33,7 @@ Command line::
 Library::
 
     from conformance_replay import replay_file, replay_files, Daemon, ReplayFailure
-    replay_files(daemon_bin="/tmp/joblogd-dev/joblogd")   # raises ReplayFailure
+    replay_files(daemon_bin=".build/debug/joblogd")   # raises ReplayFailure
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 #   python3) as root with apt-get; otherwise says what to install, exits 1;
 # - builds with make into build/;
 # - offline: unit tests and the conformance matcher's self-test;
-# - live (needs a joblogd: $JOBLOGD_BIN, else /tmp/joblogd-dev/joblogd, else
+# - live (needs a joblogd: $JOBLOGD_BIN, else
 #   <repo>/.build/debug/joblogd; skipped, and said so, without one): the
 #   user-sync example (static and shared library builds) checked with
 #   Spec/scenario/check_user_sync.py, test_live (also kills and restarts a
@@ -134,12 +134,12 @@ run "conformance matcher self-test" build/conformance --selftest
 # ---- live
 bin=${JOBLOGD_BIN:-}
 if [ -z "$bin" ]; then
-	for b in /tmp/joblogd-dev/joblogd "$repo/.build/debug/joblogd"; do
+	for b in "$repo/.build/debug/joblogd"; do
 		if [ -x "$b" ]; then bin=$b; break; fi
 	done
 fi
 if [ -z "$bin" ] || [ ! -x "$bin" ]; then
-	echo "# SKIP live tests: no joblogd binary${bin:+ ($bin is not executable)} (set JOBLOGD_BIN, or build it to /tmp/joblogd-dev/joblogd or .build/debug/joblogd)"
+	echo "# SKIP live tests: no joblogd binary${bin:+ ($bin is not executable)} (set JOBLOGD_BIN, or build .build/debug/joblogd)"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 	exit

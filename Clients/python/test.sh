@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the whole test suite of the Python client, from any directory.
 #   Clients/python/test.sh [pytest args...]
-# The live tests need joblogd: $JOBLOG_BIN, else /tmp/joblogd-dev/joblogd,
+# The live tests need joblogd: $JOBLOGD_BIN,
 # else .build/debug/joblogd (they are skipped, with the reason, without one).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)

@@ -3,7 +3,7 @@
 #   Clients/shell/test.sh
 # Installs socat when missing (as root; otherwise says what to install and
 # exits 1). Starts its own joblogd on a temporary socket and database:
-# $JOBLOGD_BIN, else /tmp/joblogd-dev/joblogd, else <repo>/.build/debug/joblogd;
+# $JOBLOGD_BIN, else <repo>/.build/debug/joblogd;
 # without any binary the live tests are skipped (and said so).
 # Last line: "N passed, N failed"; exit status 1 when anything failed.
 set -u
@@ -33,7 +33,7 @@ fi
 # ---- daemon
 bin=${JOBLOGD_BIN:-}
 if [ -z "$bin" ]; then
-	for b in /tmp/joblogd-dev/joblogd "$repo/.build/debug/joblogd"; do
+	for b in "$repo/.build/debug/joblogd"; do
 		if [ -x "$b" ]; then bin=$b; break; fi
 	done
 fi
@@ -64,7 +64,7 @@ if [ -n "$bin" ] && [ -x "$bin" ]; then
 		exit 1
 	fi
 else
-	echo "# SKIP live tests: no joblogd binary${bin:+ ($bin is not executable)} (set JOBLOGD_BIN, or build it to /tmp/joblogd-dev/joblogd or .build/debug/joblogd)"
+	echo "# SKIP live tests: no joblogd binary${bin:+ ($bin is not executable)} (set JOBLOGD_BIN, or build .build/debug/joblogd)"
 	bin=
 fi
 

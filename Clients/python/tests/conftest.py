@@ -1,7 +1,7 @@
 """Test setup: import the working tree, find and start a real joblogd.
 
-The daemon binary comes from ``$JOBLOG_BIN``, else
-``/tmp/joblogd-dev/joblogd``, else ``../../.build/debug/joblogd`` relative to
+The daemon binary comes from ``$JOBLOGD_BIN``, else
+``../../.build/debug/joblogd`` relative to
 Clients/python. Live tests start their own daemon on a temporary socket and
 database (one per session, plus private ones for the restart tests) and are
 skipped, with the reason, only when no binary is found.
@@ -31,10 +31,10 @@ import joblog  # noqa: E402
 
 
 def daemon_candidates() -> List[str]:
-    env = os.environ.get("JOBLOG_BIN")
+    env = os.environ.get("JOBLOGD_BIN")
     if env:  # an explicit choice: only that one
         return [env]
-    return ["/tmp/joblogd-dev/joblogd", os.path.join(CLIENT_DIR, "..", "..", ".build", "debug", "joblogd")]
+    return [os.path.join(CLIENT_DIR, "..", "..", ".build", "debug", "joblogd")]
 
 
 def find_daemon() -> Optional[str]:
@@ -48,7 +48,7 @@ def find_daemon() -> Optional[str]:
 def daemon_bin() -> str:
     b = find_daemon()
     if b is None:
-        pytest.skip("no joblogd binary found (looked for %s); set JOBLOG_BIN to the daemon's path"
+        pytest.skip("no joblogd binary found (looked for %s); set JOBLOGD_BIN to the daemon's path"
                     % ", ".join(os.path.normpath(c) for c in daemon_candidates()))
     return b
 
