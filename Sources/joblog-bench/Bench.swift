@@ -22,6 +22,8 @@ struct Baselines {
     var pingPongP50: Double
     var pingPongP99: Double
     var pingPong8: Double
+    /// The echo server's socket, for scenarios that interleave their rounds with the baseline's.
+    var echoPath: String
 }
 
 struct RunBench: AsyncParsableCommand {
@@ -70,7 +72,8 @@ struct RunBench: AsyncParsableCommand {
         let batched = try SQLiteBaseline.insertRate(directory: scratch, rows: sizes.baselineRows, perTransaction: 1000)
         let direct = try SQLiteBaseline.insertRate(directory: scratch, rows: sizes.directRows, perTransaction: 1)
         let baselines = Baselines(
-            sqliteBatched: batched, directWrite: direct, pingPongP50: pp50, pingPongP99: pp99, pingPong8: pp8)
+            sqliteBatched: batched, directWrite: direct, pingPongP50: pp50, pingPongP99: pp99, pingPong8: pp8,
+            echoPath: echoPath)
         report.add(
             Figure(name: "baseline: raw SQLite batched insert (1,000/transaction)", value: batched, unit: "rows/s"))
         report.add(Figure(name: "baseline: direct write, commit per row", value: direct, unit: "rows/s"))

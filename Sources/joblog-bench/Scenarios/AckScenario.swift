@@ -17,16 +17,26 @@ enum AckScenario {
     static func run(_ daemon: DaemonUnderTest, _ sizes: Sizes, baselines: Baselines, into report: inout Report) throws {
         let s = try LineSocket(path: daemon.socketPath)
         let run = try Workload.runID(try s.call(Workload.startRun("acks")))
-        let (p50, p99) = try latency(s, count: sizes.roundTrips, line: Workload.ping(7))
+        // Five rounds, each the raw ping-pong then the daemon's ping, so that both see the same
+        // machine; the figure is the median round (core placement moves both by 3x here).
+        var rounds: [(Double, Double, Double, Double)] = []
+        for _ in 0..<5 {
+            let (b50, b99) = try PingPongBaseline.latency(
+                path: baselines.echoPath, count: max(50, sizes.roundTrips / 5))
+            let (d50, d99) = try latency(s, count: max(50, sizes.roundTrips / 5), line: Workload.ping(7))
+            rounds.append((d50, b50, d99, b99))
+        }
+        rounds.sort { $0.0 / $0.1 < $1.0 / $1.1 }
+        let (p50, base50, p99, base99) = rounds[rounds.count / 2]
         report.add(
             Figure(
                 name: "ping p50", value: p50 * 1e6, unit: "µs", baselineName: "raw ping-pong p50",
-                baseline: baselines.pingPongP50 * 1e6, target: "≤ 1.5× raw ping-pong",
-                met: p50 <= 1.5 * baselines.pingPongP50))
+                baseline: base50 * 1e6, target: "≤ 1.5× raw ping-pong", met: p50 <= 1.5 * base50,
+                note: "median of 5 interleaved rounds"))
         report.add(
             Figure(
                 name: "ping p99", value: p99 * 1e6, unit: "µs", baselineName: "raw ping-pong p99",
-                baseline: baselines.pingPongP99 * 1e6))
+                baseline: base99 * 1e6))
         let info =
             #"{"jsonrpc":"2.0","method":"info","params":{"jobRunId":"\#(run)","message":"acknowledged","context":{"k":1}},"id":9}"#
         let (i50, i99) = try latency(s, count: sizes.roundTrips, line: info)
