@@ -41,22 +41,36 @@ public enum RPCDecoder {
         guard case .object(let envelope) = value else {
             return .invalid(.invalidRequest("not an object"), id: .null)
         }
+        // One pass over the members (the last of a duplicated name wins, as in JSONObject).
+        var rawID: JSONValue?
+        var version: JSONValue?
+        var methodValue: JSONValue?
+        var rawParams: JSONValue?
+        for member in envelope.members {
+            switch member.key {
+            case "id": rawID = member.value
+            case "jsonrpc": version = member.value
+            case "method": methodValue = member.value
+            case "params": rawParams = member.value
+            default: continue
+            }
+        }
         var id: RequestID? = nil
-        if let rawID = envelope["id"] {
+        if let rawID {
             guard let parsed = RequestID(json: rawID) else {
                 return .invalid(.invalidRequest("id must be a string, a number or null"), id: .null)
             }
             id = parsed
         }
         let echo = id ?? .null
-        guard envelope["jsonrpc"] == .string("2.0") else {
+        guard case .string("2.0")? = version else {
             return .invalid(.invalidRequest("jsonrpc must be \"2.0\""), id: echo)
         }
-        guard let method = envelope["method"]?.stringValue else {
+        guard case .string(let method)? = methodValue else {
             return .invalid(.invalidRequest("method must be a string"), id: echo)
         }
         var params = JSONObject()
-        if let rawParams = envelope["params"] {
+        if let rawParams {
             guard case .object(let object) = rawParams else {
                 return .invalid(.invalidRequest("params must be an object"), id: echo)
             }

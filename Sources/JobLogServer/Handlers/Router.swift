@@ -3,7 +3,7 @@ import JobLogProtocol
 /// Dispatches a request to its method's handler: one exhaustive switch.
 enum Router {
     static func route(_ request: RPCRequest, _ context: RequestContext) -> Result<Routed, RPCError> {
-        guard let method = Method(rawValue: request.method) else {
+        guard let method = Method.named(request.method) else {
             return .failure(.methodNotFound(request.method))
         }
         let p = ParamReader(request.params)

@@ -117,13 +117,23 @@ final class BatchWriter: @unchecked Sendable {
             events.removeAll(keepingCapacity: true)
         }
         var rejected = 0
+        var pendingEnd: (tracker: CommitTracker, count: Int)?
+        defer { if let pending = pendingEnd { pending.tracker.end(pending.count) } }
         for (i, op) in batch.enumerated() {
             if let completion = op.completion {
                 completion(outcomes[i])
             } else if case .failed = outcomes[i] {
                 rejected += 1
             }
-            op.tracker?.end()
+            // One atomic per run of consecutive writes from the same connection.
+            if let t = op.tracker {
+                if let pending = pendingEnd, pending.tracker !== t {
+                    pending.tracker.end(pending.count)
+                    pendingEnd = (t, 1)
+                } else {
+                    pendingEnd = (t, (pendingEnd?.count ?? 0) + 1)
+                }
+            }
         }
         if rejected > 0 {
             countRejected(rejected, example: outcomes.first { if case .failed = $0 { true } else { false } })
@@ -181,7 +191,7 @@ final class BatchWriter: @unchecked Sendable {
         case .logSummary(let id):
             // Allowed on a finished run: it only reads the stored values.
             guard let state = try load(id, db) else { return .failed(.unknownRun(id)) }
-            if let denied = permission(op, state.record) { return denied }
+            if let denied = permission(op, state) { return denied }
             if state.record.status == .running {
                 state.record.savedOutcome = state.record.outcome
                 state.record.lastHeartbeatAt = now
@@ -209,7 +219,7 @@ final class BatchWriter: @unchecked Sendable {
         guard let id = op.command.runID else { return .done }
         guard let state = try load(id, db) else { return .failed(.unknownRun(id)) }
         guard state.record.status == .running else { return .failed(.runFinished(id, state.record.status)) }
-        if let denied = permission(op, state.record) { return denied }
+        if let denied = permission(op, state) { return denied }
         if case .abandon = op.command {} else { state.record.lastHeartbeatAt = now }
         var outcome = WriteOutcome.done
         switch op.command {
@@ -327,10 +337,10 @@ final class BatchWriter: @unchecked Sendable {
         emit(run, .progress(current: run.progressCurrent, total: run.progressTotal), at: at)
     }
 
-    private func permission(_ op: WriteOp, _ run: RunRecord) -> WriteOutcome? {
+    private func permission(_ op: WriteOp, _ state: RunState) -> WriteOutcome? {
         guard let uid = op.callerUid, !configuration.trustedUids.contains(uid) else { return nil }
-        guard let owner = run.ownerUid, owner != Int64(uid) else { return nil }
-        return .failed(.notPermitted("run \(run.id) belongs to uid \(owner)"))
+        guard let owner = state.record.ownerUid, owner != Int64(uid) else { return nil }
+        return .failed(.notPermitted("run \(state.record.id) belongs to uid \(owner)"))
     }
 
     private func markDirty(_ state: RunState) {

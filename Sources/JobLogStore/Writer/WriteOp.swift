@@ -25,7 +25,7 @@ public final class CommitTracker: Sendable {
     public var isSettled: Bool { inflight.load(ordering: .acquiring) == 0 }
 
     func begin(_ n: Int) { inflight.add(n, ordering: .relaxed) }
-    func end() { inflight.subtract(1, ordering: .releasing) }
+    func end(_ n: Int = 1) { inflight.subtract(n, ordering: .releasing) }
 }
 
 /// One queued write.

@@ -45,7 +45,7 @@ final class WriteQueue: @unchecked Sendable {
         }
         return condition.withLock {
             if stopping { return false }
-            for op in ops { op.tracker?.begin(1) }
+            Self.begin(ops)
             if pending.isEmpty { firstPendingAt = Date() }
             pending.append(contentsOf: ops)
             if ops.contains(where: { $0.completion != nil }) { acknowledgedWaiting = true }
@@ -62,7 +62,7 @@ final class WriteQueue: @unchecked Sendable {
     func pushNow(_ ops: [WriteOp]) -> (accepted: Bool, full: Bool) {
         condition.withLock {
             if stopping { return (false, false) }
-            for op in ops { op.tracker?.begin(1) }
+            Self.begin(ops)
             if pending.isEmpty { firstPendingAt = Date() }
             pending.append(contentsOf: ops)
             if ops.contains(where: { $0.completion != nil }) { acknowledgedWaiting = true }
@@ -81,6 +81,19 @@ final class WriteQueue: @unchecked Sendable {
             return false
         }
         if now { callback() }
+    }
+
+    /// Counts the writes in flight per connection: one atomic when they all come from one.
+    private static func begin(_ ops: [WriteOp]) {
+        guard let first = ops.first?.tracker else {
+            for op in ops { op.tracker?.begin(1) }
+            return
+        }
+        if ops.allSatisfy({ $0.tracker === first }) {
+            first.begin(ops.count)
+        } else {
+            for op in ops { op.tracker?.begin(1) }
+        }
     }
 
     /// Blocks until a batch is due; nil once stopping and drained.
