@@ -150,6 +150,7 @@ final class BatchWriter: @unchecked Sendable {
             default: return e.message ?? "\(e.resultCode)"
             }
         }
+        if case .unavailable(let why)? = error as? StoreError { return why }
         if let e = error as? StoreError { return e.description }
         return "\(error)"
     }
