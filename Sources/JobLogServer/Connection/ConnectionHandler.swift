@@ -153,15 +153,24 @@ struct ConnectionHandler: Sendable {
                     slot.fulfill(Self.encode(respond(outcome), id: id))
                 })
             return slot
-        case .success(.immediate(let result, let afterWrite)):
+        case .success(.immediate(let result, let afterWrite, let onBarrierFailure)):
             guard let id = request.id else {
                 afterWrite?()
                 return nil
             }
             let line = Self.encode(result, id: id)
-            if ops.isEmpty, tracker.isSettled { return ResponseSlot(ready: line, afterWrite: afterWrite) }
+            if ops.isEmpty, Self.isClean(tracker) { return ResponseSlot(ready: line, afterWrite: afterWrite) }
+            // The answer says that everything before it is stored: when that failed, it is the failure.
             let slot = ResponseSlot(afterWrite: afterWrite)
-            ops.append(WriteOp(.barrier, receivedAt: now, tracker: tracker) { _ in slot.fulfill(line) })
+            ops.append(
+                WriteOp(.barrier, receivedAt: now, tracker: tracker) { outcome in
+                    if case .failed(let error) = outcome {
+                        onBarrierFailure?()
+                        slot.fulfill(Self.encode(.failure(RPCError(error)), id: id), runAfterWrite: false)
+                    } else {
+                        slot.fulfill(line)
+                    }
+                })
             return slot
         case .success(.read(let read)):
             guard let id = request.id else { return nil }
@@ -169,13 +178,26 @@ struct ConnectionHandler: Sendable {
             let start: @Sendable () -> Void = {
                 Task { slot.fulfill(Self.encode(await read(), id: id)) }
             }
-            if ops.isEmpty, tracker.isSettled {
+            if ops.isEmpty, Self.isClean(tracker) {
                 start()
             } else {
-                ops.append(WriteOp(.barrier, receivedAt: now, tracker: tracker) { _ in start() })
+                ops.append(
+                    WriteOp(.barrier, receivedAt: now, tracker: tracker) { outcome in
+                        if case .failed(let error) = outcome {
+                            slot.fulfill(Self.encode(.failure(RPCError(error)), id: id))
+                        } else {
+                            start()
+                        }
+                    })
             }
             return slot
         }
+    }
+
+    /// Nothing of the connection is in flight and no lost notification awaits its report:
+    /// a barrier would change nothing.
+    private static func isClean(_ tracker: CommitTracker) -> Bool {
+        tracker.isSettled && tracker.unreportedLoss == nil
     }
 
     private static func encode(_ result: Result<JSONValue, RPCError>, id: RequestID) -> [UInt8] {

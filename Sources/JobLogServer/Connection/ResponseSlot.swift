@@ -11,20 +11,28 @@ final class ResponseSlot: Sendable {
     }
 
     private let state = Mutex<State>(.empty)
-    /// Runs after the response is written (a `watch` starts delivering then).
-    let afterWrite: (@Sendable () -> Void)?
+    private let action: (@Sendable () -> Void)?
+    private let actionCancelled = Atomic<Bool>(false)
+
+    /// Runs after the response is written (a `watch` starts delivering then); nil when
+    /// the slot was filled with a failure instead of the answer the action belongs to.
+    var afterWrite: (@Sendable () -> Void)? {
+        actionCancelled.load(ordering: .acquiring) ? nil : action
+    }
 
     init(afterWrite: (@Sendable () -> Void)? = nil) {
-        self.afterWrite = afterWrite
+        self.action = afterWrite
     }
 
     init(ready bytes: [UInt8], afterWrite: (@Sendable () -> Void)? = nil) {
-        self.afterWrite = afterWrite
+        self.action = afterWrite
         state.withLock { $0 = .ready(bytes) }
     }
 
     /// Sets the response line (without newline). Later calls are ignored.
-    func fulfill(_ bytes: [UInt8]) {
+    /// With `runAfterWrite: false` the after-write action is dropped.
+    func fulfill(_ bytes: [UInt8], runAfterWrite: Bool = true) {
+        if !runAfterWrite { actionCancelled.store(true, ordering: .releasing) }
         let continuation: CheckedContinuation<[UInt8], Never>? = state.withLock { s in
             switch s {
             case .empty:

@@ -63,14 +63,28 @@ final class BatchWriter: @unchecked Sendable {
     private func process(_ batch: [WriteOp]) {
         var outcomes = [WriteOutcome](repeating: .done, count: batch.count)
         wantsLogEvents = wantsLogEventsFlag()
-        let needsTransaction = batch.contains { if case .barrier = $0.command { false } else { true } }
+        // A connection whose notification was lost to a store failure has its later writes held back
+        // (not applied) until one of its requests has reported the loss: what is stored of a connection
+        // stays a gap-free prefix of what it sent, and no answer acknowledges a lost notification.
+        var held = [Bool](repeating: false, count: batch.count)
+        for (i, op) in batch.enumerated() {
+            guard let tracker = op.tracker, let lost = tracker.unreportedLoss else { continue }
+            held[i] = true
+            outcomes[i] = .failed(.unavailable("an earlier notification on this connection was not stored (\(lost))"))
+            if op.completion != nil { tracker.clearLoss() }
+        }
+        let needsTransaction = batch.indices.contains { i in
+            if held[i] { return false }
+            if case .barrier = batch[i].command { return false }
+            return true
+        }
         if needsTransaction {
             do {
                 try pool.writeWithoutTransaction { db in
                     if inserter == nil { inserter = try LogInserter(db) }
                     try db.execute(sql: "BEGIN IMMEDIATE")
                     do {
-                        for (i, op) in batch.enumerated() { outcomes[i] = try apply(op, db) }
+                        for (i, op) in batch.enumerated() where !held[i] { outcomes[i] = try apply(op, db) }
                         let end = batch.last?.receivedAt ?? .now()
                         for id in progressChanged {
                             if let r = runs[id] {
@@ -107,7 +121,15 @@ final class BatchWriter: @unchecked Sendable {
                     failing = true
                     logger.error("store write failed", metadata: ["error": "\(reason)", "writes": "\(batch.count)"])
                 }
-                for i in outcomes.indices { outcomes[i] = .failed(.unavailable(reason)) }
+                for (i, op) in batch.enumerated() where !held[i] {
+                    outcomes[i] = .failed(.unavailable(reason))
+                    // In order: a lost notification marks its connection, a request reports the loss.
+                    if op.completion == nil {
+                        op.tracker?.markLoss(reason)
+                    } else {
+                        op.tracker?.clearLoss()
+                    }
+                }
             }
         }
         if !events.isEmpty {
