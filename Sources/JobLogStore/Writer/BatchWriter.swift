@@ -10,8 +10,13 @@ import Logging
 /// Run rows are kept in memory while they are written to; progress and counters
 /// change only there, and each dirty run row is written once per transaction.
 /// Completions run after the commit, so an acknowledgement always means durable.
+///
+/// It writes through a connection of its own, dropped after a failed transaction and
+/// reopened for the next one: a connection that SQLite opened read-only (the file was
+/// not writable then) would otherwise refuse every write after the file became writable.
 final class BatchWriter: @unchecked Sendable {
-    private let pool: DatabasePool
+    private let path: String
+    private let connectionConfiguration: Configuration
     private let queue: WriteQueue
     private let configuration: StoreConfiguration
     private let logger: Logger
@@ -21,6 +26,7 @@ final class BatchWriter: @unchecked Sendable {
     // Owned by the writer thread only.
     private var runs: [Int64: RunRecord] = [:]
     private var dirty: Set<Int64> = []
+    private var connection: DatabaseQueue?
     private var inserter: LogInserter?
     private var failing = false
     private var events: [CommittedEvent] = []
@@ -33,12 +39,14 @@ final class BatchWriter: @unchecked Sendable {
     private var lastRejectionLog = Date.distantPast
 
     init(
-        pool: DatabasePool, queue: WriteQueue, configuration: StoreConfiguration, logger: Logger,
+        path: String, connectionConfiguration: Configuration, queue: WriteQueue, configuration: StoreConfiguration,
+        logger: Logger,
         wantsLogEvents: @escaping @Sendable () -> Bool,
         onCommit: @escaping @Sendable ([CommittedEvent]) -> Void
     ) {
         self.wantsLogEventsFlag = wantsLogEvents
-        self.pool = pool
+        self.path = path
+        self.connectionConfiguration = connectionConfiguration
         self.queue = queue
         self.configuration = configuration
         self.logger = logger
@@ -49,6 +57,7 @@ final class BatchWriter: @unchecked Sendable {
         let thread = Thread { [self] in
             while let batch = queue.takeBatch() { process(batch) }
             inserter = nil
+            connection = nil
             finished.signal()
         }
         thread.name = "joblogd-writer"
@@ -80,7 +89,7 @@ final class BatchWriter: @unchecked Sendable {
         }
         if needsTransaction {
             do {
-                try pool.writeWithoutTransaction { db in
+                try writeConnection().writeWithoutTransaction { db in
                     if inserter == nil { inserter = try LogInserter(db) }
                     try db.execute(sql: "BEGIN IMMEDIATE")
                     do {
@@ -116,6 +125,7 @@ final class BatchWriter: @unchecked Sendable {
                 events.removeAll()
                 progressChanged.removeAll()
                 inserter = nil
+                connection = nil
                 let reason = Self.reason(error)
                 if !failing {
                     failing = true
@@ -148,6 +158,18 @@ final class BatchWriter: @unchecked Sendable {
         if rejected > 0 {
             countRejected(rejected, example: outcomes.first { if case .failed = $0 { true } else { false } })
         }
+    }
+
+    /// The write connection, opened when there is none. Never creates the file: a database
+    /// removed under the daemon is an error, not a new empty file.
+    private func writeConnection() throws -> DatabaseQueue {
+        if let connection { return connection }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.unavailable("the database file \(path) is gone")
+        }
+        let opened = try DatabaseQueue(path: path, configuration: connectionConfiguration)
+        connection = opened
+        return opened
     }
 
     /// Notifications get no answer: their failures are counted in the daemon's log, at most once a second.
