@@ -31,10 +31,11 @@ public struct JSONObject: Sendable, Equatable {
         members.append((key: key, value: value))
     }
 
-    /// Member-wise equality that ignores order.
+    /// Member-wise equality that ignores order; with duplicate keys the last one counts, as in lookups.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        guard lhs.members.count == rhs.members.count else { return false }
-        for member in lhs.members where rhs[member.key] != member.value { return false }
+        let keys = Set(lhs.members.map(\.key))
+        guard keys == Set(rhs.members.map(\.key)) else { return false }
+        for key in keys where lhs[key] != rhs[key] { return false }
         return true
     }
 }

@@ -50,13 +50,32 @@ public final class JobLogStore: Sendable {
                 }
                 try queue.close()
             }
-            pool = try DatabasePool(path: configuration.path, configuration: config)
+            var readOnly = false
+            do {
+                pool = try DatabasePool(path: configuration.path, configuration: config)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
+                // The file cannot be written now: serve reads; writes are refused until it can.
+                var readOnlyConfig = config
+                readOnlyConfig.readonly = true
+                pool = try DatabasePool(path: configuration.path, configuration: readOnlyConfig)
+                readOnly = true
+            }
             let migrator = Migrations.migrator
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw StoreError.incompatible(
                     "the database \(configuration.path) was written by a newer joblogd; refusing to use it")
             }
-            try migrator.migrate(pool)
+            if readOnly {
+                guard try pool.read({ try migrator.hasCompletedMigrations($0) }) else {
+                    throw StoreError.incompatible(
+                        "the database \(configuration.path) is read-only and its schema needs an update")
+                }
+                logger.warning(
+                    "the database is read-only: serving reads, refusing writes until it is writable",
+                    metadata: ["db": "\(configuration.path)"])
+            } else {
+                try migrator.migrate(pool)
+            }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -69,7 +88,8 @@ public final class JobLogStore: Sendable {
         let box = LogEventsFlag()
         logEventsBox = box
         writer = BatchWriter(
-            pool: pool, queue: queue, configuration: configuration, logger: logger,
+            path: configuration.path, connectionConfiguration: config, queue: queue, configuration: configuration,
+            logger: logger,
             logEventLevel: { box.value }, onCommit: { events in listeners.notify(events) })
         writer.start()
     }

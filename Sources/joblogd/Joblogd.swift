@@ -4,6 +4,10 @@ import JobLogServer
 import JobLogStore
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `joblogd`: the reporting sidecar. Arguments, logging, wiring; nothing else.
 @main
 struct Joblogd: AsyncParsableCommand {
@@ -38,7 +42,7 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "Durability: 'normal' survives a crash of the daemon, 'full' also a power loss.")
     var sync: String = "normal"
 
-    @Option(help: "Connections past this get an error line and are closed.")
+    @Option(help: "Connections past this get an error line and are closed (fewer when file descriptors are short).")
     var maxConnections: Int = 1024
 
     @Option(help: "Keep at most this many log entries per run (debug dropped first, then info).")
@@ -94,7 +98,7 @@ struct Joblogd: AsyncParsableCommand {
         )
         serverConfiguration.socketMode = UInt32(socketMode, radix: 8) ?? 0o600
         serverConfiguration.maxLineBytes = maxLineBytes
-        serverConfiguration.maxConnections = maxConnections
+        serverConfiguration.maxConnections = Self.connectionLimit(maxConnections, logger: logger)
         serverConfiguration.permissions = Permissions(
             trustedUids: storeConfiguration.trustedUids, adminGroup: adminGroup.flatMap(Permissions.groupID))
 
@@ -111,6 +115,32 @@ struct Joblogd: AsyncParsableCommand {
             case .stopped: throw ExitCode(1)
             }
         }
+    }
+
+    /// Descriptors kept for the store, the listener and refusing one connection past the limit.
+    static let reservedDescriptors = 64
+
+    /// Raises the soft descriptor limit (up to the hard one) so that `wanted` connections fit.
+    /// When they cannot, fewer are accepted: a connection past the limit then gets its
+    /// `too many connections` line instead of waiting unanswered for a descriptor.
+    static func connectionLimit(_ wanted: Int, logger: Logger) -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return wanted }
+        // RLIM_INFINITY is the largest value: min and < treat it as unlimited.
+        let needed = rlim_t(min(wanted, 1 << 30) + reservedDescriptors)
+        if limit.rlim_cur < needed {
+            var raised = limit
+            raised.rlim_cur = min(needed, limit.rlim_max)
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        guard limit.rlim_cur < needed else { return wanted }
+        let fits = max(1, Int(limit.rlim_cur) - reservedDescriptors)
+        logger.warning(
+            "too few file descriptors for --max-connections",
+            metadata: [
+                "maxConnections": "\(wanted)", "descriptorLimit": "\(limit.rlim_cur)", "accepting": "\(fits)",
+            ])
+        return fits
     }
 
     static func defaultDatabasePath(_ environment: [String: String]) -> String {

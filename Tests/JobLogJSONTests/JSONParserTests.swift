@@ -71,6 +71,16 @@ import Testing
         #expect(try parse(text) == value)
     }
 
+    /// Found by Fuzz/run.sh: an object with a duplicate key was not equal to itself.
+    @Test func duplicateKeysCompareAsLookupsSeeThem() throws {
+        let twice = try parse(#"{"a":"b","a":"c"}"#)
+        #expect(twice == twice)
+        #expect(twice == (try parse(#"{"a":"c"}"#)))
+        #expect(twice != (try parse(#"{"a":"b"}"#)))
+        #expect(try parse(#"{"a":1,"b":2}"#) == (try parse(#"{"b":2,"a":1}"#)))
+        #expect(try parse(#"{"a":1}"#) != (try parse(#"{"a":1,"b":2}"#)))
+    }
+
     /// The public JSON test corpus: every `y_` parses, every `n_` is rejected, no `i_` crashes.
     @Test func jsonTestSuiteCorpus() throws {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -26,23 +26,36 @@ public final class TestDaemon: @unchecked Sendable {
         return packageRoot + "/.build/debug/joblogd"
     }
 
-    public init(arguments: [String] = [], directory: String? = nil) throws {
+    /// Shell commands run before the daemon is exec'd in their shell (`ulimit -n 256`, say).
+    public let preamble: String?
+
+    /// `databasePath` puts the database elsewhere than in `directory` (on a small file system, say).
+    public init(
+        arguments: [String] = [], directory: String? = nil, databasePath: String? = nil, preamble: String? = nil
+    ) throws {
         let dir =
             directory ?? (FileManager.default.temporaryDirectory.path + "/joblogd-test-" + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         self.directory = dir
         socketPath = dir + "/sock"
-        databasePath = dir + "/db.sqlite"
+        self.databasePath = databasePath ?? dir + "/db.sqlite"
         logPath = dir + "/daemon.log"
         extraArguments = arguments
+        self.preamble = preamble
         try start()
     }
 
     /// Starts (or restarts) the daemon on the same socket and database; waits until it answers.
     public func start() throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = ["--socket", socketPath, "--db", databasePath, "--log-level", "debug"] + extraArguments
+        let arguments = ["--socket", socketPath, "--db", databasePath, "--log-level", "debug"] + extraArguments
+        if let preamble {
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", preamble + #" && exec "$0" "$@""#, Self.binary] + arguments
+        } else {
+            p.executableURL = URL(fileURLWithPath: Self.binary)
+            p.arguments = arguments
+        }
         if !FileManager.default.fileExists(atPath: logPath) {
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         }

@@ -35,11 +35,12 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
     private var paused: Set<PauseReason> = []
     private var inputClosed = false
     private var finalBarrierDone = false
-    private var connectionID: UInt64 = 0
+    private let connectionID: UInt64
     private var logger: Logger
 
-    init(services: ConnectionServices) {
+    init(services: ConnectionServices, connectionID: UInt64) {
         self.services = services
+        self.connectionID = connectionID
         self.logger = services.logger
     }
 
@@ -54,7 +55,6 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        connectionID = services.registry.add(context.channel)
         logger[metadataKey: "conn.id"] = "\(connectionID)"
         // No request is read before the kernel has said who the peer is.
         pause(.peer, context)
@@ -82,7 +82,6 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
 
     func channelInactive(context: ChannelHandlerContext) {
         requestContext?.watches?.closeAll()
-        services.registry.remove(connectionID)
         logger.debug("connection closed")
         context.fireChannelInactive()
     }
@@ -131,7 +130,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             inputClosed = true
             // End of input is a barrier: close only once everything this connection sent is
             // committed, so a one-shot `printf ... | socat` notification is stored when socat returns.
-            if tracker.isSettled {
+            if Self.isClean(tracker) {
                 finalBarrierDone = true
             } else {
                 let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -171,8 +170,9 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
     private enum Later {
         /// A write, answered after its commit.
         case write(WriteOp, respond: @Sendable (WriteOutcome) -> Result<JSONValue, RPCError>, id: RequestID)
-        /// A ready answer that must still wait for the earlier writes (a barrier).
-        case afterBarrier([UInt8])
+        /// A ready answer that must still wait for the earlier writes (a barrier); when they
+        /// could not be committed, the answer is that failure instead.
+        case afterBarrier([UInt8], id: RequestID, onFailure: (@Sendable () -> Void)?)
         /// A read, run once the earlier writes are committed.
         case read(@Sendable () async -> Result<JSONValue, RPCError>, id: RequestID)
     }
@@ -188,9 +188,9 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             let seq = responses.appendWaiting(after: after)
             let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
-            schedule(later, now, &ops) { bytes in
+            schedule(later, now, &ops) { bytes, keepAction in
                 eventLoop.execute {
-                    loop.value.responses.fulfill(seq, bytes)
+                    loop.value.responses.fulfill(seq, bytes, keepAction: keepAction)
                     loop.value.drain(nil)
                 }
             }
@@ -217,36 +217,60 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                 after?()
             case .later(let later, let after):
                 let index = part
-                schedule(later, now, &ops) { bytes in
+                schedule(later, now, &ops) { bytes, keepAction in
                     eventLoop.execute {
                         loop.value.responses.fulfill(seq, part: index, bytes)
                         loop.value.drain(nil)
+                        if keepAction { after?() }
                     }
                 }
-                after?()
             }
             part += 1
         }
     }
 
     /// Queues what a later answer waits for; `deliver` is called (on any thread) with the answer.
+    /// `deliver(bytes, keepAction)`: `keepAction` is false when the answer became a failure.
     private func schedule(
-        _ later: Later, _ now: Timestamp, _ ops: inout [WriteOp], deliver: @escaping @Sendable ([UInt8]) -> Void
+        _ later: Later, _ now: Timestamp, _ ops: inout [WriteOp],
+        deliver: @escaping @Sendable ([UInt8], Bool) -> Void
     ) {
         switch later {
         case .write(var op, let respond, let id):
-            op.completion = { outcome in deliver(Self.encode(respond(outcome), id: id)) }
+            op.completion = { outcome in deliver(Self.encode(respond(outcome), id: id), true) }
             ops.append(op)
-        case .afterBarrier(let line):
-            ops.append(WriteOp(.barrier, receivedAt: now, tracker: tracker) { _ in deliver(line) })
+        case .afterBarrier(let line, let id, let onFailure):
+            // The answer says everything before it is stored: when that failed, it is the failure.
+            ops.append(
+                WriteOp(.barrier, receivedAt: now, tracker: tracker) { outcome in
+                    if case .failed(let error) = outcome {
+                        onFailure?()
+                        deliver(Self.encode(.failure(RPCError(error)), id: id), false)
+                    } else {
+                        deliver(line, true)
+                    }
+                })
         case .read(let read, let id):
-            let start: @Sendable () -> Void = { Task { deliver(Self.encode(await read(), id: id)) } }
-            if ops.isEmpty, tracker.isSettled {
+            let start: @Sendable () -> Void = { Task { deliver(Self.encode(await read(), id: id), true) } }
+            if ops.isEmpty, Self.isClean(tracker) {
                 start()
             } else {
-                ops.append(WriteOp(.barrier, receivedAt: now, tracker: tracker) { _ in start() })
+                ops.append(
+                    WriteOp(.barrier, receivedAt: now, tracker: tracker) { outcome in
+                        if case .failed(let error) = outcome {
+                            deliver(Self.encode(.failure(RPCError(error)), id: id), true)
+                        } else {
+                            start()
+                        }
+                    })
             }
         }
+    }
+
+    /// Nothing of the connection is in flight and no lost notification awaits its report:
+    /// a barrier would change nothing.
+    private static func isClean(_ tracker: CommitTracker) -> Bool {
+        tracker.isSettled && tracker.unreportedLoss == nil
     }
 
     /// Routes one message; a notification's write goes straight into `ops`.
@@ -276,14 +300,14 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                 return .none
             }
             return .later(.write(op, respond: respond, id: id), after: nil)
-        case .success(.immediate(let result, let after)):
+        case .success(.immediate(let result, let after, let onFailure)):
             guard let id = request.id else {
                 after?()
                 return .none
             }
             let line = Self.encode(result, id: id)
-            if ops.isEmpty, tracker.isSettled { return .now(line, after: after) }
-            return .later(.afterBarrier(line), after: after)
+            if ops.isEmpty, Self.isClean(tracker) { return .now(line, after: after) }
+            return .later(.afterBarrier(line, id: id, onFailure: onFailure), after: after)
         case .success(.read(let read)):
             guard let id = request.id else { return .none }
             return .later(.read(read, id: id), after: nil)

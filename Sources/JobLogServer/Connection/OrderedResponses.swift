@@ -45,11 +45,12 @@ struct OrderedResponses {
         return seq
     }
 
-    /// Fills a waiting answer.
-    mutating func fulfill(_ seq: Int, _ bytes: [UInt8]) {
+    /// Fills a waiting answer; without `keepAction` its after-action is dropped (the answer became a failure).
+    mutating func fulfill(_ seq: Int, _ bytes: [UInt8], keepAction: Bool = true) {
         let i = seq - base
         guard i >= head, i < slots.count, case .waiting = slots[i] else { return }
         slots[i] = .ready(bytes)
+        if !keepAction { actions.removeValue(forKey: seq) }
     }
 
     /// Fills one member of a batch.

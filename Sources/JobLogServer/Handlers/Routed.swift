@@ -10,8 +10,11 @@ enum Routed: Sendable {
     /// Run after everything before it on the connection is committed.
     case read(@Sendable () async -> Result<JSONValue, RPCError>)
     /// Needs no I/O; still answered only after everything before it is committed.
-    /// `afterWrite` runs once the answer is on the socket.
-    case immediate(Result<JSONValue, RPCError>, afterWrite: (@Sendable () -> Void)?)
+    /// `afterWrite` runs once the answer is on the socket; when what came before could not
+    /// be committed, the answer is that failure, `afterWrite` is dropped and `onBarrierFailure` runs.
+    case immediate(
+        Result<JSONValue, RPCError>, afterWrite: (@Sendable () -> Void)?,
+        onBarrierFailure: (@Sendable () -> Void)? = nil)
 
     /// A write answered `{}` (or the error).
     static func write(_ command: WriteCommand) -> Routed {

@@ -14,6 +14,8 @@ enum WatchHandler {
                         field: "subscription", reason: "at most \(ConnectionWatches.maxPerConnection) per connection")),
                 afterWrite: nil)
         }
-        return .immediate(.success(WatchResult(subscription: String(sub.id)).json), afterWrite: start)
+        return .immediate(
+            .success(WatchResult(subscription: String(sub.id)).json), afterWrite: start,
+            onBarrierFailure: { _ = watches.unwatch(sub.id) })
     }
 }

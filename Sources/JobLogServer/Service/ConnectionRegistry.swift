@@ -15,13 +15,16 @@ final class ConnectionRegistry: Sendable {
 
     var count: Int { state.withLock { $0.channels.count } }
 
-    /// Registers a channel; returns its id.
-    func add(_ channel: any Channel) -> UInt64 {
-        let (id, closing) = state.withLock { s -> (UInt64, Bool) in
+    /// Registers a channel unless `limit` channels are open (check and add are one step,
+    /// so concurrent accepts cannot overshoot); returns its id, or nil when full.
+    func admit(_ channel: any Channel, limit: Int) -> UInt64? {
+        let admitted = state.withLock { s -> (UInt64, Bool)? in
+            guard s.channels.count < limit else { return nil }
             s.nextID += 1
             s.channels[s.nextID] = channel
             return (s.nextID, s.closingInputs)
         }
+        guard let (id, closing) = admitted else { return nil }
         if closing { channel.close(mode: .input, promise: nil) }
         return id
     }

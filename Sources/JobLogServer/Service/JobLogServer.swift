@@ -55,13 +55,15 @@ public final class JobLogServer: Service, Sendable {
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        if registry.count >= maxConnections {
+                        guard let id = registry.admit(channel, limit: maxConnections) else {
                             try channel.pipeline.syncOperations.addHandler(
                                 RejectHandler(maxConnections: maxConnections))
                             return
                         }
+                        channel.closeFuture.whenComplete { _ in registry.remove(id) }
                         try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: maxLine))
-                        try channel.pipeline.syncOperations.addHandler(ConnectionChannelHandler(services: services))
+                        try channel.pipeline.syncOperations.addHandler(
+                            ConnectionChannelHandler(services: services, connectionID: id))
                     }
                 }
                 .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)

@@ -10,8 +10,13 @@ import Logging
 /// Run rows are kept in memory while they are written to; progress and counters
 /// change only there, and each dirty run row is written once per transaction.
 /// Completions run after the commit, so an acknowledgement always means durable.
+///
+/// It writes through a connection of its own, dropped after a failed transaction and
+/// reopened for the next one: a connection that SQLite opened read-only (the file was
+/// not writable then) would otherwise refuse every write after the file became writable.
 final class BatchWriter: @unchecked Sendable {
-    private let pool: DatabasePool
+    private let path: String
+    private let connectionConfiguration: Configuration
     private let queue: WriteQueue
     private let configuration: StoreConfiguration
     private let logger: Logger
@@ -21,6 +26,7 @@ final class BatchWriter: @unchecked Sendable {
     // Owned by the writer thread only.
     private var runs: [Int64: RunState] = [:]
     private var dirty: Set<Int64> = []
+    private var connection: DatabaseQueue?
     private var inserter: LogInserter?
     private var failing = false
     private var events: [CommittedEvent] = []
@@ -34,12 +40,14 @@ final class BatchWriter: @unchecked Sendable {
     private var lastRejectionLog = Date.distantPast
 
     init(
-        pool: DatabasePool, queue: WriteQueue, configuration: StoreConfiguration, logger: Logger,
+        path: String, connectionConfiguration: Configuration, queue: WriteQueue, configuration: StoreConfiguration,
+        logger: Logger,
         logEventLevel: @escaping @Sendable () -> Int,
         onCommit: @escaping @Sendable ([CommittedEvent]) -> Void
     ) {
         self.logEventLevelSource = logEventLevel
-        self.pool = pool
+        self.path = path
+        self.connectionConfiguration = connectionConfiguration
         self.queue = queue
         self.configuration = configuration
         self.logger = logger
@@ -50,6 +58,7 @@ final class BatchWriter: @unchecked Sendable {
         let thread = Thread { [self] in
             while let batch = queue.takeBatch() { process(batch) }
             inserter = nil
+            connection = nil
             finished.signal()
         }
         thread.name = "joblogd-writer"
@@ -64,14 +73,28 @@ final class BatchWriter: @unchecked Sendable {
     private func process(_ batch: [WriteOp]) {
         var outcomes = [WriteOutcome](repeating: .done, count: batch.count)
         logEventLevel = logEventLevelSource()
-        let needsTransaction = batch.contains { if case .barrier = $0.command { false } else { true } }
+        // A connection whose notification was lost to a store failure has its later writes held back
+        // (not applied) until one of its requests has reported the loss: what is stored of a connection
+        // stays a gap-free prefix of what it sent, and no answer acknowledges a lost notification.
+        var held = [Bool](repeating: false, count: batch.count)
+        for (i, op) in batch.enumerated() {
+            guard let tracker = op.tracker, let lost = tracker.unreportedLoss else { continue }
+            held[i] = true
+            outcomes[i] = .failed(.unavailable("an earlier notification on this connection was not stored (\(lost))"))
+            if op.completion != nil { tracker.clearLoss() }
+        }
+        let needsTransaction = batch.indices.contains { i in
+            if held[i] { return false }
+            if case .barrier = batch[i].command { return false }
+            return true
+        }
         if needsTransaction {
             do {
-                try pool.writeWithoutTransaction { db in
+                try writeConnection().writeWithoutTransaction { db in
                     if inserter == nil { inserter = try LogInserter(db) }
                     try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
                     do {
-                        for (i, op) in batch.enumerated() { outcomes[i] = try apply(op, db) }
+                        for (i, op) in batch.enumerated() where !held[i] { outcomes[i] = try apply(op, db) }
                         let end = batch.last?.receivedAt ?? .now()
                         for id in progressChanged {
                             if let r = runs[id]?.record {
@@ -104,12 +127,21 @@ final class BatchWriter: @unchecked Sendable {
                 events.removeAll()
                 progressChanged.removeAll()
                 inserter = nil
+                connection = nil
                 let reason = Self.reason(error)
                 if !failing {
                     failing = true
                     logger.error("store write failed", metadata: ["error": "\(reason)", "writes": "\(batch.count)"])
                 }
-                for i in outcomes.indices { outcomes[i] = .failed(.unavailable(reason)) }
+                for (i, op) in batch.enumerated() where !held[i] {
+                    outcomes[i] = .failed(.unavailable(reason))
+                    // In order: a lost notification marks its connection, a request reports the loss.
+                    if op.completion == nil {
+                        op.tracker?.markLoss(reason)
+                    } else {
+                        op.tracker?.clearLoss()
+                    }
+                }
             }
         }
         if !events.isEmpty {
@@ -140,6 +172,18 @@ final class BatchWriter: @unchecked Sendable {
         }
     }
 
+    /// The write connection, opened when there is none. Never creates the file: a database
+    /// removed under the daemon is an error, not a new empty file.
+    private func writeConnection() throws -> DatabaseQueue {
+        if let connection { return connection }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.unavailable("the database file \(path) is gone")
+        }
+        let opened = try DatabaseQueue(path: path, configuration: connectionConfiguration)
+        connection = opened
+        return opened
+    }
+
     /// Notifications get no answer: their failures are counted in the daemon's log, at most once a second.
     private func countRejected(_ n: Int, example: WriteOutcome?) {
         rejectedNotifications += n
@@ -162,6 +206,7 @@ final class BatchWriter: @unchecked Sendable {
             default: return e.message ?? "\(e.resultCode)"
             }
         }
+        if case .unavailable(let why)? = error as? StoreError { return why }
         if let e = error as? StoreError { return e.description }
         return "\(error)"
     }

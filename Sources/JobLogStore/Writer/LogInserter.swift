@@ -12,7 +12,7 @@ final class LogInserter {
         self.connection = connection
         let sql = "INSERT INTO logs (run_id, level, stage, message, context, created_at) VALUES (?, ?, ?, ?, ?, ?)"
         let rc = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-        guard rc == SQLITE_OK else { throw StoreError.unavailable(String(cString: sqlite3_errmsg(connection))) }
+        guard rc == SQLITE_OK else { throw Self.error(rc, connection) }
     }
 
     /// Inserts one entry; returns its id.
@@ -33,9 +33,7 @@ final class LogInserter {
         sqlite3_bind_int64(statement, 6, createdAt)
         let rc = sqlite3_step(statement)
         sqlite3_reset(statement)
-        guard rc == SQLITE_DONE else {
-            throw StoreError.unavailable(String(cString: sqlite3_errmsg(connection)))
-        }
+        guard rc == SQLITE_DONE else { throw Self.error(rc, connection) }
         return sqlite3_last_insert_rowid(connection)
     }
 
@@ -53,6 +51,11 @@ final class LogInserter {
                 }
             }
         }
+    }
+
+    /// SQLite's failure with its result code, so the writer can tell "disk full" from "read-only" or "locked".
+    private static func error(_ rc: Int32, _ connection: OpaquePointer) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
     }
 
     deinit {

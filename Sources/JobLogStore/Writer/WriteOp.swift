@@ -16,13 +16,23 @@ public enum WriteOutcome: Sendable {
 
 /// Counts a connection's writes that are queued but not yet committed, so that a
 /// read or a ping from a connection with nothing in flight needs no barrier.
+///
+/// It also remembers a notification lost to a store failure (disk full, read-only,
+/// locked) until a request of the connection has been answered with that failure.
 public final class CommitTracker: Sendable {
     private let inflight = Atomic<Int>(0)
+    private let lost = Mutex<String?>(nil)
 
     public init() {}
 
     /// True when every write submitted with this tracker is committed (or failed).
     public var isSettled: Bool { inflight.load(ordering: .acquiring) == 0 }
+
+    /// Why a notification of this connection was not stored, while no request has reported it yet.
+    public var unreportedLoss: String? { lost.withLock { $0 } }
+
+    func markLoss(_ reason: String) { lost.withLock { $0 = reason } }
+    func clearLoss() { lost.withLock { $0 = nil } }
 
     func begin(_ n: Int) { inflight.add(n, ordering: .relaxed) }
     func end(_ n: Int = 1) { inflight.subtract(n, ordering: .releasing) }
