@@ -31,9 +31,8 @@ final class WatchHub: Sendable {
     }
 
     func unsubscribe(_ id: UInt64) {
-        let (sub, empty) = state.withLock { s in (s.subscriptions.removeValue(forKey: id), s.subscriptions.isEmpty) }
+        let sub = state.withLock { $0.subscriptions.removeValue(forKey: id) }
         sub?.queue.close()
-        _ = empty
         updateLogLevel()
     }
 
