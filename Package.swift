@@ -109,7 +109,8 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
-            name: "JobLogTestSupport", dependencies: ["JobLogJSON", "JobLogModel"], path: "Tests/Support",
+            name: "JobLogTestSupport", dependencies: ["JobLogClient", "JobLogJSON", "JobLogModel"],
+            path: "Tests/Support",
             swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",

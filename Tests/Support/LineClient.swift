@@ -1,4 +1,5 @@
 import Foundation
+import JobLogClient
 
 #if canImport(Glibc)
     import Glibc
@@ -13,22 +14,12 @@ public final class LineClient: @unchecked Sendable {
     private var closed = false
 
     public init(path: String, timeoutSeconds: Int = 20) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket() failed") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard rc == 0 else {
-            // deinit closes the descriptor (it runs for a class whose init throws late).
-            throw TestFailure("connect(\(path)) failed: errno \(errno)")
+        do {
+            fd = try UnixSocket.connect(path)
+        } catch {
+            closed = true
+            fd = -1
+            throw TestFailure(error.description)
         }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

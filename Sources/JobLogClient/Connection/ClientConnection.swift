@@ -235,7 +235,7 @@ final class ClientConnection: @unchecked Sendable {
         while true {
             if condition.withLock({ stopping }) { break }
             if fd < 0 {
-                if let s = UnixSocket.connect(configuration.socketPath) {
+                if let s = try? UnixSocket.connect(configuration.socketPath, nonBlocking: true) {
                     fd = s
                     backoffMs = 20
                     readBuffer.removeAll()

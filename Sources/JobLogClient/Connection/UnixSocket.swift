@@ -2,18 +2,26 @@
     import Glibc
 #endif
 
-/// Plain POSIX Unix-socket calls used by the client's I/O thread.
-enum UnixSocket {
-    /// A connected, non-blocking socket, or nil.
-    static func connect(_ path: String) -> Int32? {
+/// Why a Unix socket could not be connected.
+public struct UnixSocketError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let errno: Int32
+
+    public var description: String { "cannot connect to \(path): errno \(errno)" }
+}
+
+/// Connecting a Unix stream socket: the one copy used by the client, the benchmark and the tests.
+public enum UnixSocket {
+    /// A connected socket (close-on-exec; non-blocking when asked).
+    public static func connect(_ path: String, nonBlocking: Bool = false) throws(UnixSocketError) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { throw UnixSocketError(path: path, errno: errno) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
             close(fd)
-            return nil
+            throw UnixSocketError(path: path, errno: ENAMETOOLONG)
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }
@@ -24,10 +32,11 @@ enum UnixSocket {
             }
         }
         guard rc == 0 else {
+            let failure = errno
             close(fd)
-            return nil
+            throw UnixSocketError(path: path, errno: failure)
         }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        if nonBlocking { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         return fd
     }
 }

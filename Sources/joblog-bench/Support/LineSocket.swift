@@ -1,4 +1,5 @@
 import Foundation
+import JobLogClient
 
 #if canImport(Glibc)
     import Glibc
@@ -12,21 +13,10 @@ final class LineSocket: @unchecked Sendable {
     private var end = 0
 
     init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard rc == 0 else {
-            Glibc.close(fd)
-            throw BenchError("cannot connect to \(path): errno \(errno)")
+        do {
+            fd = try UnixSocket.connect(path)
+        } catch {
+            throw BenchError(error.description)
         }
     }
 
