@@ -12,68 +12,6 @@
 #define JL_HIDDEN __attribute__((visibility("hidden")))
 #else
 #define JL_HIDDEN
-/* ---------------------------------------------------------------- the handle */
-
-#include <time.h>
-
-#define JL_MAX_QUEUED_EVENTS 65536
-
-struct joblog {
-	int fd;                /* -1 while not connected */
-	char *path;            /* socket path; NULL for jl_open_fd handles */
-	char run_id[24];       /* "" when none */
-	jl_buf out;            /* bytes not written yet (notifications, then maybe a request) */
-	size_t pending;        /* notifications in `out` */
-	struct timespec first; /* when the oldest of them was buffered */
-	unsigned long unacked; /* notifications written since the last response */
-	char *in;              /* bytes read, not consumed yet: in[in_off, in_len) */
-	size_t in_off, in_len, in_cap;
-	long long next_id;
-	int timeout_ms;
-	int max_delay_ms;
-	int rpc_code;
-	json_t *rpc_data;
-	unsigned long stray;
-	unsigned long writes;
-	json_t *events;         /* queued "event" notifications from the daemon (watch) */
-	unsigned long events_dropped;
-	char err[512];
-};
-
-/* A message under construction in h->out, from `mark` on. */
-typedef struct {
-	size_t mark;
-	int urgent; /* write at once (a stage change, a milestone or worse) */
-} jl_msg;
-
-/* transport.c: errors, clock, connection, lines, responses */
-JL_HIDDEN int jl_fail(joblog_t *h, int rc, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
-JL_HIDDEN void jl_reset_err(joblog_t *h);
-JL_HIDDEN long long jl_now_ms(void);
-JL_HIDDEN long long jl_elapsed_ms(const struct timespec *since);
-JL_HIDDEN long long jl_deadline_from_now(const joblog_t *h);
-JL_HIDDEN void jl_drop_connection(joblog_t *h);
-JL_HIDDEN int jl_lost(joblog_t *h, int rc, const char *what);
-JL_HIDDEN int jl_connect_socket(joblog_t *h);
-JL_HIDDEN int jl_write_out(joblog_t *h, long long deadline);
-JL_HIDDEN int jl_read_line(joblog_t *h, long long deadline, int keep_on_timeout, char **line, size_t *len);
-JL_HIDDEN int jl_queue_event(joblog_t *h, json_t *msg);
-JL_HIDDEN int jl_wait_response(joblog_t *h, long long id, long long deadline, json_t **resp);
-
-/* message.c: building one message in the handle's buffer */
-JL_HIDDEN int jl_begin(joblog_t *h, jl_msg *m, const char *method, int with_run);
-JL_HIDDEN int jl_abort_msg(joblog_t *h, jl_msg *m, int rc);
-JL_HIDDEN void jl_key(joblog_t *h, const char *name);
-JL_HIDDEN int jl_str_member(joblog_t *h, jl_msg *m, const char *name, const char *value, size_t min, size_t max);
-JL_HIDDEN int jl_int_member(joblog_t *h, jl_msg *m, const char *name, int64_t v, int nonneg);
-JL_HIDDEN int jl_obj_member(joblog_t *h, jl_msg *m, const char *name, json_t *obj, const char *text);
-JL_HIDDEN int jl_end_notify(joblog_t *h, jl_msg *m);
-JL_HIDDEN int jl_end_request(joblog_t *h, jl_msg *m, const char *method, json_t **result);
-
 #endif
 
 /* Limits of PROTOCOL.md section 4, checked before sending. */

@@ -47,8 +47,11 @@ public struct LivenessReaper: Service {
             return silent > timeout ? "nothing heard for \(silent) ms (heartbeatTimeoutMs \(timeout))" : nil
         }
         guard let pid = owner.pid, pid > 0, let startTime = owner.startTime else { return nil }
-        if ProcessTable.isAlive(pid: Int32(pid), startTime: startTime) { return nil }
-        return ProcessTable.startTime(pid: Int32(pid)) == nil
-            ? "owner process \(pid) exited" : "owner process \(pid) exited (its pid was reused)"
+        // One read of /proc: gone, or now a later process with the same pid.
+        switch ProcessTable.startTime(pid: Int32(pid)) {
+        case nil: return "owner process \(pid) exited"
+        case startTime?: return nil
+        default: return "owner process \(pid) exited (its pid was reused)"
+        }
     }
 }

@@ -13,11 +13,4 @@ enum ProcessTable {
         guard fields.count > 19 else { return nil }
         return Int64(fields[19])
     }
-
-    /// True when `pid` exists and, if `startTime` is known, is the same process.
-    static func isAlive(pid: Int32, startTime: Int64?) -> Bool {
-        guard let now = Self.startTime(pid: pid) else { return false }
-        guard let startTime else { return true }
-        return now == startTime
-    }
 }
