@@ -37,6 +37,18 @@ public enum JobLogDaemon {
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully: the server stops
     /// first, the store last (everything received is committed).
     public static func run(_ options: Options, logger: Logger) async throws(Failure) {
+        let lock: StoreLock?
+        do {
+            lock = try StoreLock.acquire(databasePath: options.store.path, socketPath: options.server.socketPath)
+        } catch {
+            throw .storeUnavailable(error.description)
+        }
+        defer { withExtendedLifetime(lock) {} }
+        if lock == nil {
+            logger.warning(
+                "cannot create the store's lock file: another daemon on this database would not be detected",
+                metadata: ["db": "\(options.store.path)"])
+        }
         let store: JobLogStore
         do {
             store = try JobLogStore(configuration: options.store, logger: logger)

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -23,6 +24,8 @@ public final class JobLogServer: Service, Sendable {
     private let hub: WatchHub
     private let pruner: Pruner
     private let group: any EventLoopGroup
+    /// How often the socket path is checked.
+    let socketCheckInterval: Duration = .seconds(1)
 
     public init(
         configuration: ServerConfiguration, store: JobLogStore, logger: Logger,
@@ -41,6 +44,74 @@ public final class JobLogServer: Service, Sendable {
     public func run() async throws {
         let path = configuration.socketPath
         try SocketFile.prepare(path)
+        let first = try await bind(path)
+        let created = SocketFile.identity(path)
+        logger.info("listening", metadata: ["socket": "\(path)"])
+        let listeners = Listeners(first)
+        let registry = self.registry
+        // The path is checked while the daemon runs: a removed socket file is created again, and a
+        // path that another process has taken is left alone (and not removed at shutdown).
+        let watcher = Task { [self] in
+            var owned = created
+            while !Task.isCancelled {
+                try? await Task.sleep(for: socketCheckInterval)
+                if Task.isCancelled { break }
+                owned = await self.checkSocket(path, owned: owned, listeners: listeners)
+            }
+            return owned
+        }
+        await withGracefulShutdownHandler {
+            try? await first.closeFuture.get()
+        } onGracefulShutdown: {
+            self.logger.info("shutting down: no new connections, answering what was read")
+            listeners.closeAll()
+            registry.closeInputs()
+        }
+        watcher.cancel()
+        let finalOwned = await watcher.value
+        if let finalOwned, SocketFile.identity(path) == finalOwned {
+            unlink(path)
+            logger.info("socket closed", metadata: ["socket": "\(path)"])
+        } else {
+            logger.warning("socket path no longer ours: left in place", metadata: ["socket": "\(path)"])
+        }
+        // Connections finish what they read, then close; past a deadline they are closed.
+        if !(await registry.waitUntilEmpty(timeout: .seconds(30))) {
+            logger.warning("connections still open after 30 s: closing them")
+            registry.closeAll()
+        }
+    }
+
+    /// One check of the socket path; returns the identity of the socket file that is ours now.
+    private func checkSocket(_ path: String, owned: SocketFile.Identity?, listeners: Listeners) async
+        -> SocketFile.Identity?
+    {
+        guard let owned else { return nil }
+        let current = SocketFile.identity(path)
+        if current == owned { return owned }
+        if current != nil {
+            logger.error(
+                "the socket path now belongs to another file or process: not serving it any more",
+                metadata: ["socket": "\(path)"])
+            return nil
+        }
+        logger.error("the socket file was removed: creating it again", metadata: ["socket": "\(path)"])
+        do {
+            let channel = try await bind(path)
+            guard listeners.add(channel) else {
+                channel.close(promise: nil)
+                return owned
+            }
+            return SocketFile.identity(path)
+        } catch {
+            logger.error(
+                "cannot create the socket file again", metadata: ["socket": "\(path)", "error": "\(error)"])
+            return owned
+        }
+    }
+
+    /// Binds a listener at `path` with the socket's mode.
+    private func bind(_ path: String) async throws -> any Channel {
         let maxLine = configuration.maxLineBytes
         let maxConnections = configuration.maxConnections
         let registry = self.registry
@@ -48,49 +119,51 @@ public final class JobLogServer: Service, Sendable {
             store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
             logger: logger)
         let oldMask = umask(0o177)
-        let server: any Channel
-        do {
-            server = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 512)
-                .childChannelOption(.allowRemoteHalfClosure, value: true)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        guard let id = registry.admit(channel, limit: maxConnections) else {
-                            try channel.pipeline.syncOperations.addHandler(
-                                RejectHandler(maxConnections: maxConnections))
-                            return
-                        }
-                        channel.closeFuture.whenComplete { _ in registry.remove(id) }
-                        try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: maxLine))
+        defer { umask(oldMask) }
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 512)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let id = registry.admit(channel, limit: maxConnections) else {
                         try channel.pipeline.syncOperations.addHandler(
-                            ConnectionChannelHandler(services: services, connectionID: id))
+                            RejectHandler(maxConnections: maxConnections))
+                        return
                     }
+                    channel.closeFuture.whenComplete { _ in registry.remove(id) }
+                    try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: maxLine))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ConnectionChannelHandler(services: services, connectionID: id))
                 }
-                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)
-                .get()
-        } catch {
-            umask(oldMask)
-            throw error
-        }
-        umask(oldMask)
+            }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)
+            .get()
         chmod(path, mode_t(configuration.socketMode))
-        logger.info("listening", metadata: ["socket": "\(path)"])
-        defer {
-            unlink(path)
-            logger.info("socket closed", metadata: ["socket": "\(path)"])
+        return server
+    }
+}
+
+/// The listening channels: the first one, and those bound again after the socket file was removed.
+final class Listeners: Sendable {
+    private let state: Mutex<(channels: [any Channel], closed: Bool)>
+
+    init(_ first: any Channel) { state = Mutex(([first], false)) }
+
+    /// Adds a listener; false when shutdown has begun.
+    func add(_ channel: any Channel) -> Bool {
+        state.withLock { s in
+            guard !s.closed else { return false }
+            s.channels.append(channel)
+            return true
         }
-        await withGracefulShutdownHandler {
-            try? await server.closeFuture.get()
-        } onGracefulShutdown: {
-            self.logger.info("shutting down: no new connections, answering what was read")
-            server.close(promise: nil)
-            registry.closeInputs()
+    }
+
+    func closeAll() {
+        let channels = state.withLock { s in
+            s.closed = true
+            return s.channels
         }
-        // Connections finish what they read, then close; past a deadline they are closed.
-        if !(await registry.waitUntilEmpty(timeout: .seconds(30))) {
-            logger.warning("connections still open after 30 s: closing them")
-            registry.closeAll()
-        }
+        for c in channels { c.close(promise: nil) }
     }
 }
 

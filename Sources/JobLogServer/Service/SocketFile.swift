@@ -10,6 +10,19 @@ public struct SocketFileError: Error, CustomStringConvertible {
 /// Checks the socket path before binding: refuses a path where a live daemon
 /// answers (or that is not a socket), removes a stale socket file.
 enum SocketFile {
+    /// A file's device and inode: which file a path names now.
+    struct Identity: Equatable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// The identity of the socket at `path`; nil when there is none (or the path is not a socket).
+    static func identity(_ path: String) -> Identity? {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK else { return nil }
+        return Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    }
+
     static func prepare(_ path: String) throws {
         var st = stat()
         guard lstat(path, &st) == 0 else { return }
