@@ -19,6 +19,7 @@ public final class JobLogStore: Sendable {
     public let configuration: StoreConfiguration
     private let listeners = ListenerBox()
     private let logEventsBox: LogEventsFlag
+    private let fileGuard: DatabaseFileGuard
 
     /// Opens (creating if needed) and migrates the database, then starts the writer.
     public init(configuration: StoreConfiguration, logger: Logger) throws {
@@ -81,6 +82,7 @@ public final class JobLogStore: Sendable {
         } catch {
             throw StoreError.incompatible("cannot open the database \(configuration.path): \(error)")
         }
+        fileGuard = DatabaseFileGuard(path: configuration.path)
         queue = WriteQueue(
             maxBatch: configuration.maxBatch, maxQueued: configuration.maxQueued,
             flushIntervalMs: configuration.flushIntervalMs)
@@ -89,7 +91,7 @@ public final class JobLogStore: Sendable {
         logEventsBox = box
         writer = BatchWriter(
             path: configuration.path, connectionConfiguration: config, queue: queue, configuration: configuration,
-            logger: logger,
+            fileGuard: fileGuard, logger: logger,
             logEventLevel: { box.value }, onCommit: { events in listeners.notify(events) })
         writer.start()
     }
@@ -143,6 +145,20 @@ public final class JobLogStore: Sendable {
     public func close() {
         queue.stop()
         writer.join()
+    }
+
+    /// Writes queued and not yet taken by the writer.
+    public var queuedWrites: Int { queue.depth }
+
+    /// Transactions committed since the store opened.
+    public var commitCount: Int { writer.commits.load(ordering: .relaxed) }
+
+    /// Checks that the database path still names the file the store opened (cheap: one `stat`).
+    /// Once it does not (deleted or replaced), every later write fails with the cause.
+    public func verifyFileIdentity() {
+        if let reason = fileGuard.verify() {
+            logger.critical("database file lost", metadata: ["db": "\(configuration.path)", "error": "\(reason)"])
+        }
     }
 
     // MARK: - Reads
@@ -228,6 +244,11 @@ public final class JobLogStore: Sendable {
                     lastHeartbeatAt: Timestamp(milliseconds: row[4]))
             }
         }
+    }
+
+    /// How many runs are RUNNING.
+    public func runningCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM runs WHERE status = 'RUNNING'") ?? 0 }
     }
 
     /// Runs `PRAGMA integrity_check`; "ok" when the file is sound.

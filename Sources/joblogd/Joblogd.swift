@@ -45,6 +45,12 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "Connections past this get an error line and are closed (fewer when file descriptors are short).")
     var maxConnections: Int = 1024
 
+    @Option(
+        help:
+            "Connections one uid other than root may hold (default: three quarters of --max-connections; a few are always kept for root and the daemon's user)."
+    )
+    var maxConnectionsPerUid: Int?
+
     @Option(help: "Keep at most this many log entries per run (debug dropped first, then info).")
     var maxLogsPerRun: Int64?
 
@@ -60,21 +66,28 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    /// Every numeric option's range, checked before anything starts: no option value may make
+    /// arithmetic trap later (a retention of 2^63 days overflowed the cutoff computation).
     func validate() throws {
-        guard UInt32(socketMode, radix: 8) != nil else {
-            throw ValidationError("--socket-mode must be octal, like 600 or 660")
+        guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
+            throw ValidationError("--socket-mode must be octal permission bits, like 600 or 660")
         }
-        guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
-        guard (1...10_000).contains(flushIntervalMs) else {
-            throw ValidationError("--flush-interval-ms must be 1...10000")
-        }
+        try Self.check("--max-line-bytes", maxLineBytes, 1024...(256 << 20))
+        try Self.check("--flush-interval-ms", flushIntervalMs, 1...10_000)
         guard sync == "normal" || sync == "full" else { throw ValidationError("--sync must be 'normal' or 'full'") }
-        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        try Self.check("--max-connections", maxConnections, 1...1_000_000)
+        if let maxConnectionsPerUid { try Self.check("--max-connections-per-uid", maxConnectionsPerUid, 1...1_000_000) }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        if let maxLogsPerRun, maxLogsPerRun < 1 { throw ValidationError("--max-logs-per-run must be at least 1") }
+        if let maxLogsPerRun { try Self.check("--max-logs-per-run", maxLogsPerRun, 1...(1 << 40)) }
         if let adminGroup, Permissions.groupID(adminGroup) == nil { throw ValidationError("no group \(adminGroup)") }
-        if let retainDays, retainDays < 0 { throw ValidationError("--retain-days must be at least 0") }
-        guard livenessIntervalMs >= 10 else { throw ValidationError("--liveness-interval-ms must be at least 10") }
+        if let retainDays { try Self.check("--retain-days", retainDays, 0...100_000) }
+        try Self.check("--liveness-interval-ms", livenessIntervalMs, 10...3_600_000)
+    }
+
+    static func check<T: BinaryInteger>(_ name: String, _ value: T, _ range: ClosedRange<T>) throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(name) must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+        }
     }
 
     func run() async throws {
@@ -99,6 +112,7 @@ struct Joblogd: AsyncParsableCommand {
         serverConfiguration.socketMode = UInt32(socketMode, radix: 8) ?? 0o600
         serverConfiguration.maxLineBytes = maxLineBytes
         serverConfiguration.maxConnections = Self.connectionLimit(maxConnections, logger: logger)
+        serverConfiguration.maxConnectionsPerUid = maxConnectionsPerUid
         serverConfiguration.permissions = Permissions(
             trustedUids: storeConfiguration.trustedUids, adminGroup: adminGroup.flatMap(Permissions.groupID))
 

@@ -79,6 +79,12 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
             code: RPCErrorCode.tooManyConnections, message: "too many connections",
             data: .object(JSONObject([("maxConnections", .int(max))])))
     }
+    /// One uid holds its share of the connections (`--max-connections-per-uid`).
+    public static func tooManyConnectionsForUid(_ uid: UInt32, max: Int) -> RPCError {
+        RPCError(
+            code: RPCErrorCode.tooManyConnections, message: "too many connections",
+            data: .object(JSONObject([("uid", .int(Int64(uid))), ("maxConnectionsPerUid", .int(Int64(max)))])))
+    }
     public static let shuttingDown = RPCError(code: RPCErrorCode.shuttingDown, message: "shutting down")
     public static func unknownSubscription(_ id: String) -> RPCError {
         RPCError(

@@ -4,7 +4,8 @@ import Synchronization
 /// The open connections, so that shutdown can stop their input and the limit can be enforced.
 final class ConnectionRegistry: Sendable {
     private struct State {
-        var channels: [UInt64: any Channel] = [:]
+        var channels: [UInt64: (channel: any Channel, uid: UInt32?)] = [:]
+        var perUid: [UInt32: Int] = [:]
         var nextID: UInt64 = 0
         var closingInputs = false
     }
@@ -15,29 +16,52 @@ final class ConnectionRegistry: Sendable {
 
     var count: Int { state.withLock { $0.channels.count } }
 
-    /// Registers a channel unless `limit` channels are open (check and add are one step,
-    /// so concurrent accepts cannot overshoot); returns its id, or nil when full.
-    func admit(_ channel: any Channel, limit: Int) -> UInt64? {
-        let admitted = state.withLock { s -> (UInt64, Bool)? in
-            guard s.channels.count < limit else { return nil }
+    /// Why a connection was refused.
+    enum Refusal: Error {
+        case full
+        case uidFull(UInt32)
+    }
+
+    /// Registers a channel unless the limits are reached (check and add are one step, so
+    /// concurrent accepts cannot overshoot); returns its id.
+    ///
+    /// Fairness: a uid other than root may hold at most `limits.perUid` connections, and the
+    /// last `limits.reserved` connections are kept for the trusted uids (root, the daemon's user),
+    /// so one user's idle connections cannot lock an administrator out.
+    func admit(_ channel: any Channel, uid: UInt32?, limits: ConnectionLimits) -> Result<UInt64, Refusal> {
+        let admitted = state.withLock { s -> Result<(UInt64, Bool), Refusal> in
+            let trusted = uid.map { limits.trustedUids.contains($0) } ?? false
+            let cap = trusted ? limits.total : max(1, limits.total - limits.reserved)
+            guard s.channels.count < cap else { return .failure(.full) }
+            if let uid, uid != 0 {
+                guard s.perUid[uid, default: 0] < limits.perUid else { return .failure(.uidFull(uid)) }
+                s.perUid[uid, default: 0] += 1
+            }
             s.nextID += 1
-            s.channels[s.nextID] = channel
-            return (s.nextID, s.closingInputs)
+            s.channels[s.nextID] = (channel, uid)
+            return .success((s.nextID, s.closingInputs))
         }
-        guard let (id, closing) = admitted else { return nil }
-        if closing { channel.close(mode: .input, promise: nil) }
-        return id
+        switch admitted {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let (id, closing)):
+            if closing { channel.close(mode: .input, promise: nil) }
+            return .success(id)
+        }
     }
 
     func remove(_ id: UInt64) {
-        _ = state.withLock { $0.channels.removeValue(forKey: id) }
+        state.withLock { s in
+            guard let removed = s.channels.removeValue(forKey: id), let uid = removed.uid, uid != 0 else { return }
+            let left = s.perUid[uid, default: 1] - 1
+            s.perUid[uid] = left > 0 ? left : nil
+        }
     }
 
     /// Graceful shutdown: every connection stops reading; what was read is still answered.
     func closeInputs() {
         let channels = state.withLock { s -> [any Channel] in
             s.closingInputs = true
-            return Array(s.channels.values)
+            return s.channels.values.map(\.channel)
         }
         for c in channels {
             c.close(mode: .input).whenFailure { _ in c.close(promise: nil) }
@@ -56,7 +80,15 @@ final class ConnectionRegistry: Sendable {
 
     /// Closes every connection at once.
     func closeAll() {
-        let channels = state.withLock { Array($0.channels.values) }
+        let channels = state.withLock { $0.channels.values.map(\.channel) }
         for c in channels { c.close(promise: nil) }
     }
+}
+
+/// The connection limits: in all, per uid, and kept for the trusted uids.
+struct ConnectionLimits: Sendable {
+    var total: Int
+    var perUid: Int
+    var reserved: Int
+    var trustedUids: Set<UInt32>
 }

@@ -62,6 +62,7 @@ public enum JobLogDaemon {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StoreService(store: store, logger: logger)),
             .init(service: LivenessReaper(store: store, logger: logger, interval: options.livenessInterval)),
+            .init(service: SignalService(store: store, server: server, logger: logger)),
         ]
         if let days = options.retainDays {
             services.append(.init(service: RetentionService(pruner: Pruner(store: store, logger: logger), days: days)))
@@ -72,7 +73,7 @@ public enum JobLogDaemon {
                 service: server, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint, .sigquit], logger: logger))
         do {
             try await group.run()
         } catch let error as SocketFileError {

@@ -41,6 +41,9 @@ public final class JobLogServer: Service, Sendable {
         store.onCommit { events in rates.record(events) }
     }
 
+    /// Connections open now.
+    public var connectionCount: Int { registry.count }
+
     public func run() async throws {
         let path = configuration.socketPath
         try SocketFile.prepare(path)
@@ -114,6 +117,7 @@ public final class JobLogServer: Service, Sendable {
     private func bind(_ path: String) async throws -> any Channel {
         let maxLine = configuration.maxLineBytes
         let maxConnections = configuration.maxConnections
+        let limits = configuration.connectionLimits
         let registry = self.registry
         let services = ConnectionServices(
             store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
@@ -124,16 +128,21 @@ public final class JobLogServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 512)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard let id = registry.admit(channel, limit: maxConnections) else {
+                PeerCredentials.read(from: channel).flatMapThrowing { peer in
+                    switch registry.admit(channel, uid: peer?.uid, limits: limits) {
+                    case .failure(let refusal):
+                        let error: RPCError =
+                            switch refusal {
+                            case .full: .tooManyConnections(maxConnections)
+                            case .uidFull(let uid): .tooManyConnectionsForUid(uid, max: limits.perUid)
+                            }
+                        try channel.pipeline.syncOperations.addHandler(RejectHandler(error: error))
+                    case .success(let id):
+                        channel.closeFuture.whenComplete { _ in registry.remove(id) }
+                        try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: maxLine))
                         try channel.pipeline.syncOperations.addHandler(
-                            RejectHandler(maxConnections: maxConnections))
-                        return
+                            ConnectionChannelHandler(services: services, connectionID: id))
                     }
-                    channel.closeFuture.whenComplete { _ in registry.remove(id) }
-                    try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: maxLine))
-                    try channel.pipeline.syncOperations.addHandler(
-                        ConnectionChannelHandler(services: services, connectionID: id))
                 }
             }
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)
@@ -171,13 +180,13 @@ final class Listeners: Sendable {
 final class RejectHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-    let maxConnections: Int
+    let error: RPCError
 
-    init(maxConnections: Int) { self.maxConnections = maxConnections }
+    init(error: RPCError) { self.error = error }
 
     func channelActive(context: ChannelHandlerContext) {
         var line = context.channel.allocator.buffer(
-            bytes: RPCResponse.failure(.tooManyConnections(maxConnections), id: .null))
+            bytes: RPCResponse.failure(error, id: .null))
         line.writeInteger(UInt8(ascii: "\n"))
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(line)).whenComplete { _ in channel.close(promise: nil) }

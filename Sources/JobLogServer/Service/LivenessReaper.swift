@@ -2,6 +2,7 @@ import JobLogModel
 import JobLogStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Marks runs ABANDONED whose owner is gone, from facts, not timers: the owning
 /// process no longer exists (or its pid now belongs to a process started later).
@@ -28,30 +29,87 @@ public struct LivenessReaper: Service {
         }
     }
 
-    /// One pass over the RUNNING runs.
+    /// One pass over the RUNNING runs: `/proc` is read once per distinct owner pid, not once per
+    /// run, and the runs of owners that are gone are abandoned in large groups (one transaction
+    /// each, shared with ingest), not one commit per run.
     public func sweep() async {
+        store.verifyFileIdentity()
         guard let owners = try? await store.runningRuns() else { return }
         let now = Timestamp.now()
+        var processes: [Int64: Int64?] = [:]
+        var doomed: [(run: Int64, reason: String)] = []
         for owner in owners {
-            guard let reason = Self.verdict(owner, now: now) else { continue }
-            if case .run = await store.write(.abandon(run: owner.runID, reason: reason)) {
-                logger.notice("run abandoned", metadata: ["run": "\(owner.runID)", "reason": "\(reason)"])
+            let reason = Self.verdict(owner, now: now) { pid in
+                if let known = processes[pid] { return known }
+                let startTime = ProcessTable.startTime(pid: Int32(clamping: pid))
+                processes[pid] = startTime
+                return startTime
             }
+            if let reason { doomed.append((owner.runID, reason)) }
+        }
+        var start = doomed.startIndex
+        while start < doomed.endIndex {
+            let end = min(start + Self.abandonGroup, doomed.endIndex)
+            let abandoned = await abandon(doomed[start..<end])
+            for (run, reason) in abandoned {
+                logger.notice("run abandoned", metadata: ["run": "\(run)", "reason": "\(reason)"])
+            }
+            start = end
         }
     }
 
-    /// Why the run is abandoned, or nil while its owner may still report.
-    static func verdict(_ owner: RunOwner, now: Timestamp) -> String? {
+    /// Runs abandoned per group of writes.
+    static let abandonGroup = 500
+
+    /// Queues one abandon per run at once and waits for all of them; returns those applied.
+    private func abandon(_ group: ArraySlice<(run: Int64, reason: String)>) async -> [(Int64, String)] {
+        guard !group.isEmpty else { return [] }
+        return await withCheckedContinuation { continuation in
+            let tally = AbandonTally(expected: group.count) { continuation.resume(returning: $0) }
+            let ops = group.map { run, reason in
+                WriteOp(.abandon(run: run, reason: reason)) { tally.record(run, reason, $0) }
+            }
+            Task { await store.submit(ops) }
+        }
+    }
+
+    /// Why the run is abandoned, or nil while its owner may still report. `startTime(pid)` is the
+    /// current start time of the process with that pid, nil when there is none.
+    static func verdict(_ owner: RunOwner, now: Timestamp, startTime: (Int64) -> Int64? = { ProcessTable.startTime(pid: Int32(clamping: $0)) })
+        -> String?
+    {
         if let timeout = owner.heartbeatTimeoutMs {
-            let silent = now.milliseconds - owner.lastHeartbeatAt.milliseconds
+            let silent = now.milliseconds &- owner.lastHeartbeatAt.milliseconds
             return silent > timeout ? "nothing heard for \(silent) ms (heartbeatTimeoutMs \(timeout))" : nil
         }
-        guard let pid = owner.pid, pid > 0, let startTime = owner.startTime else { return nil }
-        // One read of /proc: gone, or now a later process with the same pid.
-        switch ProcessTable.startTime(pid: Int32(pid)) {
-        case nil: return "owner process \(pid) exited"
-        case startTime?: return nil
+        guard let pid = owner.pid, pid > 0 else { return nil }
+        // One read of /proc: gone, or now a later process with the same pid. A run whose owner's
+        // start time was never recorded (it did not exist at startRun) is judged by existence alone.
+        switch (startTime(pid), owner.startTime) {
+        case (nil, _): return "owner process \(pid) exited"
+        case (_, nil): return nil
+        case (let now?, let then?) where now == then: return nil
         default: return "owner process \(pid) exited (its pid was reused)"
         }
+    }
+}
+
+/// Collects the outcomes of one group of abandons and reports once all are in.
+final class AbandonTally: Sendable {
+    private let state: Mutex<(left: Int, applied: [(Int64, String)])>
+    private let done: @Sendable ([(Int64, String)]) -> Void
+
+    init(expected: Int, done: @escaping @Sendable ([(Int64, String)]) -> Void) {
+        state = Mutex((expected, []))
+        self.done = done
+    }
+
+    func record(_ run: Int64, _ reason: String, _ outcome: WriteOutcome) {
+        let finished = state.withLock { s -> [(Int64, String)]? in
+            if case .run = outcome { s.applied.append((run, reason)) }
+            s.left -= 1
+            return s.left == 0 ? s.applied : nil
+        }
+        if let finished { done(finished) }
     }
 }

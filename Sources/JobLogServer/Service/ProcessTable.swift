@@ -14,3 +14,14 @@ enum ProcessTable {
         return Int64(fields[19])
     }
 }
+
+extension ProcessTable {
+    /// The real uid of a process (the `Uid:` line of `/proc/PID/status`), nil when it does not exist.
+    static func uid(pid: Int32) -> UInt32? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("Uid:") {
+            return line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first.flatMap { UInt32($0) }
+        }
+        return nil
+    }
+}

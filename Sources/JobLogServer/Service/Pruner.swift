@@ -18,7 +18,9 @@ public struct Pruner: Sendable {
     /// Deletes runs finished more than `olderThanDays` ago; returns what was deleted.
     public func prune(olderThanDays: Int64, status: RunStatus?) async -> Result<(runs: Int64, logs: Int64), StoreError>
     {
-        let cutoff = Timestamp(milliseconds: Timestamp.now().milliseconds - olderThanDays * 86_400_000)
+        // Saturating: a retention longer than the clock's range keeps everything (no trap).
+        let (span, overflow) = max(0, olderThanDays).multipliedReportingOverflow(by: 86_400_000)
+        let cutoff = Timestamp(milliseconds: overflow ? Int64.min : Timestamp.now().milliseconds &- span)
         var runs: Int64 = 0
         var logs: Int64 = 0
         while true {

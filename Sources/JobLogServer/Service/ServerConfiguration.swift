@@ -12,10 +12,20 @@ public struct ServerConfiguration: Sendable {
     public var maxLineBytes: Int = 1 << 20
     /// Connections past this get one `too many connections` line and are closed.
     public var maxConnections: Int = 1024
+    /// Connections one uid (other than root) may hold; nil: three quarters of `maxConnections`.
+    public var maxConnectionsPerUid: Int?
     /// The daemon's version, for `ping`.
     public var version: String
     /// Who may prune.
     public var permissions = Permissions(trustedUids: [0, getuid()])
+
+    /// The connection limits in force, with a few connections kept for the trusted uids.
+    var connectionLimits: ConnectionLimits {
+        let reserved = maxConnections >= 8 ? min(16, maxConnections / 8) : 0
+        return ConnectionLimits(
+            total: maxConnections, perUid: maxConnectionsPerUid ?? max(1, maxConnections * 3 / 4),
+            reserved: reserved, trustedUids: permissions.trustedUids)
+    }
 
     public init(socketPath: String, version: String) {
         self.socketPath = socketPath

@@ -3,6 +3,7 @@ import GRDB
 import JobLogJSON
 import JobLogModel
 import Logging
+import Synchronization
 
 /// The single writer: a dedicated thread that takes batches from the queue and
 /// applies each as one transaction (group commit).
@@ -22,6 +23,9 @@ final class BatchWriter: @unchecked Sendable {
     private let logger: Logger
     private let finished = DispatchSemaphore(value: 0)
     private let onCommit: @Sendable ([CommittedEvent]) -> Void
+    private let fileGuard: DatabaseFileGuard
+    /// Transactions committed since start (read by status reports).
+    let commits = Atomic<Int>(0)
 
     // Owned by the writer thread only.
     private var runs: [Int64: RunState] = [:]
@@ -41,7 +45,7 @@ final class BatchWriter: @unchecked Sendable {
 
     init(
         path: String, connectionConfiguration: Configuration, queue: WriteQueue, configuration: StoreConfiguration,
-        logger: Logger,
+        fileGuard: DatabaseFileGuard, logger: Logger,
         logEventLevel: @escaping @Sendable () -> Int,
         onCommit: @escaping @Sendable ([CommittedEvent]) -> Void
     ) {
@@ -52,6 +56,7 @@ final class BatchWriter: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onCommit = onCommit
+        self.fileGuard = fileGuard
     }
 
     func start() {
@@ -115,6 +120,7 @@ final class BatchWriter: @unchecked Sendable {
                     }
                 }
                 dirty.removeAll(keepingCapacity: true)
+                commits.add(1, ordering: .relaxed)
                 if failing {
                     failing = false
                     logger.notice("store writable again")
@@ -175,9 +181,13 @@ final class BatchWriter: @unchecked Sendable {
     /// The write connection, opened when there is none. Never creates the file: a database
     /// removed under the daemon is an error, not a new empty file.
     private func writeConnection() throws -> DatabaseQueue {
+        if let lost = fileGuard.lostReason { throw StoreError.unavailable(lost) }
         if let connection { return connection }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError.unavailable("the database file \(path) is gone")
+        var st = stat()
+        if stat(path, &st) != 0 {
+            let code = errno
+            if code == ENOENT { throw StoreError.unavailable("the database file \(path) is gone") }
+            throw StoreError.unavailable("cannot reach the database file \(path): \(String(cString: strerror(code)))")
         }
         let opened = try DatabaseQueue(path: path, configuration: connectionConfiguration)
         connection = opened
