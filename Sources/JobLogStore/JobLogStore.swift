@@ -158,6 +158,8 @@ public final class JobLogStore: Sendable {
     public func verifyFileIdentity() {
         if let reason = fileGuard.verify() {
             logger.critical("database file lost", metadata: ["db": "\(configuration.path)", "error": "\(reason)"])
+            // A write reaches the writer's connection, which then empties its WAL into the old file.
+            Task { await submit([WriteOp(.vacuum(pages: 1))]) }
         }
     }
 
@@ -248,7 +250,8 @@ public final class JobLogStore: Sendable {
 
     /// How many runs are RUNNING.
     public func runningCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM runs WHERE status = 'RUNNING'") ?? 0 }
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM runs WHERE status = 'RUNNING'") ?? 0
+        }
     }
 
     /// Runs `PRAGMA integrity_check`; "ok" when the file is sound.

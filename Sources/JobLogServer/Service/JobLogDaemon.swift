@@ -73,7 +73,8 @@ public enum JobLogDaemon {
                 service: server, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint, .sigquit], logger: logger))
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint, .sigquit], logger: logger))
         do {
             try await group.run()
         } catch let error as SocketFileError {

@@ -122,8 +122,7 @@ public final class JobLogServer: Service, Sendable {
         let services = ConnectionServices(
             store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
             logger: logger)
-        let oldMask = umask(0o177)
-        defer { umask(oldMask) }
+        let fd = try SocketFile.listen(path, mode: configuration.socketMode)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
@@ -145,9 +144,8 @@ public final class JobLogServer: Service, Sendable {
                     }
                 }
             }
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)
+            .withBoundSocket(fd)
             .get()
-        chmod(path, mode_t(configuration.socketMode))
         return server
     }
 }

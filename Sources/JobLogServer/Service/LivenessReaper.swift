@@ -75,7 +75,10 @@ public struct LivenessReaper: Service {
 
     /// Why the run is abandoned, or nil while its owner may still report. `startTime(pid)` is the
     /// current start time of the process with that pid, nil when there is none.
-    static func verdict(_ owner: RunOwner, now: Timestamp, startTime: (Int64) -> Int64? = { ProcessTable.startTime(pid: Int32(clamping: $0)) })
+    static func verdict(
+        _ owner: RunOwner, now: Timestamp,
+        startTime: (Int64) -> Int64? = { ProcessTable.startTime(pid: Int32(clamping: $0)) }
+    )
         -> String?
     {
         if let timeout = owner.heartbeatTimeoutMs {

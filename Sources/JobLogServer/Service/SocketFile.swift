@@ -37,6 +37,44 @@ enum SocketFile {
         unlink(path)
     }
 
+    /// A listening socket bound at `path` with permission bits `mode` (no moment with wider
+    /// ones: the umask is narrowed while binding). Bound here, not by NIO, because NIO removes
+    /// the path when it closes a listener it bound, even when the path has become another's.
+    static func listen(_ path: String, mode: UInt32, backlog: Int32 = 512) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketFileError(description: "socket(): \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw SocketFileError(description: "the socket path \(path) is too long (at most 107 bytes)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let oldMask = umask(0o177)
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        let bindErrno = errno
+        umask(oldMask)
+        guard rc == 0 else {
+            close(fd)
+            throw SocketFileError(description: "cannot bind \(path): \(String(cString: strerror(bindErrno)))")
+        }
+        chmod(path, mode_t(mode))
+        guard Glibc.listen(fd, backlog) == 0 else {
+            let e = errno
+            close(fd)
+            unlink(path)
+            throw SocketFileError(description: "cannot listen on \(path): \(String(cString: strerror(e)))")
+        }
+        return fd
+    }
+
     /// True when something accepts connections on the socket.
     static func answers(_ path: String) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)

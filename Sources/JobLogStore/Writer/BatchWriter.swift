@@ -33,6 +33,7 @@ final class BatchWriter: @unchecked Sendable {
     private var connection: DatabaseQueue?
     private var inserter: LogInserter?
     private var failing = false
+    private var checkpointedAfterLoss = false
     private var events: [CommittedEvent] = []
     /// Runs whose progress changed in this transaction: one progress event each, at commit.
     private var progressChanged: Set<Int64> = []
@@ -181,7 +182,15 @@ final class BatchWriter: @unchecked Sendable {
     /// The write connection, opened when there is none. Never creates the file: a database
     /// removed under the daemon is an error, not a new empty file.
     private func writeConnection() throws -> DatabaseQueue {
-        if let lost = fileGuard.lostReason { throw StoreError.unavailable(lost) }
+        if let lost = fileGuard.lostReason {
+            // Move what the WAL holds into the file that was opened and empty it, so that no later
+            // open of the path (a new file put there) replays our frames onto another database.
+            if let connection, !checkpointedAfterLoss {
+                checkpointedAfterLoss = true
+                try? connection.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            }
+            throw StoreError.unavailable(lost)
+        }
         if let connection { return connection }
         var st = stat()
         if stat(path, &st) != 0 {
