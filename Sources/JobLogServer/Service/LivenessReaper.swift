@@ -51,8 +51,18 @@ public struct LivenessReaper: Service {
         while start < doomed.endIndex {
             let end = min(start + Self.abandonGroup, doomed.endIndex)
             let abandoned = await abandon(doomed[start..<end])
-            for (run, reason) in abandoned {
+            // One line per run for the first few, then one line per group: 100,000 runs of a
+            // dead owner are not 100,000 lines of the daemon's log.
+            for (run, reason) in abandoned.prefix(Self.runsLoggedPerGroup) {
                 logger.notice("run abandoned", metadata: ["run": "\(run)", "reason": "\(reason)"])
+            }
+            if abandoned.count > Self.runsLoggedPerGroup {
+                logger.notice(
+                    "runs abandoned",
+                    metadata: [
+                        "runs": "\(abandoned.count - Self.runsLoggedPerGroup) more",
+                        "lastRun": "\(abandoned.last.map { "\($0.0)" } ?? "")",
+                    ])
             }
             start = end
         }
@@ -60,6 +70,8 @@ public struct LivenessReaper: Service {
 
     /// Runs abandoned per group of writes.
     static let abandonGroup = 500
+    /// Runs of one group logged one by one.
+    static let runsLoggedPerGroup = 10
 
     /// Queues one abandon per run at once and waits for all of them; returns those applied.
     private func abandon(_ group: ArraySlice<(run: Int64, reason: String)>) async -> [(Int64, String)] {
