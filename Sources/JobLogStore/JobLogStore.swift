@@ -19,6 +19,7 @@ public final class JobLogStore: Sendable {
     public let configuration: StoreConfiguration
     private let listeners = ListenerBox()
     private let logEventsBox: LogEventsFlag
+    let heartbeat = WriterHeartbeat()
 
     /// Opens (creating if needed) and migrates the database, then starts the writer.
     public init(configuration: StoreConfiguration, logger: Logger) throws {
@@ -89,7 +90,7 @@ public final class JobLogStore: Sendable {
         logEventsBox = box
         writer = BatchWriter(
             path: configuration.path, connectionConfiguration: config, queue: queue, configuration: configuration,
-            logger: logger,
+            logger: logger, heartbeat: heartbeat,
             logEventLevel: { box.value }, onCommit: { events in listeners.notify(events) })
         writer.start()
     }

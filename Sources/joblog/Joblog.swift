@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobLogProtocol
 
 /// `joblog`: report a batch job to `joblogd` from a shell, and look at its runs.
 @main
@@ -6,6 +7,7 @@ struct Joblog: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "joblog",
         abstract: "Report batch jobs to joblogd and inspect their runs.",
+        version: JobLogVersion.string,
         discussion: """
             Job side (for shell scripts): `joblog run` wraps a command in a run and exports \
             JOBLOG_RUN_ID and JOBLOG_SOCKET to it; the other job-side commands write to \

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobLogProtocol
 import JobLogServer
 import JobLogStore
 import Logging
@@ -11,7 +12,7 @@ import Logging
 /// `joblogd`: the reporting sidecar. Arguments, logging, wiring; nothing else.
 @main
 struct Joblogd: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = JobLogVersion.string
 
     static let configuration = CommandConfiguration(
         commandName: "joblogd",
@@ -60,6 +61,9 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(help: "Under systemd (NOTIFY_SOCKET): how often a STATUS= line is sent, in milliseconds.")
+    var statusIntervalMs: Int = 5000
+
     func validate() throws {
         guard UInt32(socketMode, radix: 8) != nil else {
             throw ValidationError("--socket-mode must be octal, like 600 or 660")
@@ -75,17 +79,14 @@ struct Joblogd: AsyncParsableCommand {
         if let adminGroup, Permissions.groupID(adminGroup) == nil { throw ValidationError("no group \(adminGroup)") }
         if let retainDays, retainDays < 0 { throw ValidationError("--retain-days must be at least 0") }
         guard livenessIntervalMs >= 10 else { throw ValidationError("--liveness-interval-ms must be at least 10") }
+        guard statusIntervalMs >= 100 else { throw ValidationError("--status-interval-ms must be at least 100") }
     }
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "joblogd")
         let environment = ProcessInfo.processInfo.environment
+        Self.bootstrapLogging(level: level, environment: environment)
+        let logger = Logger(label: "joblogd")
 
         var storeConfiguration = StoreConfiguration(path: db ?? Self.defaultDatabasePath(environment))
         storeConfiguration.syncFull = sync == "full"
@@ -105,6 +106,8 @@ struct Joblogd: AsyncParsableCommand {
         var options = JobLogDaemon.Options(store: storeConfiguration, server: serverConfiguration)
         options.livenessInterval = .milliseconds(livenessIntervalMs)
         options.retainDays = retainDays
+        try Self.applyServiceManager(
+            environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger)
         do {
             try await JobLogDaemon.run(options, logger: logger)
         } catch {

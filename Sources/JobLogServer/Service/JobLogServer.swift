@@ -38,9 +38,13 @@ public final class JobLogServer: Service, Sendable {
         store.onCommit { events in rates.record(events) }
     }
 
+    /// Connections open now.
+    public var connectionCount: Int { registry.count }
+
     public func run() async throws {
         let path = configuration.socketPath
-        try SocketFile.prepare(path)
+        let inherited = configuration.inheritedSocket
+        if inherited == nil { try SocketFile.prepare(path) }
         let maxLine = configuration.maxLineBytes
         let maxConnections = configuration.maxConnections
         let registry = self.registry
@@ -50,7 +54,7 @@ public final class JobLogServer: Service, Sendable {
         let oldMask = umask(0o177)
         let server: any Channel
         do {
-            server = try await ServerBootstrap(group: group)
+            let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 512)
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .childChannelInitializer { channel in
@@ -66,17 +70,19 @@ public final class JobLogServer: Service, Sendable {
                             ConnectionChannelHandler(services: services, connectionID: id))
                     }
                 }
-                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)
-                .get()
+            server = try await (inherited.map { bootstrap.withBoundSocket($0) }
+                ?? bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)).get()
         } catch {
             umask(oldMask)
             throw error
         }
         umask(oldMask)
-        chmod(path, mode_t(configuration.socketMode))
-        logger.info("listening", metadata: ["socket": "\(path)"])
+        // A passed socket belongs to the service manager: its mode and file are left alone.
+        if inherited == nil { chmod(path, mode_t(configuration.socketMode)) }
+        logger.info("listening", metadata: ["socket": "\(path)", "activated": "\(inherited != nil)"])
+        configuration.onListening?()
         defer {
-            unlink(path)
+            if inherited == nil { unlink(path) }
             logger.info("socket closed", metadata: ["socket": "\(path)"])
         }
         await withGracefulShutdownHandler {

@@ -16,6 +16,11 @@ public struct ServerConfiguration: Sendable {
     public var version: String
     /// Who may prune.
     public var permissions = Permissions(trustedUids: [0, getuid()])
+    /// A listening socket passed by a service manager (``SocketActivation``): served instead of
+    /// binding `socketPath` (then only a name for logs), and never chmod-ed nor unlinked.
+    public var inheritedSocket: Int32?
+    /// Called once the socket accepts connections.
+    public var onListening: (@Sendable () -> Void)?
 
     public init(socketPath: String, version: String) {
         self.socketPath = socketPath

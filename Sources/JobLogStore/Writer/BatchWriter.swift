@@ -22,6 +22,7 @@ final class BatchWriter: @unchecked Sendable {
     private let logger: Logger
     private let finished = DispatchSemaphore(value: 0)
     private let onCommit: @Sendable ([CommittedEvent]) -> Void
+    private let heartbeat: WriterHeartbeat
 
     // Owned by the writer thread only.
     private var runs: [Int64: RunState] = [:]
@@ -41,7 +42,7 @@ final class BatchWriter: @unchecked Sendable {
 
     init(
         path: String, connectionConfiguration: Configuration, queue: WriteQueue, configuration: StoreConfiguration,
-        logger: Logger,
+        logger: Logger, heartbeat: WriterHeartbeat = WriterHeartbeat(),
         logEventLevel: @escaping @Sendable () -> Int,
         onCommit: @escaping @Sendable ([CommittedEvent]) -> Void
     ) {
@@ -52,11 +53,20 @@ final class BatchWriter: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onCommit = onCommit
+        self.heartbeat = heartbeat
     }
 
     func start() {
         let thread = Thread { [self] in
-            while let batch = queue.takeBatch() { process(batch) }
+            // Each return to the queue is a heartbeat (an empty batch: the idle writer's wake-up).
+            let wake = configuration.heartbeatIntervalMs.map { Double($0) / 1000 }
+            while let batch = queue.takeBatch(wakeAfter: wake) {
+                heartbeat.beat()
+                if !batch.isEmpty {
+                    process(batch)
+                    heartbeat.countBatch()
+                }
+            }
             inserter = nil
             connection = nil
             finished.signal()
