@@ -107,7 +107,8 @@ struct Joblogd: AsyncParsableCommand {
         options.livenessInterval = .milliseconds(livenessIntervalMs)
         options.retainDays = retainDays
         try Self.applyServiceManager(
-            environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger)
+            environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger
+        )
         do {
             try await JobLogDaemon.run(options, logger: logger)
         } catch {

@@ -94,9 +94,10 @@ func eventually(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
 }
 
 /// Where `python3` is, for the launcher; nil without one.
-let python3: String? = ["/usr/bin/python3", "/usr/local/bin/python3"].first {
-    FileManager.default.isExecutableFile(atPath: $0)
-} ?? findInPath("python3")
+let python3: String? =
+    ["/usr/bin/python3", "/usr/local/bin/python3"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    } ?? findInPath("python3")
 
 func findInPath(_ name: String) -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

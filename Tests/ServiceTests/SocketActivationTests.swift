@@ -82,7 +82,8 @@ struct SocketActivationTests {
 
     @Test(
         .enabled(
-            if: findInPath("systemd-socket-activate") != nil, "systemd-socket-activate is not installed (Debian systemd)"))
+            if: findInPath("systemd-socket-activate") != nil,
+            "systemd-socket-activate is not installed (Debian systemd)"))
     func underSystemdSocketActivate() throws {
         let dir = try ServiceProcess.makeDirectory()
         let sock = dir + "/sock"

@@ -59,7 +59,8 @@ import Testing
         let socket = try String(contentsOfFile: Self.units + "/joblogd.socket", encoding: .utf8)
         let service = try String(contentsOfFile: Self.units + "/joblogd.service", encoding: .utf8)
         for line in [
-            "ListenStream=/run/joblogd/joblogd.sock", "SocketGroup=joblog", "SocketMode=0660", "FileDescriptorName=jsonrpc",
+            "ListenStream=/run/joblogd/joblogd.sock", "SocketGroup=joblog", "SocketMode=0660",
+            "FileDescriptorName=jsonrpc",
         ] {
             #expect(socket.contains("\n\(line)\n"), "joblogd.socket: \(line)")
         }

@@ -70,8 +70,10 @@ public final class JobLogServer: Service, Sendable {
                             ConnectionChannelHandler(services: services, connectionID: id))
                     }
                 }
-            server = try await (inherited.map { bootstrap.withBoundSocket($0) }
-                ?? bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)).get()
+            let bound =
+                inherited.map { bootstrap.withBoundSocket($0) }
+                ?? bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)
+            server = try await bound.get()
         } catch {
             umask(oldMask)
             throw error
