@@ -23,8 +23,8 @@ grep -q '^ExecStart=/opt/joblogd/bin/joblogd ' "$s/opt/joblogd/lib/systemd/syste
     fail "ExecStart not pointed at the prefix"
 grep -q '^ListenStream=/run/joblogd/joblogd.sock$' "$s/opt/joblogd/lib/systemd/system/joblogd.socket" ||
     fail "socket path"
-v1=$("$s/opt/joblogd/bin/joblogd" --version)
-v2=$("$s/opt/joblogd/bin/joblog" --version)
+v1=$("$s/opt/joblogd/bin/joblogd" --version) || fail "joblogd --version failed"
+v2=$("$s/opt/joblogd/bin/joblog" --version) || fail "joblog --version failed"
 [ -n "$v1" ] && [ "$v1" = "$v2" ] || fail "versions differ: joblogd $v1, joblog $v2"
 [ -z "$(find "$s" -path "$s/opt" -prune -o -type f -print)" ] || fail "files outside the prefix: $(find "$s" -type f)"
 
