@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import JobLogTestSupport
 import Testing
 
@@ -25,12 +24,11 @@ import Testing
         #expect(eventually { (try? LineClient(path: dir + "/sock").result("ping")) != nil }, "log: \(daemon.log())")
 
         // A write that waits out the busy timeout (5 s) behind the test's lock: an error line.
-        let blocker = try DatabaseQueue(path: dir + "/db.sqlite")
-        try blocker.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let lock = try WriteLock(path: dir + "/db.sqlite")
         let job = try LineClient(path: dir + "/sock")
         let refused = try job.call("startRun", ["jobName": "journal"])
         #expect(refused["error"] != nil)
-        try blocker.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+        try lock.release()
         job.close()
         #expect(daemon.terminate() == 0)
 

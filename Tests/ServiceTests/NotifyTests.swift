@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import JobLogTestSupport
 import Testing
 
@@ -56,8 +55,7 @@ import Testing
         #expect((gaps.max() ?? 9) < 1.0, "largest gap between pings: \(gaps.max() ?? -1) s")
 
         // The test takes the database's write lock; the writer blocks on its next transaction.
-        let blocker = try DatabaseQueue(path: dir + "/db.sqlite")
-        try blocker.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let lock = try WriteLock(path: dir + "/db.sqlite")
         let job = try LineClient(path: dir + "/sock")
         try job.send(#"{"jsonrpc":"2.0","method":"startRun","params":{"jobName":"stuck"},"id":7}"#)
         _ = notify.collect(for: 0.5)  // a ping already on its way may still arrive
@@ -65,12 +63,11 @@ import Testing
         #expect(whileStuck.isEmpty, "no pings while the writer is stuck: \(whileStuck.count)")
 
         // Released: the write commits, the pings resume.
-        try blocker.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+        try lock.release()
         let answer = try #require(try job.readLine())
         #expect(answer.contains(#""jobRunId""#), "the stuck write was committed: \(answer)")
         #expect(notify.waitFor("WATCHDOG=1", timeout: 2) != nil, "pings resumed")
         job.close()
-        try blocker.close()
         #expect(daemon.terminate() == 0)
     }
 
