@@ -83,4 +83,12 @@ import Testing
         #expect(daemon.terminate() == 0)
         #expect(SocketActivationTests.identity(sock) == nil, "its own socket is removed at exit")
     }
+
+    @Test func aStatusIntervalBelow100msIsAUsageError() throws {
+        let dir = try ServiceProcess.makeDirectory()
+        let daemon = try ServiceProcess(
+            directory: dir, arguments: ["--socket", dir + "/sock", "--status-interval-ms", "50"], environment: [:])
+        #expect(daemon.waitForExit(timeout: 20) == 64)
+        #expect(daemon.log().contains("--status-interval-ms must be at least 100"))
+    }
 }
