@@ -5,7 +5,8 @@ import Foundation
 /// Producers suspend (without blocking a thread) while the queue is full; the
 /// writer thread blocks on a condition until a batch is due: a write that
 /// waits for its acknowledgement arrived, `maxBatch` writes are waiting, or the
-/// oldest has waited `flushInterval`.
+/// oldest has waited `flushInterval` (or, for the watchdog's heartbeat, until a
+/// wake-up interval passes: then it gets an empty batch).
 final class WriteQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [WriteOp] = []
