@@ -67,6 +67,20 @@ struct SocketActivationTests {
         #expect(Self.identity(sock) != nil && Self.identity(http) != nil)
     }
 
+    @Test func anUnnamedSocketIsTakenToo() throws {
+        let dir = try ServiceProcess.makeDirectory()
+        let sock = dir + "/sock"
+        let go = dir + "/go"
+        _ = FileManager.default.createFile(atPath: go, contents: nil)
+        // No LISTEN_FDNAMES (a unit without FileDescriptorName=, or an older manager).
+        let daemon = try ServiceProcess(
+            directory: dir, launcher: Launcher.argv(python: python3!, go: go, sockets: ["-=\(sock)"]),
+            arguments: ["--db", dir + "/db.sqlite"], environment: [:])
+        #expect(eventually { (try? LineClient(path: sock).result("ping")) != nil }, "log: \(daemon.log())")
+        #expect(daemon.terminate() == 0)
+        #expect(Self.identity(sock)?.mode == 0o604)
+    }
+
     @Test func noUsableSocketIsAnErrorNotASilentFallback() throws {
         let dir = try ServiceProcess.makeDirectory()
         let go = dir + "/go"
