@@ -120,6 +120,10 @@ let package = Package(
         .testTarget(
             name: "CLITests", dependencies: ["JobLogTestSupport", "JobLogJSON"], swiftSettings: strict),
         .testTarget(
+            name: "ServiceTests",
+            dependencies: ["JobLogTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .testTarget(
             name: "JobLogClientTests",
             dependencies: ["JobLogClient", "JobLogJSON", "JobLogModel", "JobLogProtocol", "JobLogTestSupport"],
             swiftSettings: strict),

@@ -33,6 +33,8 @@ install_missing() {
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     command -v dash >/dev/null 2>&1 || missing+=(dash)
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+    # systemd-socket-activate and systemd-analyze, for the service tests (a package, not a running systemd).
+    command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ]; then
             echo "installing: ${missing[*]}"
@@ -50,6 +52,7 @@ step "dependencies" install_missing
 step "swift build" swift build --build-tests
 export JOBLOGD_BIN="$root/.build/debug/joblogd"
 step "swift test" swift test --skip-build
+step "install and uninstall scripts in a DESTDIR" bash Scripts/test-install.sh
 step "swift format lint" swift format lint --strict -r Sources Tests Examples Package.swift
 for client in shell python c; do
     if [ -x "Clients/$client/test.sh" ] || [ -f "Clients/$client/test.sh" ]; then

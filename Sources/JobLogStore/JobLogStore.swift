@@ -20,6 +20,7 @@ public final class JobLogStore: Sendable {
     private let listeners = ListenerBox()
     private let logEventsBox: LogEventsFlag
     private let fileGuard: DatabaseFileGuard
+    let heartbeat = WriterHeartbeat()
 
     /// Opens (creating if needed) and migrates the database, then starts the writer.
     public init(configuration: StoreConfiguration, logger: Logger) throws {
@@ -91,7 +92,7 @@ public final class JobLogStore: Sendable {
         logEventsBox = box
         writer = BatchWriter(
             path: configuration.path, connectionConfiguration: config, queue: queue, configuration: configuration,
-            fileGuard: fileGuard, logger: logger,
+            fileGuard: fileGuard, logger: logger, heartbeat: heartbeat,
             logEventLevel: { box.value }, onCommit: { events in listeners.notify(events) })
         writer.start()
     }

@@ -16,6 +16,9 @@ public struct StoreConfiguration: Sendable {
     public var maxLogsPerRun: Int64? = nil
     /// Users who may write to any run (root, the daemon's own user).
     public var trustedUids: Set<UInt32> = [0]
+    /// The idle writer wakes at least this often to call its heartbeat listeners; nil = only
+    /// when there is work (see ``JobLogStore/onWriterHeartbeat(_:)``).
+    public var heartbeatIntervalMs: Int? = nil
 
     public init(path: String) { self.path = path }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobLogProtocol
 
 /// `joblog`: report a batch job to `joblogd` from a shell, and look at its runs.
 @main
@@ -29,6 +30,7 @@ struct Joblog: AsyncParsableCommand {
             `joblog run` exits with its command's exit code (128+N when it was killed by signal N, \
             127 when the command was not found, 126 when it could not be executed).
             """,
+        version: JobLogVersion.string,
         groupedSubcommands: [
             CommandGroup(
                 name: "Job side",

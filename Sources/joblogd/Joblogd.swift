@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobLogProtocol
 import JobLogServer
 import JobLogStore
 import Logging
@@ -11,7 +12,7 @@ import Logging
 /// `joblogd`: the reporting sidecar. Arguments, logging, wiring; nothing else.
 @main
 struct Joblogd: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = JobLogVersion.string
 
     static let configuration = CommandConfiguration(
         commandName: "joblogd",
@@ -66,6 +67,9 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(help: "Under systemd (NOTIFY_SOCKET): how often a STATUS= line is sent, in milliseconds.")
+    var statusIntervalMs: Int = 5000
+
     /// Every numeric option's range, checked before anything starts: no option value may make
     /// arithmetic trap later (a retention of 2^63 days overflowed the cutoff computation).
     func validate() throws {
@@ -82,6 +86,7 @@ struct Joblogd: AsyncParsableCommand {
         if let adminGroup, Permissions.groupID(adminGroup) == nil { throw ValidationError("no group \(adminGroup)") }
         if let retainDays { try Self.check("--retain-days", retainDays, 0...100_000) }
         try Self.check("--liveness-interval-ms", livenessIntervalMs, 10...3_600_000)
+        try Self.check("--status-interval-ms", statusIntervalMs, 100...3_600_000)
     }
 
     static func check<T: BinaryInteger>(_ name: String, _ value: T, _ range: ClosedRange<T>) throws {
@@ -92,13 +97,9 @@ struct Joblogd: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "joblogd")
         let environment = ProcessInfo.processInfo.environment
+        Self.bootstrapLogging(level: level, environment: environment)
+        let logger = Logger(label: "joblogd")
 
         var storeConfiguration = StoreConfiguration(path: db ?? Self.defaultDatabasePath(environment))
         storeConfiguration.syncFull = sync == "full"
@@ -119,6 +120,9 @@ struct Joblogd: AsyncParsableCommand {
         var options = JobLogDaemon.Options(store: storeConfiguration, server: serverConfiguration)
         options.livenessInterval = .milliseconds(livenessIntervalMs)
         options.retainDays = retainDays
+        try Self.applyServiceManager(
+            environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger
+        )
         do {
             try await JobLogDaemon.run(options, logger: logger)
         } catch {

@@ -27,6 +27,8 @@ public enum JobLogDaemon {
         public var server: ServerConfiguration
         public var livenessInterval: Duration = .seconds(1)
         public var retainDays: Int64?
+        /// systemd (`NOTIFY_SOCKET`, `WATCHDOG_USEC`), when it started the daemon.
+        public var serviceManager: ServiceManagerLink?
 
         public init(store: StoreConfiguration, server: ServerConfiguration) {
             self.store = store
@@ -51,14 +53,17 @@ public enum JobLogDaemon {
         }
         let store: JobLogStore
         do {
-            store = try JobLogStore(configuration: options.store, logger: logger)
+            store = try JobLogStore(configuration: storeConfiguration(options), logger: logger)
         } catch {
+            options.serviceManager?.notifier.send("STATUS=cannot open the store: \(error)")
             throw .storeUnavailable("\(error)")
         }
         logger.info(
             "store open",
             metadata: ["db": "\(options.store.path)", "sync": "\(options.store.syncFull ? "full" : "normal")"])
-        let server = JobLogServer(configuration: options.server, store: store, logger: logger)
+        var serverConfiguration = options.server
+        let listening = listeningSignal(options, server: &serverConfiguration)
+        let server = JobLogServer(configuration: serverConfiguration, store: store, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StoreService(store: store, logger: logger)),
             .init(service: LivenessReaper(store: store, logger: logger, interval: options.livenessInterval)),
@@ -72,6 +77,12 @@ public enum JobLogDaemon {
             .init(
                 service: server, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup))
+        // Last, so stopped first: STOPPING=1 goes out as soon as shutdown begins.
+        if let reporter = serviceManagerReporter(
+            options, store: store, server: server, listening: listening, logger: logger)
+        {
+            services.append(.init(service: reporter))
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint, .sigquit], logger: logger))

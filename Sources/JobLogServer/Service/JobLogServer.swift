@@ -46,17 +46,20 @@ public final class JobLogServer: Service, Sendable {
 
     public func run() async throws {
         let path = configuration.socketPath
-        try SocketFile.prepare(path)
-        let first = try await bind(path)
-        let created = SocketFile.identity(path)
-        logger.info("listening", metadata: ["socket": "\(path)"])
+        let inherited = configuration.inheritedSocket
+        if inherited == nil { try SocketFile.prepare(path) }
+        // A passed socket belongs to the service manager: its mode and file are left alone.
+        let first = try await serve(try inherited ?? SocketFile.listen(path, mode: configuration.socketMode))
+        let created = inherited == nil ? SocketFile.identity(path) : nil
+        logger.info("listening", metadata: ["socket": "\(path)", "activated": "\(inherited != nil)"])
+        configuration.onListening?()
         let listeners = Listeners(first)
         let registry = self.registry
         // The path is checked while the daemon runs: a removed socket file is created again, and a
         // path that another process has taken is left alone (and not removed at shutdown).
         let watcher = Task { [self] in
             var owned = created
-            while !Task.isCancelled {
+            while !Task.isCancelled, owned != nil {
                 try? await Task.sleep(for: socketCheckInterval)
                 if Task.isCancelled { break }
                 owned = await self.checkSocket(path, owned: owned, listeners: listeners)
@@ -75,6 +78,8 @@ public final class JobLogServer: Service, Sendable {
         if let finalOwned, SocketFile.identity(path) == finalOwned {
             unlink(path)
             logger.info("socket closed", metadata: ["socket": "\(path)"])
+        } else if inherited != nil {
+            logger.info("socket left to the service manager", metadata: ["socket": "\(path)"])
         } else {
             logger.warning("socket path no longer ours: left in place", metadata: ["socket": "\(path)"])
         }
@@ -100,7 +105,7 @@ public final class JobLogServer: Service, Sendable {
         }
         logger.error("the socket file was removed: creating it again", metadata: ["socket": "\(path)"])
         do {
-            let channel = try await bind(path)
+            let channel = try await serve(try SocketFile.listen(path, mode: configuration.socketMode))
             guard listeners.add(channel) else {
                 channel.close(promise: nil)
                 return owned
@@ -113,8 +118,8 @@ public final class JobLogServer: Service, Sendable {
         }
     }
 
-    /// Binds a listener at `path` with the socket's mode.
-    private func bind(_ path: String) async throws -> any Channel {
+    /// Serves a listening socket (bound here, or passed by the service manager).
+    private func serve(_ fd: Int32) async throws -> any Channel {
         let maxLine = configuration.maxLineBytes
         let maxConnections = configuration.maxConnections
         let limits = configuration.connectionLimits
@@ -122,7 +127,6 @@ public final class JobLogServer: Service, Sendable {
         let services = ConnectionServices(
             store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
             logger: logger)
-        let fd = try SocketFile.listen(path, mode: configuration.socketMode)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .childChannelOption(.allowRemoteHalfClosure, value: true)

@@ -18,6 +18,11 @@ public struct ServerConfiguration: Sendable {
     public var version: String
     /// Who may prune.
     public var permissions = Permissions(trustedUids: [0, getuid()])
+    /// A listening socket passed by a service manager (``SocketActivation``): served instead of
+    /// binding `socketPath` (then only a name for logs), and never chmod-ed nor unlinked.
+    public var inheritedSocket: Int32?
+    /// Called once the socket accepts connections.
+    public var onListening: (@Sendable () -> Void)?
 
     /// The connection limits in force, with a few connections kept for the trusted uids.
     var connectionLimits: ConnectionLimits {

@@ -26,6 +26,7 @@ final class BatchWriter: @unchecked Sendable {
     private let fileGuard: DatabaseFileGuard
     /// Transactions committed since start (read by status reports).
     let commits = Atomic<Int>(0)
+    private let heartbeat: WriterHeartbeat
 
     // Owned by the writer thread only.
     private var runs: [Int64: RunState] = [:]
@@ -46,7 +47,7 @@ final class BatchWriter: @unchecked Sendable {
 
     init(
         path: String, connectionConfiguration: Configuration, queue: WriteQueue, configuration: StoreConfiguration,
-        fileGuard: DatabaseFileGuard, logger: Logger,
+        fileGuard: DatabaseFileGuard, logger: Logger, heartbeat: WriterHeartbeat = WriterHeartbeat(),
         logEventLevel: @escaping @Sendable () -> Int,
         onCommit: @escaping @Sendable ([CommittedEvent]) -> Void
     ) {
@@ -58,11 +59,20 @@ final class BatchWriter: @unchecked Sendable {
         self.logger = logger
         self.onCommit = onCommit
         self.fileGuard = fileGuard
+        self.heartbeat = heartbeat
     }
 
     func start() {
         let thread = Thread { [self] in
-            while let batch = queue.takeBatch() { process(batch) }
+            // Each return to the queue is a heartbeat (an empty batch: the idle writer's wake-up).
+            let wake = configuration.heartbeatIntervalMs.map { Double($0) / 1000 }
+            while let batch = queue.takeBatch(wakeAfter: wake) {
+                heartbeat.beat()
+                if !batch.isEmpty {
+                    process(batch)
+                    heartbeat.countBatch()
+                }
+            }
             inserter = nil
             connection = nil
             finished.signal()

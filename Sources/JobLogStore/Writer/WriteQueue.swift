@@ -5,7 +5,8 @@ import Foundation
 /// Producers suspend (without blocking a thread) while the queue is full; the
 /// writer thread blocks on a condition until a batch is due: a write that
 /// waits for its acknowledgement arrived, `maxBatch` writes are waiting, or the
-/// oldest has waited `flushInterval`.
+/// oldest has waited `flushInterval` (or, for the watchdog's heartbeat, until a
+/// wake-up interval passes: then it gets an empty batch).
 final class WriteQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [WriteOp] = []
@@ -99,20 +100,29 @@ final class WriteQueue: @unchecked Sendable {
         }
     }
 
-    /// Blocks until a batch is due; nil once stopping and drained.
-    func takeBatch() -> [WriteOp]? {
+    /// Blocks until a batch is due; nil once stopping and drained. With `wakeAfter`, returns an
+    /// empty batch when that many seconds pass with no batch due (the writer's idle heartbeat).
+    func takeBatch(wakeAfter: TimeInterval? = nil) -> [WriteOp]? {
         condition.lock()
         defer { condition.unlock() }
+        let wakeAt = wakeAfter.map { Date().addingTimeInterval($0) }
         while true {
+            var flushAt: Date?
             if pending.isEmpty {
                 if stopping { return nil }
-                condition.wait()
-                continue
+            } else {
+                if acknowledgedWaiting || stopping || pending.count >= maxBatch { break }
+                let deadline = (firstPendingAt ?? Date()).addingTimeInterval(flushInterval)
+                if Date() >= deadline { break }
+                flushAt = deadline
             }
-            if acknowledgedWaiting || stopping || pending.count >= maxBatch { break }
-            let deadline = (firstPendingAt ?? Date()).addingTimeInterval(flushInterval)
-            if Date() >= deadline { break }
-            _ = condition.wait(until: deadline)
+            if let wakeAt, Date() >= wakeAt { return [] }
+            switch (flushAt, wakeAt) {
+            case (let f?, let w?): _ = condition.wait(until: min(f, w))
+            case (let f?, nil): _ = condition.wait(until: f)
+            case (nil, let w?): _ = condition.wait(until: w)
+            case (nil, nil): condition.wait()
+            }
         }
         let batch = pending
         pending = []
