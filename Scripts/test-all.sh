@@ -33,6 +33,9 @@ install_missing() {
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     command -v dash >/dev/null 2>&1 || missing+=(dash)
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+    command -v cc >/dev/null 2>&1 || missing+=(gcc)
+    command -v make >/dev/null 2>&1 || missing+=(make)
+    command -v python3 >/dev/null 2>&1 || missing+=(python3)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ]; then
             echo "installing: ${missing[*]}"

@@ -158,7 +158,7 @@ class AsyncJobLogger:
 
     async def flush(self, timeout: Optional[float] = None) -> bool:
         try:
-            await acall(self.client, "ping", None, timeout=timeout)
+            await acall(self.client, "ping", {"rejected": True}, timeout=timeout)
             return True
         except JobLogError as e:
             if self.strict:
