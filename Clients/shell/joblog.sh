@@ -292,8 +292,8 @@ _joblog_connected() {
 _joblog_write() {
 	local rc
 	trap '' PIPE
-	printf '%s\n' "$1" >&"$_JL_FDW" 2>/dev/null
-	rc=$?
+	rc=0
+	printf '%s\n' "$1" >&"$_JL_FDW" 2>/dev/null || rc=$?
 	if [ -n "$_JL_PIPE_TRAP" ]; then
 		eval "$_JL_PIPE_TRAP"
 	else
@@ -394,8 +394,8 @@ _joblog_request() {
 			while IFS= read -r JOBLOG_RESPONSE <&"$_JL_FDR"; do
 				case $JOBLOG_RESPONSE in
 				*"$pat"[,\}]*)
-					_joblog_parse
-					rc=$?
+					rc=0
+					_joblog_parse || rc=$?
 					[ "$1" = ping ] && _joblog_rejected "$JOBLOG_RESPONSE"
 					return $rc
 					;;
@@ -417,8 +417,8 @@ _joblog_request() {
 $line
 _JL_EOF_
 ) || :
-	_joblog_parse
-	rc=$?
+	rc=0
+	_joblog_parse || rc=$?
 	[ "$1" = ping ] && _joblog_rejected "$JOBLOG_RESPONSE"
 	return $rc
 }
@@ -427,8 +427,8 @@ _JL_EOF_
 # an unreachable daemon is _joblog_down's (0 unless JOBLOG_STRICT=1).
 _joblog_req() {
 	local rc
-	_joblog_request "$@"
-	rc=$?
+	rc=0
+	_joblog_request "$@" || rc=$?
 	if [ $rc -eq 1 ]; then
 		_joblog_down
 		return
@@ -510,9 +510,12 @@ joblog_disconnect() {
 joblog_call() {
 	[ $# -ge 1 ] || { _joblog_warn "usage: joblog_call METHOD [PARAMS_JSON]"; return 2; }
 	local rc
-	_joblog_request "$1" "${2:-}"
-	rc=$?
-	[ $rc -eq 1 ] && { _joblog_down; rc=$?; }
+	rc=0
+	_joblog_request "$1" "${2:-}" || rc=$?
+	if [ $rc -eq 1 ]; then
+		rc=0
+		_joblog_down || rc=$?
+	fi
 	[ "${JOBLOG_PRINT:-0}" = 1 ] && [ -n "$JOBLOG_RESPONSE" ] && printf '%s\n' "$JOBLOG_RESPONSE"
 	return $rc
 }
@@ -722,14 +725,14 @@ joblog_finish() {
 	_joblog_runid || { [ -n "$_JL_DOWN" ] && [ "${JOBLOG_STRICT:-0}" != 1 ] && return 0; return 2; }
 	m="{\"jobRunId\":\"$JOBLOG_RUN_ID\",$m}"
 	was=$_JL_PPID
-	_joblog_request finishRun "$m"
-	rc=$?
+	rc=0
+	_joblog_request finishRun "$m" || rc=$?
 	if [ $rc -eq 1 ] && [ -n "$was" ] && [ -z "$_JL_PPID" ]; then
 		# The persistent connection died under the request (socat killed by
 		# a signal to the process group, say): finish over a one-shot
 		# connection. If the first attempt did land, this gets -32002.
-		_joblog_request finishRun "$m"
-		rc=$?
+		rc=0
+		_joblog_request finishRun "$m" || rc=$?
 	fi
 	# Finished (by us or someone else): the exit trap must not finish it again.
 	if [ $rc -eq 0 ] || [ "$JOBLOG_ERROR_CODE" = -32002 ]; then
