@@ -225,9 +225,11 @@ def test_logging_handler(env_socket, raw):
     assert got == [("debug", "dbg 1"), ("info", "info"), ("milestone", "a milestone"), ("warning", "careful"),
                    ("error", "lookup failed"), ("error", "critical!"), ("info", "from a thread"),
                    ("milestone", "Summary")]
-    assert logs[1]["context"] == {"table": "users", "rows": 5}
-    assert logs[4]["context"]["key"] == "missing" and "KeyError: 'missing'" in logs[4]["context"]["stack"]
-    assert logs[0]["context"] == {}
+    name = log.name
+    assert logs[1]["context"] == {"table": "users", "rows": 5, "logger": name}
+    exc = logs[4]["context"]["exc"]
+    assert logs[4]["context"]["key"] == "missing" and exc.startswith("Traceback") and "KeyError: 'missing'" in exc
+    assert logs[0]["context"] == {"logger": name}
 
 
 # -------------------------------------------------------------- progress

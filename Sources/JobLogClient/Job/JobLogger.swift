@@ -43,17 +43,20 @@ public struct JobLogger: Sendable {
 
     /// Sets how many units the run will process.
     public func setTotal(_ total: Int, _ unit: String? = nil) async {
-        client?.notify(.setTotal, SetTotalParams(jobRunId: jobRunId, total: Int64(max(0, total)), unit: unit, at: Self.now))
+        client?.notify(
+            .setTotal, SetTotalParams(jobRunId: jobRunId, total: Int64(max(0, total)), unit: unit, at: Self.now))
     }
 
     /// Adds to the progress (default 1).
     public func incrementProgress(by: Int = 1) async {
-        client?.notify(.incrementProgress, IncrementProgressParams(jobRunId: jobRunId, by: Int64(max(0, by)), at: Self.now))
+        client?.notify(
+            .incrementProgress, IncrementProgressParams(jobRunId: jobRunId, by: Int64(max(0, by)), at: Self.now))
     }
 
     /// Sets the progress.
     public func setProgress(_ current: Int) async {
-        client?.notify(.setProgress, SetProgressParams(jobRunId: jobRunId, current: Int64(max(0, current)), at: Self.now))
+        client?.notify(
+            .setProgress, SetProgressParams(jobRunId: jobRunId, current: Int64(max(0, current)), at: Self.now))
     }
 
     // MARK: - Logs
