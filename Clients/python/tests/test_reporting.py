@@ -50,6 +50,7 @@ def test_no_daemon_costs_at_most_0_2_s_and_says_why(tmp_path, monkeypatch, capfd
         t0 = time.monotonic()
         with joblog.run_job("orphan", client=c) as ctx:
             ctx.logger.info("nobody listens")
+        c.close()  # as at exit: no second wait for a daemon that was never there
         elapsed = time.monotonic() - t0
     finally:
         c.close(timeout=0.1)

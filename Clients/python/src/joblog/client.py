@@ -401,8 +401,10 @@ class Client:
         if os.getpid() == self._pid:
             with self._lock:
                 unacked = bool(self._pending or self._sent)
+                # Never reached: nothing can be acknowledged; do not wait for it again.
+                hopeless = self._sock is None and not self._ever_connected
             if unacked:
-                ok = self.flush(timeout)
+                ok = False if hopeless else self.flush(timeout)
         with self._lock:
             self._closed = True
             waiting = list(self._waiting.values())
