@@ -240,7 +240,7 @@ _joblog_rejected() {
 	case $1 in *'"rejected":'*) ;; *) return 0 ;; esac
 	n=${1#*'"rejected":'}
 	n=${n%%[,\}]*}
-	case $n in '' | *[!0-9]*) return 0 ;; esac
+	case $n in '' | *[!0-9]* | 0) return 0 ;; esac
 	r=${1#*'"lastRejection":"'}
 	[ "$r" = "$1" ] && r= || r=${r%%\"*}
 	JOBLOG_REJECTED=$((${JOBLOG_REJECTED:-0} + n))

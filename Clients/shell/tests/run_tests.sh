@@ -296,6 +296,13 @@ else
 	t_eq "at: a shell without EPOCHREALTIME sends none" "" "$_JL_AT"
 fi
 
+# --- a notification that is stored says nothing (issue 19 #2)
+joblog_start quiet >/dev/null 2>&1
+joblog_info "fine" 2>"$T_TMP/quiet.err"
+joblog_flush 2>>"$T_TMP/quiet.err"
+t_eq "stored notifications: no warning" "" "$(cat "$T_TMP/quiet.err")"
+joblog_finish >/dev/null 2>&1
+
 # --- refused notifications are reported (issue 19 #2)
 for mode in one-shot persistent; do
 	joblog_start rejected-$mode >/dev/null 2>&1
@@ -309,6 +316,8 @@ for mode in one-shot persistent; do
 	joblog_flush 2>>"$T_TMP/rej.err"
 	rc2=$?
 	t_eq "rejected ($mode): calls still return 0" "0 0" "$rc1 $rc2"
+	joblog_flush 2>"$T_TMP/rej2.err"
+	t_eq "rejected ($mode): nothing refused since: no warning" "" "$(cat "$T_TMP/rej2.err")"
 	t_eq "rejected ($mode): JOBLOG_REJECTED" 2 "$JOBLOG_REJECTED"
 	t_true "rejected ($mode): a warning names the reason" grep -q 'joblog: the daemon rejected [12] notification(s); last: setTotal: invalid params (total: must be an integer)' "$T_TMP/rej.err"
 	got=$(t_run_field "$T_SOCKET" "$rid" '[r["result"]["run"]["rejectedCount"], r["result"]["run"]["lastRejection"]]')
