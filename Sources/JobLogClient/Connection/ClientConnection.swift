@@ -231,6 +231,20 @@ final class ClientConnection: @unchecked Sendable {
         droppedByRun.removeAll()
     }
 
+    /// Why a connect failed, in the words of every joblog client: `no such file`, `not a socket`,
+    /// `permission denied`, `nobody listening`.
+    static func unreachableReason(_ attempt: Result<Int32, UnixSocketError>, _ path: String) -> String {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return errno == ENOENT ? "no such file" : String(cString: strerror(errno)) }
+        guard (st.st_mode & S_IFMT) == S_IFSOCK else { return "not a socket" }
+        guard case .failure(let e) = attempt else { return "nobody listening" }
+        switch e.errno {
+        case EACCES, EPERM: return "permission denied"
+        case ECONNREFUSED, ENOENT: return "nobody listening"
+        default: return String(cString: strerror(e.errno))
+        }
+    }
+
     // Lock held.
     private func compact() {
         guard start > 1 << 20, start * 2 > buffer.count else { return }
@@ -280,7 +294,10 @@ final class ClientConnection: @unchecked Sendable {
         while true {
             if condition.withLock({ stopping }) { break }
             if fd < 0 {
-                if let s = try? UnixSocket.connect(configuration.socketPath, nonBlocking: true) {
+                let attempt = Result { () throws(UnixSocketError) -> Int32 in
+                    try UnixSocket.connect(configuration.socketPath, nonBlocking: true)
+                }
+                if case .success(let s) = attempt {
                     fd = s
                     backoffMs = 20
                     readBuffer.removeAll()
@@ -304,7 +321,10 @@ final class ClientConnection: @unchecked Sendable {
                         return first
                     }
                     if firstMiss, configuration.warnings {
-                        warn("joblog: no daemon at \(configuration.socketPath); reporting is kept and retried")
+                        let why = Self.unreachableReason(attempt, configuration.socketPath)
+                        warn(
+                            "joblog: daemon unreachable at \(configuration.socketPath) (\(why)); "
+                                + "reporting is kept and retried")
                     }
                     sleepOrWake(milliseconds: backoffMs)
                     backoffMs = min(backoffMs * 2, 1000)
