@@ -168,6 +168,32 @@ def test_sigterm_finishes_the_run_cancelled_and_exits_143(daemon, raw):
     assert run["error"]["message"] == "terminated by SIGTERM", run["error"]
 
 
+ASYNC_SIGTERM_JOB = """
+import asyncio, joblog
+from joblog.aio import arun_job
+
+async def main():
+    async with arun_job("async-sigterm") as ctx:
+        print(ctx.job_run_id, flush=True)
+        await asyncio.sleep(30)
+    print("not reached", flush=True)
+
+asyncio.run(main())
+"""
+
+
+def test_sigterm_in_arun_job_finishes_cancelled_and_exits_143(daemon, raw):
+    p = subprocess.Popen([sys.executable, "-c", ASYNC_SIGTERM_JOB], env=child_env(daemon.socket_path),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rid = p.stdout.readline().strip()
+    assert rid.isdigit(), p.stderr.read()
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 143, (p.returncode, out, err)
+    run = raw.call("getRun", {"jobRunId": rid})["run"]
+    assert run["status"] == "CANCELLED" and run["error"]["message"] == "terminated by SIGTERM", run
+
+
 def test_a_job_with_its_own_sigterm_handler_keeps_it(daemon, raw):
     code = """
 import joblog, signal, sys, time
