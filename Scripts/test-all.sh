@@ -35,6 +35,9 @@ install_missing() {
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
     # systemd-socket-activate and systemd-analyze, for the service tests (a package, not a running systemd).
     command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+    command -v cc >/dev/null 2>&1 || missing+=(gcc)
+    command -v make >/dev/null 2>&1 || missing+=(make)
+    command -v python3 >/dev/null 2>&1 || missing+=(python3)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ]; then
             echo "installing: ${missing[*]}"

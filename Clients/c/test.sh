@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds libjoblog and runs every test of the C client.
 #   Clients/c/test.sh
-# - installs what is missing (gcc/make, libjansson-dev, valgrind, socat,
-#   python3) as root with apt-get; otherwise says what to install, exits 1;
+# - needs gcc/make, libjansson-dev, valgrind, socat, python3 (Scripts/test-all.sh
+#   installs them; without them it says what to install and exits 1);
 # - builds with make into build/;
 # - offline: unit tests and the conformance matcher's self-test;
 # - live (needs a joblogd: $JOBLOGD_BIN, else
@@ -28,17 +28,10 @@ fi
 command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 if [ -n "$missing" ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "# installing:$missing"
-		# shellcheck disable=SC2086
-		apt-get install -y $missing >/dev/null 2>&1 ||
-			{ apt-get update >/dev/null 2>&1 && apt-get install -y $missing >/dev/null 2>&1; } ||
-			{ echo "apt-get install -y$missing failed"; exit 1; }
-	else
-		echo "missing:$missing"
-		echo "install them first, e.g.: sudo apt-get install -y$missing"
-		exit 1
-	fi
+	# Installing is Scripts/test-all.sh's job (install_missing), not this script's.
+	echo "missing:$missing"
+	echo "install them first (Scripts/test-all.sh does), e.g.: sudo apt-get install -y$missing"
+	exit 1
 fi
 
 passed=0

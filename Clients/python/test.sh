@@ -7,8 +7,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 py=${PYTHON:-python3}
 if ! "$py" -c 'import pytest' >/dev/null 2>&1; then
-    echo "test.sh: installing pytest" >&2
-    "$py" -m pip install --quiet pytest
+    # Installing is Scripts/test-all.sh's job (install_missing).
+    echo "test.sh: pytest is missing: $py -m pip install pytest (Scripts/test-all.sh does)" >&2
+    exit 1
 fi
 cd "$here"
 exec "$py" -m pytest -q -rs -p no:cacheprovider "$@" tests

@@ -15,11 +15,18 @@
 #   k=v     context/params member with a JSON *string* value ("v", always)
 #   k:=J    member with a raw JSON value J (number, true/false/null, {...}, [...], "...")
 #
-# Return codes of every function: 0 ok, 1 daemon unreachable / connection lost,
-# 2 usage error (bad argument, no run), 3 the daemon answered a JSON-RPC error
-# (JOBLOG_ERROR_CODE / JOBLOG_ERROR_MESSAGE are set). Notifications (stage, total,
-# inc, progress, logs, outcome) return 0 on a transport failure and warn once on
-# stderr, unless JOBLOG_STRICT=1, so a dead daemon never kills a `set -e` job.
+# Return codes of every function: 0 ok, 2 usage error (bad argument, no run),
+# 3 the daemon answered a JSON-RPC error (JOBLOG_ERROR_CODE / JOBLOG_ERROR_MESSAGE
+# are set). Reporting never fails a job: when the daemon is unreachable or the
+# connection is lost, every function (joblog_start included) warns once on stderr
+# ("joblog: daemon unreachable at SOCKET (REASON)") and returns 0; joblog_start then
+# leaves JOBLOG_RUN_ID unset and the later calls do nothing. JOBLOG_STRICT=1 makes
+# those failures return 1 instead (and warn every time).
+# Refused notifications (a finished run, a bad value): the daemon counts them and
+# answers the next `ping {"rejected":true}` with how many; joblog_flush (and,
+# one-shot, each call)
+# then warns "joblog: the daemon rejected N notification(s); last: REASON" and
+# adds N to JOBLOG_REJECTED.
 #
 # Environment: JOBLOG_SOCKET (default $XDG_RUNTIME_DIR/joblogd.sock, else
 # /tmp/joblogd-<uid>.sock), JOBLOG_RUN_ID (the run all calls write to),
@@ -40,6 +47,8 @@ if [ -z "${_JL_CTRL:-}" ]; then
 	_JL_PPID=
 	_JL_WARNED=
 	_JL_WARNED_RUN=
+	_JL_DOWN=
+	JOBLOG_REJECTED=0
 	_JL_FINISHED=
 	_JL_SIG=
 	JOBLOG_RESPONSE=
@@ -190,10 +199,77 @@ _joblog_sockpath() {
 	fi
 }
 
-# _joblog_runid: checks JOBLOG_RUN_ID; returns 2 when there is no usable run.
+# _joblog_why: sets _JL_WHY to why the socket cannot be reached (checked only
+# after a failure, so it costs nothing when the daemon is there).
+_joblog_why() {
+	if [ ! -e "$_JL_SOCKPATH" ]; then
+		_JL_WHY="no such file"
+	elif [ ! -S "$_JL_SOCKPATH" ]; then
+		_JL_WHY="not a socket"
+	elif [ ! -w "$_JL_SOCKPATH" ]; then
+		_JL_WHY="permission denied"
+	else
+		_JL_WHY="nobody listening"
+	fi
+}
+
+# _joblog_down: the policy for a daemon that cannot be reached (or a connection
+# lost): sets JOBLOG_ERROR_MESSAGE, warns once and returns 0; with
+# JOBLOG_STRICT=1 warns every time and returns 1.
+_joblog_down() {
+	_joblog_sockpath
+	_joblog_why
+	JOBLOG_ERROR_CODE=
+	JOBLOG_ERROR_MESSAGE="daemon unreachable at $_JL_SOCKPATH ($_JL_WHY)"
+	if [ "${JOBLOG_STRICT:-0}" = 1 ]; then
+		_joblog_warn "$JOBLOG_ERROR_MESSAGE"
+		return 1
+	fi
+	_JL_DOWN=1
+	if [ -z "$_JL_WARNED" ]; then
+		_JL_WARNED=1
+		_joblog_warn "$JOBLOG_ERROR_MESSAGE; reporting is off, the job goes on (further failures are silent)"
+	fi
+	return 0
+}
+
+# _joblog_rejected RESPONSE: warns when a ping's answer says notifications of
+# this connection were refused, and adds their number to JOBLOG_REJECTED.
+_joblog_rejected() {
+	local n r
+	case $1 in *'"rejected":'*) ;; *) return 0 ;; esac
+	n=${1#*'"rejected":'}
+	n=${n%%[,\}]*}
+	case $n in '' | *[!0-9]* | 0) return 0 ;; esac
+	r=${1#*'"lastRejection":"'}
+	[ "$r" = "$1" ] && r= || r=${r%%\"*}
+	JOBLOG_REJECTED=$((${JOBLOG_REJECTED:-0} + n))
+	_joblog_warn "the daemon rejected $n notification(s); last: $r"
+	return 0
+}
+
+# _joblog_at: sets _JL_AT to the `at` member (the time of the call, ms since
+# the epoch) from bash's EPOCHREALTIME; empty in shells without it (dash): the
+# shell client never buffers, so the daemon's own time is as good there.
+_joblog_at() {
+	local s f
+	_JL_AT=
+	case ${EPOCHREALTIME:-} in
+	[0-9]*[.,][0-9][0-9][0-9]*)
+		s=${EPOCHREALTIME%%[.,]*}
+		f=${EPOCHREALTIME#*[.,]}
+		f=${f%"${f#???}"}
+		_JL_AT=",\"at\":$s$f"
+		;;
+	esac
+}
+
+# _joblog_runid: checks JOBLOG_RUN_ID; returns 2 when there is no usable run
+# (silently when the daemon was found unreachable: joblog_start got no run).
 _joblog_runid() {
 	case ${JOBLOG_RUN_ID:-} in
 	'' | *[!0-9]*)
+		[ -n "$_JL_DOWN" ] && return 2
 		if [ -z "$_JL_WARNED_RUN" ]; then
 			_JL_WARNED_RUN=1
 			_joblog_warn "no run: call joblog_start first (or export JOBLOG_RUN_ID)"
@@ -216,8 +292,8 @@ _joblog_connected() {
 _joblog_write() {
 	local rc
 	trap '' PIPE
-	printf '%s\n' "$1" >&"$_JL_FDW" 2>/dev/null
-	rc=$?
+	rc=0
+	printf '%s\n' "$1" >&"$_JL_FDW" 2>/dev/null || rc=$?
 	if [ -n "$_JL_PIPE_TRAP" ]; then
 		eval "$_JL_PIPE_TRAP"
 	else
@@ -256,11 +332,19 @@ _joblog_send() {
 	# i.e. after the line is stored. Without the ping, the next call (a new
 	# connection) could overtake it: joblogd orders messages only within a
 	# connection. Costs ~0.5 ms on top of the ~3 ms of socat itself.
+	# The ping's answer also says whether the daemon refused the line.
+	local out
 	_joblog_sockpath
-	socat -t "${JOBLOG_TIMEOUT:-30}" - "UNIX-CONNECT:$_JL_SOCKPATH" >/dev/null 2>&1 <<_JL_EOF_
+	out=$(socat -t "${JOBLOG_TIMEOUT:-30}" - "UNIX-CONNECT:$_JL_SOCKPATH" 2>/dev/null <<_JL_EOF_
 $1
-{"jsonrpc":"2.0","method":"ping","id":0}
+{"jsonrpc":"2.0","method":"ping","params":{"rejected":true},"id":0}
 _JL_EOF_
+) || return 1
+	case $out in
+	*'"result":'*) _joblog_rejected "$out" ;;
+	*) return 1 ;;
+	esac
+	return 0
 }
 
 # _joblog_notify LINE: a notification with the non-strict failure policy.
@@ -268,15 +352,7 @@ _joblog_notify() {
 	if _joblog_send "$1"; then
 		return 0
 	fi
-	if [ "${JOBLOG_STRICT:-0}" = 1 ]; then
-		_joblog_warn "cannot reach joblogd at $_JL_SOCKPATH"
-		return 1
-	fi
-	if [ -z "$_JL_WARNED" ]; then
-		_JL_WARNED=1
-		_joblog_warn "cannot reach joblogd at $_JL_SOCKPATH (further failures are silent)"
-	fi
-	return 0
+	_joblog_down
 }
 
 # _joblog_parse: classifies JOBLOG_RESPONSE. 0 result, 3 error (sets
@@ -295,15 +371,16 @@ _joblog_parse() {
 		return 3
 		;;
 	esac
+	_joblog_why
 	JOBLOG_ERROR_CODE=
-	JOBLOG_ERROR_MESSAGE="no response from joblogd at ${_JL_SOCKPATH:-?}"
+	JOBLOG_ERROR_MESSAGE="daemon unreachable at ${_JL_SOCKPATH:-?} ($_JL_WHY)"
 	return 1
 }
 
 # _joblog_request METHOD PARAMS: sends a request ({"jsonrpc":...,"id":N}),
 # stores the response line in JOBLOG_RESPONSE. Returns as _joblog_parse.
 _joblog_request() {
-	local line id pat
+	local line id pat rc
 	JOBLOG_RESPONSE=
 	JOBLOG_ERROR_CODE=
 	JOBLOG_ERROR_MESSAGE=
@@ -317,8 +394,10 @@ _joblog_request() {
 			while IFS= read -r JOBLOG_RESPONSE <&"$_JL_FDR"; do
 				case $JOBLOG_RESPONSE in
 				*"$pat"[,\}]*)
-					_joblog_parse
-					return
+					rc=0
+					_joblog_parse || rc=$?
+					[ "$1" = ping ] && _joblog_rejected "$JOBLOG_RESPONSE"
+					return $rc
 					;;
 				esac
 				# A line that answers no request of ours (e.g. -32004 for an
@@ -330,22 +409,30 @@ _joblog_request() {
 		_joblog_sockpath
 		JOBLOG_RESPONSE=
 		_joblog_parse
-		JOBLOG_ERROR_MESSAGE="connection to joblogd lost ($_JL_SOCKPATH)"
 		return 1
 	fi
 	_joblog_sockpath
+	# (`|| :`: a failed connect must not end a `set -e` script here.)
 	JOBLOG_RESPONSE=$(socat -t "${JOBLOG_TIMEOUT:-30}" - "UNIX-CONNECT:$_JL_SOCKPATH" 2>/dev/null <<_JL_EOF_
 $line
 _JL_EOF_
-)
-	_joblog_parse
+) || :
+	rc=0
+	_joblog_parse || rc=$?
+	[ "$1" = ping ] && _joblog_rejected "$JOBLOG_RESPONSE"
+	return $rc
 }
 
-# _joblog_req METHOD PARAMS: _joblog_request plus an error message on stderr.
+# _joblog_req METHOD PARAMS: _joblog_request plus an error message on stderr;
+# an unreachable daemon is _joblog_down's (0 unless JOBLOG_STRICT=1).
 _joblog_req() {
 	local rc
-	_joblog_request "$@"
-	rc=$?
+	rc=0
+	_joblog_request "$@" || rc=$?
+	if [ $rc -eq 1 ]; then
+		_joblog_down
+		return
+	fi
 	if [ $rc -ne 0 ]; then
 		_joblog_warn "$1: ${JOBLOG_ERROR_MESSAGE}${JOBLOG_ERROR_CODE:+ ($JOBLOG_ERROR_CODE)}"
 	fi
@@ -358,7 +445,8 @@ _joblog_req() {
 # Notifications are then a printf to a fd; requests read their line back.
 joblog_connect() {
 	_JL_AUTO_FAILED=
-	_joblog_connect_
+	_joblog_connect_ && return 0
+	_joblog_down
 }
 
 _joblog_connect_() {
@@ -369,6 +457,8 @@ _joblog_connect_() {
 	_JL_FDW=${JOBLOG_FD_W:-8}
 	_JL_FDR=${JOBLOG_FD_R:-9}
 	_joblog_sockpath
+	# Nothing to connect to: fail at once (no socat, no fifos).
+	[ -S "$_JL_SOCKPATH" ] || return 1
 	d=$(mktemp -d "${TMPDIR:-/tmp}/joblog.XXXXXX") || return 1
 	if ! mkfifo "$d/w" "$d/r"; then
 		rm -rf "$d"
@@ -396,7 +486,6 @@ _JL_EOF_
 	rm -rf "$d"
 	# Handshake: a ping proves the daemon is there.
 	if ! _joblog_request ping; then
-		_joblog_warn "cannot connect to joblogd at $_JL_SOCKPATH"
 		_joblog_drop_conn
 		return 1
 	fi
@@ -409,7 +498,7 @@ joblog_disconnect() {
 	local rc
 	rc=0
 	if _joblog_connected; then
-		_joblog_request ping || rc=$?
+		_joblog_req ping '{"rejected":true}' || rc=$?
 		_joblog_drop_conn
 	fi
 	return $rc
@@ -420,8 +509,13 @@ joblog_disconnect() {
 # JOBLOG_RESPONSE (and printed when JOBLOG_PRINT=1).
 joblog_call() {
 	[ $# -ge 1 ] || { _joblog_warn "usage: joblog_call METHOD [PARAMS_JSON]"; return 2; }
-	_joblog_request "$1" "${2:-}"
-	local rc=$?
+	local rc
+	rc=0
+	_joblog_request "$1" "${2:-}" || rc=$?
+	if [ $rc -eq 1 ]; then
+		rc=0
+		_joblog_down || rc=$?
+	fi
 	[ "${JOBLOG_PRINT:-0}" = 1 ] && [ -n "$JOBLOG_RESPONSE" ] && printf '%s\n' "$JOBLOG_RESPONSE"
 	return $rc
 }
@@ -436,17 +530,22 @@ joblog_notify() {
 # when JOBLOG_ACK=1: then it waits until stored and reports daemon errors).
 _joblog_n() {
 	_joblog_runid || { [ "${JOBLOG_STRICT:-0}" = 1 ] && return 2; return 0; }
+	# The time of the call, on log and progress methods (not addOutcome).
+	_JL_AT=
+	[ "$1" = addOutcome ] || _joblog_at
 	if [ "${JOBLOG_ACK:-0}" = 1 ]; then
-		_joblog_req "$1" "{\"jobRunId\":\"$JOBLOG_RUN_ID\"${2:+,}${2:-}}"
+		_joblog_req "$1" "{\"jobRunId\":\"$JOBLOG_RUN_ID\"$_JL_AT${2:+,}${2:-}}"
 		return
 	fi
-	_joblog_notify "{\"jsonrpc\":\"2.0\",\"method\":\"$1\",\"params\":{\"jobRunId\":\"$JOBLOG_RUN_ID\"${2:+,}${2:-}}}"
+	_joblog_notify "{\"jsonrpc\":\"2.0\",\"method\":\"$1\",\"params\":{\"jobRunId\":\"$JOBLOG_RUN_ID\"$_JL_AT${2:+,}${2:-}}}"
 }
 
 # ---------------------------------------------------------------- job API
 # joblog_start NAME [--trigger=T] [--scope=S] [--algorithm-version=V]
 #              [--heartbeat-timeout-ms=N] [k=v | k:=json ...]
-# Starts a run (params from k=v, pid = $$) and exports JOBLOG_RUN_ID.
+# Starts a run (params from k=v, pid = $$), exports JOBLOG_RUN_ID and prints the
+# run id on stdout (as `joblog start` does; `>/dev/null` keeps the variable).
+# With no daemon it warns once, leaves JOBLOG_RUN_ID unset and returns 0.
 joblog_start() {
 	local name trigger scope algo hb members
 	[ $# -ge 1 ] || { _joblog_warn "usage: joblog_start NAME [k=v...]"; return 2; }
@@ -478,7 +577,10 @@ joblog_start() {
 		_joblog_int "$hb" || return 2
 		members="$members,\"heartbeatTimeoutMs\":$_JL_I"
 	fi
+	unset JOBLOG_RUN_ID
+	_JL_FINISHED=
 	_joblog_req startRun "{$members}" || return
+	[ -n "$JOBLOG_RESPONSE" ] || return 0
 	local r=${JOBLOG_RESPONSE#*'"jobRunId":"'}
 	r=${r%%\"*}
 	case $r in
@@ -492,6 +594,8 @@ joblog_start() {
 	_JL_FINISHED=
 	_JL_WARNED=
 	_JL_WARNED_RUN=
+	_JL_DOWN=
+	printf '%s\n' "$r"
 	return 0
 }
 
@@ -578,9 +682,10 @@ joblog_outcome() {
 	_joblog_n addOutcome "$m"
 }
 
-# _joblog_rq METHOD MEMBERS: a request for the current run.
+# _joblog_rq METHOD MEMBERS: a request for the current run (nothing, and 0,
+# when joblog_start found no daemon).
 _joblog_rq() {
-	_joblog_runid || return 2
+	_joblog_runid || { [ -n "$_JL_DOWN" ] && [ "${JOBLOG_STRICT:-0}" != 1 ] && return 0; return 2; }
 	_joblog_req "$1" "{\"jobRunId\":\"$JOBLOG_RUN_ID\"${2:+,}${2:-}}"
 }
 
@@ -617,28 +722,36 @@ joblog_finish() {
 			m="$m,\"error\":$_JL_E"
 		fi
 	fi
+	_joblog_runid || { [ -n "$_JL_DOWN" ] && [ "${JOBLOG_STRICT:-0}" != 1 ] && return 0; return 2; }
+	m="{\"jobRunId\":\"$JOBLOG_RUN_ID\",$m}"
 	was=$_JL_PPID
-	_joblog_rq finishRun "$m"
-	rc=$?
+	rc=0
+	_joblog_request finishRun "$m" || rc=$?
 	if [ $rc -eq 1 ] && [ -n "$was" ] && [ -z "$_JL_PPID" ]; then
 		# The persistent connection died under the request (socat killed by
 		# a signal to the process group, say): finish over a one-shot
 		# connection. If the first attempt did land, this gets -32002.
-		_joblog_rq finishRun "$m"
-		rc=$?
+		rc=0
+		_joblog_request finishRun "$m" || rc=$?
 	fi
 	# Finished (by us or someone else): the exit trap must not finish it again.
 	if [ $rc -eq 0 ] || [ "$JOBLOG_ERROR_CODE" = -32002 ]; then
 		_JL_FINISHED=1
 	fi
-	return $rc
+	case $rc in
+	1) _joblog_down ;;
+	3)
+		_joblog_warn "finishRun: ${JOBLOG_ERROR_MESSAGE}${JOBLOG_ERROR_CODE:+ ($JOBLOG_ERROR_CODE)}"
+		return 3
+		;;
+	esac
 }
 
 # joblog_flush: a ping barrier. Returns 0 once every message sent before it on
 # this connection is stored. (In one-shot mode each call is its own
 # connection; see README.md, "Ordering".)
 joblog_flush() {
-	_joblog_req ping ""
+	_joblog_req ping '{"rejected":true}'
 }
 
 # joblog_trap: EXIT/INT/TERM traps that finish the run: SUCCESS on exit 0,
@@ -660,7 +773,7 @@ joblog_exit_handler() {
 		# is finished, and a connection that died (socat got the signal
 		# too) is noticed here, so finishRun goes over a one-shot one.
 		if _joblog_connected; then
-			_joblog_request ping || :
+			_joblog_request ping '{"rejected":true}' || :
 		fi
 		if [ -n "$_JL_SIG" ]; then
 			joblog_finish CANCELLED "interrupted by SIG$_JL_SIG" || :

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs every test of the shell client, under bash and under dash.
 #   Clients/shell/test.sh
-# Installs socat when missing (as root; otherwise says what to install and
-# exits 1). Starts its own joblogd on a temporary socket and database:
+# Needs socat, dash, bash and python3 (Scripts/test-all.sh installs them;
+# without them it says what to install and exits 1). Starts its own joblogd on a temporary socket and database:
 # $JOBLOGD_BIN, else <repo>/.build/debug/joblogd;
 # without any binary the live tests are skipped (and said so).
 # Last line: "N passed, N failed"; exit status 1 when anything failed.
@@ -17,17 +17,10 @@ command -v dash >/dev/null 2>&1 || missing="$missing dash"
 command -v bash >/dev/null 2>&1 || missing="$missing bash"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 if [ -n "$missing" ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "installing:$missing"
-		# shellcheck disable=SC2086
-		apt-get install -y $missing >/dev/null 2>&1 ||
-			{ apt-get update >/dev/null 2>&1 && apt-get install -y $missing >/dev/null 2>&1; } ||
-			{ echo "apt-get install -y$missing failed"; exit 1; }
-	else
-		echo "missing:$missing"
-		echo "install them first, e.g.: sudo apt-get install -y$missing"
-		exit 1
-	fi
+	# Installing is Scripts/test-all.sh's job (install_missing), not this script's.
+	echo "missing:$missing"
+	echo "install them first (Scripts/test-all.sh does), e.g.: sudo apt-get install -y$missing"
+	exit 1
 fi
 
 # ---- daemon

@@ -29,6 +29,10 @@ public struct RunRecord: Sendable, Equatable {
     /// The owning process and user, as the kernel reported them.
     public var ownerPid: Int64?
     public var ownerUid: Int64?
+    /// Notifications to this run that the daemon refused (finished run, invalid params, unknown method).
+    public var rejectedCount: Int64
+    /// The last refused notification: `<method>: <reason>`.
+    public var lastRejection: String?
     /// Progress rate over the recent past, units per second.
     public var ratePerSecond: Double?
     /// Seconds left at that rate.
@@ -42,8 +46,11 @@ public struct RunRecord: Sendable, Equatable {
         logCounts: [Int64] = [0, 0, 0, 0, 0], droppedLogCounts: [Int64] = [0, 0, 0, 0, 0],
         params: RawJSON = .emptyObject, outcome: OutcomeCounters = OutcomeCounters(),
         savedOutcome: OutcomeCounters = OutcomeCounters(), ownerPid: Int64? = nil, ownerUid: Int64? = nil,
-        ratePerSecond: Double? = nil, etaSeconds: Double? = nil
+        ratePerSecond: Double? = nil, etaSeconds: Double? = nil, rejectedCount: Int64 = 0,
+        lastRejection: String? = nil
     ) {
+        self.rejectedCount = rejectedCount
+        self.lastRejection = lastRejection
         self.id = id
         self.jobName = jobName
         self.status = status

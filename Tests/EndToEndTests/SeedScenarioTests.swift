@@ -145,12 +145,16 @@ import Testing
         try client.notify("info", ["jobRunId": "424242", "message": "to nowhere"])
         try client.notify("setTotal", ["jobRunId": "1", "total": -3])
         try client.notify("nope", [:])
-        let pong = try client.result("ping")
+        let pong = try client.result("ping", ["rejected": true])
         #expect(pong["protocolVersion"] as? Int == 1)
+        #expect(pong["rejected"] as? Int == 3)
         // The run that did not exist was not created by a write.
         let lookup = try client.call("getRun", ["jobRunId": "424242"])
         #expect((lookup["error"] as? [String: Any])?["code"] as? Int == -32001)
         usleep(100_000)
-        #expect(daemon.daemonLog().contains("notifications rejected"))
+        let log = daemon.daemonLog()
+        #expect(log.contains("warning joblogd: reason=info: unknown run"), "\(log)")
+        #expect(log.contains("reason=setTotal: invalid params (total: out of range)"))
+        #expect(log.contains("reason=nope: method not found"))
     }
 }

@@ -37,8 +37,13 @@
  *   oldest buffered one is older than the max delay (default 100 ms; checked
  *   on each call, there is no thread), and by joblog_send_pending(),
  *   joblog_flush() and joblog_close(). The daemon never answers a
- *   notification, so a notification it rejects (unknown or finished run) is
- *   not reported; the limits above are checked here for that reason.
+ *   notification; one it rejects (a finished run, a bad value) is counted
+ *   and joblog_flush() then returns JOBLOG_EREJECTED. The limits above are
+ *   checked here, so that a bad argument fails at the call.
+ * - Log and progress notifications carry "at", the time of the call (ms
+ *   since the epoch): the daemon keeps it as the entry's createdAt.
+ * - With no daemon, connecting fails at once with JOBLOG_ECONNECT and the
+ *   message "daemon unreachable at <socket> (<reason>)".
  * - start_run, outcome_save, summary, finish, flush and call are requests:
  *   they write the buffer plus the request, then wait (up to the timeout,
  *   default 30 s) for the response with their id. A request is a barrier:
@@ -76,7 +81,10 @@ typedef enum {
 	JOBLOG_ETIMEOUT = 5, /* no response within the timeout (the connection is then closed) */
 	JOBLOG_EPROTO = 6,   /* the daemon sent something that is not a JSON-RPC response */
 	JOBLOG_ERPC = 7,     /* the daemon answered with an error: see joblog_rpc_code() */
-	JOBLOG_ENORUN = 8    /* no run: call joblog_start_run() or joblog_attach(), or set JOBLOG_RUN_ID */
+	JOBLOG_ENORUN = 8,   /* no run: call joblog_start_run() or joblog_attach(), or set JOBLOG_RUN_ID */
+	JOBLOG_EREJECTED = 9 /* joblog_flush: everything is stored or judged, but the daemon refused
+	                        notifications sent since the last flush (a finished run, a bad value):
+	                        joblog_rejected_count(), joblog_last_rejection() */
 } joblog_rc;
 
 /* Log levels, least to most severe. */
@@ -139,8 +147,21 @@ JOBLOG_API const json_t *joblog_rpc_data(const joblog_t *h);
 /* The socket path in use. */
 JOBLOG_API const char *joblog_socket_path(const joblog_t *h);
 
-/* The run the handle writes to (a decimal string), or NULL. */
+/* The run the handle writes to (a decimal string), or "0" without a run
+ * (never NULL, so it prints as the other clients print it). */
 JOBLOG_API const char *joblog_run_id(const joblog_t *h);
+
+/* Notifications of this handle the daemon refused, as reported by the
+ * flushes so far (issue 19 #2), and the last one's "<method>: <reason>"
+ * ("" when none). */
+JOBLOG_API unsigned long joblog_rejected_count(const joblog_t *h);
+JOBLOG_API const char *joblog_last_rejection(const joblog_t *h);
+
+/* Notifications this handle dropped because the daemon was unreachable
+ * (buffered ones it could not write). At the next connection it writes one
+ * warning entry into the run: "client dropped N messages while the daemon
+ * was unreachable" (issue 10 #16). */
+JOBLOG_API unsigned long joblog_dropped_count(const joblog_t *h);
 
 /* Writes to an existing run from now on (run_id: decimal, 1 ... 2^63-1). */
 JOBLOG_API int joblog_attach(joblog_t *h, const char *run_id);
@@ -229,7 +250,10 @@ JOBLOG_API int joblog_summary(joblog_t *h, json_t **outcome);
 JOBLOG_API int joblog_finish(joblog_t *h, joblog_status status, const char *error_message,
                              const char *error_stack);
 
-/* A ping barrier: JOBLOG_OK once everything sent before it is stored. */
+/* A ping barrier: JOBLOG_OK once everything sent before it is stored.
+ * JOBLOG_EREJECTED when it is, but the daemon refused some of the
+ * notifications sent since the previous flush (the errmsg says how many and
+ * the last reason; they were not stored). */
 JOBLOG_API int joblog_flush(joblog_t *h);
 
 /* Writes the buffered notifications now, without waiting for anything. */

@@ -24,6 +24,7 @@ const char *joblog_rc_name(int rc)
 	case JOBLOG_EPROTO: return "JOBLOG_EPROTO";
 	case JOBLOG_ERPC: return "JOBLOG_ERPC";
 	case JOBLOG_ENORUN: return "JOBLOG_ENORUN";
+	case JOBLOG_EREJECTED: return "JOBLOG_EREJECTED";
 	}
 	return "JOBLOG_UNKNOWN";
 }
@@ -50,7 +51,27 @@ const char *joblog_socket_path(const joblog_t *h)
 
 const char *joblog_run_id(const joblog_t *h)
 {
-	return h && h->run_id[0] ? h->run_id : NULL;
+	return h && h->run_id[0] ? h->run_id : "0";
+}
+
+unsigned long joblog_rejected_count(const joblog_t *h)
+{
+	return h ? h->rejected : 0;
+}
+
+const char *joblog_last_rejection(const joblog_t *h)
+{
+	return h ? h->last_rejection : "";
+}
+
+unsigned long joblog_dropped_count(const joblog_t *h)
+{
+	return h ? h->dropped : 0;
+}
+
+void jl_set_clock(joblog_t *h, long long epoch_ms)
+{
+	h->fixed_at = epoch_ms;
 }
 
 unsigned long joblog_stray_lines(const joblog_t *h)
@@ -254,6 +275,7 @@ int joblog_stage(joblog_t *h, const char *stage, const char *message)
 		return JOBLOG_EINVAL;
 	if ((rc = jl_begin(h, &m, "setStage", 1)) != JOBLOG_OK)
 		return rc;
+	jl_at_member(h);
 	if ((rc = jl_str_member(h, &m, "stage", stage, 0, JL_MAX_NAME)) != JOBLOG_OK)
 		return rc;
 	if (message && (rc = jl_str_member(h, &m, "message", message, 0, JL_MAX_MESSAGE)) != JOBLOG_OK)
@@ -270,6 +292,7 @@ int joblog_total(joblog_t *h, int64_t total, const char *unit)
 		return JOBLOG_EINVAL;
 	if ((rc = jl_begin(h, &m, "setTotal", 1)) != JOBLOG_OK)
 		return rc;
+	jl_at_member(h);
 	if ((rc = jl_int_member(h, &m, "total", total, 1)) != JOBLOG_OK)
 		return rc;
 	if (unit && (rc = jl_str_member(h, &m, "unit", unit, 0, JL_MAX_NAME)) != JOBLOG_OK)
@@ -285,6 +308,7 @@ int joblog_inc(joblog_t *h, int64_t by)
 		return JOBLOG_EINVAL;
 	if ((rc = jl_begin(h, &m, "incrementProgress", 1)) != JOBLOG_OK)
 		return rc;
+	jl_at_member(h);
 	if (by != 1 && (rc = jl_int_member(h, &m, "by", by, 1)) != JOBLOG_OK)
 		return rc;
 	return jl_end_notify(h, &m);
@@ -298,6 +322,7 @@ int joblog_progress(joblog_t *h, int64_t current)
 		return JOBLOG_EINVAL;
 	if ((rc = jl_begin(h, &m, "setProgress", 1)) != JOBLOG_OK)
 		return rc;
+	jl_at_member(h);
 	if ((rc = jl_int_member(h, &m, "current", current, 1)) != JOBLOG_OK)
 		return rc;
 	return jl_end_notify(h, &m);
@@ -315,6 +340,7 @@ static int log_any(joblog_t *h, joblog_level level, const char *message, json_t 
 	}
 	if ((rc = jl_begin(h, &m, level_names[level], 1)) != JOBLOG_OK)
 		return rc;
+	jl_at_member(h);
 	if ((rc = jl_str_member(h, &m, "message", message, 0, JL_MAX_MESSAGE)) != JOBLOG_OK)
 		return rc;
 	if ((rc = jl_obj_member(h, &m, "context", ctx, ctx_text)) != JOBLOG_OK)
@@ -460,9 +486,26 @@ int joblog_flush(joblog_t *h)
 	int rc;
 	if (!h)
 		return JOBLOG_EINVAL;
+	json_t *result = NULL;
+	json_int_t n;
+	const char *last;
 	if ((rc = jl_begin(h, &m, "ping", 0)) != JOBLOG_OK)
 		return rc;
-	return jl_end_request(h, &m, "ping", NULL);
+	/* Asks for the notifications the daemon refused since the last such ping. */
+	jl_key(h, "rejected");
+	jl_buf_adds(&h->out, "true");
+	if ((rc = jl_end_request(h, &m, "ping", &result)) != JOBLOG_OK)
+		return rc;
+	n = json_integer_value(json_object_get(result, "rejected"));
+	last = json_string_value(json_object_get(result, "lastRejection"));
+	if (n > 0) {
+		h->rejected += (unsigned long)n;
+		snprintf(h->last_rejection, sizeof h->last_rejection, "%s", last ? last : "");
+		rc = jl_fail(h, JOBLOG_EREJECTED, "the daemon rejected %lld notification(s); last: %s", (long long)n,
+		             h->last_rejection);
+	}
+	json_decref(result);
+	return rc;
 }
 
 int joblog_send_pending(joblog_t *h)

@@ -62,6 +62,8 @@ JL_HIDDEN int jl_buf_add_object(jl_buf *b, const json_t *obj, char *why, size_t 
 JL_HIDDEN int jl_open_fd(int fd, joblog_t **out);
 /* For tests: bytes waiting in the buffer, and write calls made so far. */
 JL_HIDDEN size_t jl_pending_bytes(const joblog_t *h);
+/* For tests: a fixed "at" (ms since the epoch; 0: the real clock). */
+JL_HIDDEN void jl_set_clock(joblog_t *h, long long epoch_ms);
 JL_HIDDEN unsigned long jl_write_calls(const joblog_t *h);
 
 /* ---------------------------------------------------------------- the handle */
@@ -89,6 +91,11 @@ struct joblog {
 	unsigned long writes;
 	json_t *events;         /* queued "event" notifications from the daemon (watch) */
 	unsigned long events_dropped;
+	unsigned long rejected;        /* notifications the daemon refused (from flushes) */
+	char last_rejection[256];
+	unsigned long dropped;         /* notifications dropped while unreachable, in total */
+	unsigned long dropped_unnoted; /* ... not yet reported into the run */
+	long long fixed_at;            /* tests: the "at" to send (0: the clock) */
 	char err[512];
 };
 
@@ -108,6 +115,7 @@ JL_HIDDEN void jl_reset_err(joblog_t *h);
 JL_HIDDEN long long jl_now_ms(void);
 JL_HIDDEN long long jl_elapsed_ms(const struct timespec *since);
 JL_HIDDEN long long jl_deadline_from_now(const joblog_t *h);
+JL_HIDDEN long long jl_epoch_ms(const joblog_t *h);
 JL_HIDDEN void jl_drop_connection(joblog_t *h);
 JL_HIDDEN int jl_lost(joblog_t *h, int rc, const char *what);
 JL_HIDDEN int jl_connect_socket(joblog_t *h);
@@ -123,6 +131,7 @@ JL_HIDDEN void jl_key(joblog_t *h, const char *name);
 JL_HIDDEN int jl_str_member(joblog_t *h, jl_msg *m, const char *name, const char *value, size_t min, size_t max);
 JL_HIDDEN int jl_int_member(joblog_t *h, jl_msg *m, const char *name, int64_t v, int nonneg);
 JL_HIDDEN int jl_obj_member(joblog_t *h, jl_msg *m, const char *name, json_t *obj, const char *text);
+JL_HIDDEN void jl_at_member(joblog_t *h);
 JL_HIDDEN int jl_end_notify(joblog_t *h, jl_msg *m);
 JL_HIDDEN int jl_end_request(joblog_t *h, jl_msg *m, const char *method, json_t **result);
 

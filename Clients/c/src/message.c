@@ -85,6 +85,13 @@ int jl_obj_member(joblog_t *h, jl_msg *m, const char *name, json_t *obj, const c
 	return JOBLOG_OK;
 }
 
+/* ,"at":<the time of the call, ms since the epoch> */
+void jl_at_member(joblog_t *h)
+{
+	jl_key(h, "at");
+	jl_buf_add_i64(&h->out, jl_epoch_ms(h));
+}
+
 /* Ends a notification: buffers it, writes the buffer when due. */
 int jl_end_notify(joblog_t *h, jl_msg *m)
 {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,15 @@ long long jl_now_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+long long jl_epoch_ms(const joblog_t *h)
+{
+	struct timespec t;
+	if (h->fixed_at)
+		return h->fixed_at;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 long long jl_elapsed_ms(const struct timespec *since)
 {
 	struct timespec t;
@@ -83,6 +93,8 @@ int jl_lost(joblog_t *h, int rc, const char *what)
 {
 	unsigned long n = h->unacked + h->pending;
 	jl_drop_connection(h);
+	h->dropped += h->pending;
+	h->dropped_unnoted += h->pending;
 	h->out.len = 0;
 	h->pending = 0;
 	h->unacked = 0;
@@ -90,6 +102,62 @@ int jl_lost(joblog_t *h, int rc, const char *what)
 		return jl_fail(h, rc, "%s; up to %lu notification(s) sent since the last answered request may be lost",
 		            what, n);
 	return jl_fail(h, rc, "%s", what);
+}
+
+/* Why a connect failed, in the words of every joblog client. */
+static const char *unreachable_reason(const char *path, int e)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? "no such file" : strerror(errno);
+	if (!S_ISSOCK(st.st_mode))
+		return "not a socket";
+	if (e == EACCES || e == EPERM)
+		return "permission denied";
+	if (e == ECONNREFUSED || e == ENOENT)
+		return "nobody listening";
+	return strerror(e);
+}
+
+/* "2,345" */
+static void thousands(char *out, size_t size, unsigned long n)
+{
+	char digits[32];
+	size_t len, i, o = 0;
+	snprintf(digits, sizeof digits, "%lu", n);
+	len = strlen(digits);
+	for (i = 0; i < len && o + 2 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+}
+
+/* After a (re)connect: puts one warning entry for the run in front of the
+ * buffer when notifications were dropped while the daemon was unreachable. */
+static void note_dropped(joblog_t *h)
+{
+	jl_buf note = {0};
+	char n[40];
+	if (!h->dropped_unnoted || !h->run_id[0])
+		return;
+	thousands(n, sizeof n, h->dropped_unnoted);
+	jl_buf_adds(&note, "{\"jsonrpc\":\"2.0\",\"method\":\"warning\",\"params\":{\"jobRunId\":\"");
+	jl_buf_adds(&note, h->run_id);
+	jl_buf_adds(&note, "\",\"message\":\"client dropped ");
+	jl_buf_adds(&note, n);
+	jl_buf_adds(&note, " messages while the daemon was unreachable\",\"context\":{\"droppedMessages\":");
+	jl_buf_add_i64(&note, (int64_t)h->dropped_unnoted);
+	jl_buf_adds(&note, ",\"client\":\"c\"}}}\n");
+	if (!note.oom && jl_buf_reserve(&h->out, note.len) == 0 && !h->out.oom) {
+		memmove(h->out.p + note.len, h->out.p, h->out.len);
+		memcpy(h->out.p, note.p, note.len);
+		h->out.len += note.len;
+		h->pending++;
+		h->dropped_unnoted = 0;
+	}
+	jl_buf_free(&note);
 }
 
 int jl_connect_socket(joblog_t *h)
@@ -116,14 +184,14 @@ int jl_connect_socket(joblog_t *h)
 			break;
 		int e = errno;
 		close(fd);
-		return jl_fail(h, JOBLOG_ECONNECT, "cannot connect to joblogd at %s: %s (is the daemon running?)",
-		            h->path, strerror(e));
+		return jl_fail(h, JOBLOG_ECONNECT, "daemon unreachable at %s (%s)", h->path, unreachable_reason(h->path, e));
 	}
 	flags = fcntl(fd, F_GETFL);
 	if (flags >= 0)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	h->fd = fd;
 	h->in_off = h->in_len = 0;
+	note_dropped(h);
 	return JOBLOG_OK;
 }
 
@@ -146,6 +214,8 @@ int jl_write_out(joblog_t *h, long long deadline)
 		unsigned long n = h->pending;
 		h->out.len = 0;
 		h->pending = 0;
+		h->dropped += n;
+		h->dropped_unnoted += n;
 		if (n) {
 			size_t l = strlen(h->err);
 			snprintf(h->err + l, sizeof h->err - l, "; %lu buffered notification(s) dropped", n);

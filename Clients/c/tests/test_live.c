@@ -145,7 +145,8 @@ static void test_api(void)
 	T_RC("finish twice", joblog_finish(h, JOBLOG_SUCCESS, NULL, NULL), JOBLOG_ERPC, h);
 	T_INT("finish twice: -32002", JOBLOG_RPC_RUN_FINISHED, joblog_rpc_code(h));
 	T_STR("finish twice: data.status", "FAILED", json_string_value(json_object_get(joblog_rpc_data(h), "status")));
-	T_RC("a notification to a finished run is dropped by the daemon", joblog_info(h, "late", NULL), JOBLOG_OK, h);
+	T_RC("a notification to a finished run is buffered", joblog_info(h, "late", NULL), JOBLOG_OK, h);
+	T_RC("the daemon refused it: flush says JOBLOG_EREJECTED", joblog_flush(h), JOBLOG_EREJECTED, h);
 	T_RC("and the connection stays fine", joblog_flush(h), JOBLOG_OK, h);
 
 	/* a string error and CANCELLED */
@@ -351,8 +352,12 @@ static void test_errors(void)
 
 	joblog_open(sock, &h);
 	T_RC("unknown run: attach", joblog_attach(h, "999999999"), JOBLOG_OK, h);
-	T_RC("unknown run: a notification is dropped silently", joblog_info(h, "x", NULL), JOBLOG_OK, h);
-	T_RC("unknown run: flush still fine", joblog_flush(h), JOBLOG_OK, h);
+	T_RC("unknown run: a notification is buffered", joblog_info(h, "x", NULL), JOBLOG_OK, h);
+	/* Issue 19 #2: the daemon refused it, and the flush says so. */
+	T_RC("unknown run: flush reports the refused notification", joblog_flush(h), JOBLOG_EREJECTED, h);
+	T_STR("unknown run: its reason", "the daemon rejected 1 notification(s); last: info: unknown run", joblog_errmsg(h));
+	T_INT("unknown run: counted", 1, joblog_rejected_count(h));
+	T_RC("unknown run: the next flush is clean", joblog_flush(h), JOBLOG_OK, h);
 	T_RC("unknown run: summary", joblog_summary(h, NULL), JOBLOG_ERPC, h);
 	T_INT("unknown run: code -32001", JOBLOG_RPC_UNKNOWN_RUN, joblog_rpc_code(h));
 	T_STR("unknown run: data.jobRunId", "999999999", json_string_value(json_object_get(joblog_rpc_data(h), "jobRunId")));
@@ -361,6 +366,20 @@ static void test_errors(void)
 	T_INT("unknown run: finish code -32001", JOBLOG_RPC_UNKNOWN_RUN, joblog_rpc_code(h));
 	T_RC("after an error the next call is clean", joblog_flush(h), JOBLOG_OK, h);
 	T_INT("... and rpc_code is reset", 0, joblog_rpc_code(h));
+
+	/* A finished run: a notification to it is refused, counted on the run. */
+	joblog_start_run(h, "c-rejected", NULL, NULL, NULL, NULL);
+	joblog_finish(h, JOBLOG_SUCCESS, NULL, NULL);
+	joblog_total(h, 10, NULL);
+	T_RC("finished run: flush says JOBLOG_EREJECTED", joblog_flush(h), JOBLOG_EREJECTED, h);
+	T_STR("finished run: last rejection", "setTotal: run already finished (SUCCESS)", joblog_last_rejection(h));
+	{
+		json_t *run = get_run(h, joblog_run_id(h));
+		T_INT("finished run: getRun rejectedCount", 1, json_integer_value(json_object_get(run, "rejectedCount")));
+		T_STR("finished run: getRun lastRejection", "setTotal: run already finished (SUCCESS)",
+		      json_string_value(json_object_get(run, "lastRejection")));
+		json_decref(run);
+	}
 
 	/* JOBLOG_RUN_ID: a second handle writes to the same run */
 	joblog_start_run(h, "c-attach", NULL, NULL, NULL, NULL);
@@ -554,6 +573,28 @@ static void test_daemon_dies(const char *bin)
 	} else {
 		T_RC("daemon restarted: the handle reconnects", joblog_flush(h), JOBLOG_OK, h);
 		T_RC("daemon restarted: the run still takes entries", joblog_info(h, "again", NULL), JOBLOG_OK, h);
+		/* Issue 10 #16: the gap is recorded in the run, as a warning entry. */
+		{
+			char want[160];
+			json_t *logs;
+			size_t k;
+			int found = 0;
+			unsigned long dropped = joblog_dropped_count(h);
+			joblog_flush(h);
+			snprintf(want, sizeof want, "client dropped %lu messages while the daemon was unreachable", dropped);
+			logs = all_logs(h, joblog_run_id(h));
+			for (k = 0; k < json_array_size(logs); k++) {
+				json_t *e = json_array_get(logs, k);
+				if (strcmp(json_string_value(json_object_get(e, "level")), "warning") == 0 &&
+				    strcmp(json_string_value(json_object_get(e, "message")), want) == 0)
+					found++;
+			}
+			T_TRUE("daemon restarted: some notifications were dropped", dropped > 0 && dropped < 1000);
+			T_INT("daemon restarted: one warning entry says how many were dropped", 1, found);
+			if (found != 1)
+				printf("#   wanted: %s\n", want);
+			json_decref(logs);
+		}
 		rc = joblog_finish(h, JOBLOG_SUCCESS, NULL, NULL);
 		T_TRUE("daemon restarted: finish answers (OK, or -32002 if the daemon marked it ABANDONED)",
 		       rc == JOBLOG_OK || (rc == JOBLOG_ERPC && joblog_rpc_code(h) == JOBLOG_RPC_RUN_FINISHED));

@@ -3,12 +3,14 @@
  * peer (a forked child), timeouts, and a daemon that is not there. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -267,6 +269,8 @@ static void test_wire(void)
 	}
 	jl_open_fd(sv[0], &h);
 	joblog_set_max_delay(h, -1);
+	jl_set_clock(h, 1700000000123LL); /* the "at" of every log and progress call */
+	T_STR("wire: joblog_run_id is \"0\" without a run", "0", joblog_run_id(h));
 	T_RC("wire: no run yet", joblog_info(h, "x", NULL), JOBLOG_ENORUN, h);
 	T_RC("wire: attach", joblog_attach(h, "7"), JOBLOG_OK, h);
 	T_RC("wire: attach refuses a bad id", joblog_attach(h, "x7"), JOBLOG_EINVAL, h);
@@ -290,16 +294,16 @@ static void test_wire(void)
 	T_RC("wire: send_pending", joblog_send_pending(h), JOBLOG_OK, h);
 	got = drain(sv[1]);
 	T_STR("wire: exact lines",
-	      "{\"jsonrpc\":\"2.0\",\"method\":\"setTotal\",\"params\":{\"jobRunId\":\"7\",\"total\":10,\"unit\":\"users\"}}\n"
-	      "{\"jsonrpc\":\"2.0\",\"method\":\"setTotal\",\"params\":{\"jobRunId\":\"7\",\"total\":0}}\n"
-	      "{\"jsonrpc\":\"2.0\",\"method\":\"incrementProgress\",\"params\":{\"jobRunId\":\"7\"}}\n"
-	      "{\"jsonrpc\":\"2.0\",\"method\":\"incrementProgress\",\"params\":{\"jobRunId\":\"7\",\"by\":5}}\n"
-	      "{\"jsonrpc\":\"2.0\",\"method\":\"setProgress\",\"params\":{\"jobRunId\":\"7\",\"current\":3}}\n"
+	      "{\"jsonrpc\":\"2.0\",\"method\":\"setTotal\",\"params\":{\"jobRunId\":\"7\",\"at\":1700000000123,\"total\":10,\"unit\":\"users\"}}\n"
+	      "{\"jsonrpc\":\"2.0\",\"method\":\"setTotal\",\"params\":{\"jobRunId\":\"7\",\"at\":1700000000123,\"total\":0}}\n"
+	      "{\"jsonrpc\":\"2.0\",\"method\":\"incrementProgress\",\"params\":{\"jobRunId\":\"7\",\"at\":1700000000123}}\n"
+	      "{\"jsonrpc\":\"2.0\",\"method\":\"incrementProgress\",\"params\":{\"jobRunId\":\"7\",\"at\":1700000000123,\"by\":5}}\n"
+	      "{\"jsonrpc\":\"2.0\",\"method\":\"setProgress\",\"params\":{\"jobRunId\":\"7\",\"at\":1700000000123,\"current\":3}}\n"
 	      "{\"jsonrpc\":\"2.0\",\"method\":\"addOutcome\",\"params\":{\"jobRunId\":\"7\",\"key\":\"synced\"}}\n"
 	      "{\"jsonrpc\":\"2.0\",\"method\":\"addOutcome\",\"params\":{\"jobRunId\":\"7\",\"key\":\"errors\",\"count\":-2}}\n"
-	      "{\"jsonrpc\":\"2.0\",\"method\":\"debug\",\"params\":{\"jobRunId\":\"7\",\"message\":\"d\",\"context\":{\"userId\":\"4\"}}}\n"
-	      "{\"jsonrpc\":\"2.0\",\"method\":\"info\",\"params\":{\"jobRunId\":\"7\",\"message\":\"Progress: 5/10\",\"context\":{\"synced\":4,\"failed\":1}}}\n"
-	      "{\"jsonrpc\":\"2.0\",\"method\":\"info\",\"params\":{\"jobRunId\":\"7\",\"message\":\"n=5 s=q\\\"\"}}\n",
+	      "{\"jsonrpc\":\"2.0\",\"method\":\"debug\",\"params\":{\"jobRunId\":\"7\",\"at\":1700000000123,\"message\":\"d\",\"context\":{\"userId\":\"4\"}}}\n"
+	      "{\"jsonrpc\":\"2.0\",\"method\":\"info\",\"params\":{\"jobRunId\":\"7\",\"at\":1700000000123,\"message\":\"Progress: 5/10\",\"context\":{\"synced\":4,\"failed\":1}}}\n"
+	      "{\"jsonrpc\":\"2.0\",\"method\":\"info\",\"params\":{\"jobRunId\":\"7\",\"at\":1700000000123,\"message\":\"n=5 s=q\\\"\"}}\n",
 	      got);
 	T_INT("wire: one write for the whole batch", 1, jl_write_calls(h));
 
@@ -310,8 +314,8 @@ static void test_wire(void)
 	T_INT("wire: a warning is written at once", 3, jl_write_calls(h));
 	got = drain(sv[1]);
 	T_STR("wire: stage and warning lines",
-	      "{\"jsonrpc\":\"2.0\",\"method\":\"setStage\",\"params\":{\"jobRunId\":\"7\",\"stage\":\"Loading users\",\"message\":\"Loading from database\"}}\n"
-	      "{\"jsonrpc\":\"2.0\",\"method\":\"warning\",\"params\":{\"jobRunId\":\"7\",\"message\":\"w\"}}\n",
+	      "{\"jsonrpc\":\"2.0\",\"method\":\"setStage\",\"params\":{\"jobRunId\":\"7\",\"at\":1700000000123,\"stage\":\"Loading users\",\"message\":\"Loading from database\"}}\n"
+	      "{\"jsonrpc\":\"2.0\",\"method\":\"warning\",\"params\":{\"jobRunId\":\"7\",\"at\":1700000000123,\"message\":\"w\"}}\n",
 	      got);
 
 	/* Refused arguments leave nothing behind. */
@@ -533,11 +537,12 @@ static void test_no_daemon(void)
 	joblog_t *h = NULL;
 	char *old_sock = getenv("JOBLOG_SOCKET") ? strdup(getenv("JOBLOG_SOCKET")) : NULL;
 	char *old_xdg = getenv("XDG_RUNTIME_DIR") ? strdup(getenv("XDG_RUNTIME_DIR")) : NULL;
-	char want[64];
+	char want[160];
 
 	T_RC("no daemon: open", joblog_open("/nonexistent/dir/joblogd.sock", &h), JOBLOG_ECONNECT, h);
 	T_TRUE("no daemon: a handle anyway", h != NULL);
-	T_TRUE("no daemon: errmsg names the path", strstr(joblog_errmsg(h), "/nonexistent/dir/joblogd.sock") != NULL);
+	T_STR("no daemon: errmsg names the path and why (one wording in every client)",
+	      "daemon unreachable at /nonexistent/dir/joblogd.sock (no such file)", joblog_errmsg(h));
 	T_RC("no daemon: start_run", joblog_start_run(h, "j", NULL, NULL, NULL, NULL), JOBLOG_ECONNECT, h);
 	T_RC("no daemon: no run", joblog_info(h, "m", NULL), JOBLOG_ENORUN, h);
 	joblog_attach(h, "5");
@@ -545,7 +550,44 @@ static void test_no_daemon(void)
 	T_RC("no daemon: a stage (written at once)", joblog_stage(h, "s", NULL), JOBLOG_ECONNECT, h);
 	T_RC("no daemon: flush", joblog_flush(h), JOBLOG_ECONNECT, h);
 	T_RC("no daemon: finish", joblog_finish(h, JOBLOG_FAILED, "x", "y"), JOBLOG_ECONNECT, h);
+	T_INT("no daemon: the dropped notifications are counted", 2, joblog_dropped_count(h));
 	joblog_close(h);
+
+	/* Issue 19 #14: connecting when no daemon answers costs at most 0.2 s;
+	 * the reason says what is at the path. */
+	{
+		char dir[] = "/tmp/jl-unit-XXXXXX", path[64];
+		long long t0;
+		int fd;
+		struct sockaddr_un a;
+		if (mkdtemp(dir)) {
+			snprintf(path, sizeof path, "%s/file", dir);
+			fd = open(path, O_CREAT | O_WRONLY, 0600);
+			if (fd >= 0)
+				close(fd);
+			t0 = jl_now_ms();
+			joblog_open(path, &h);
+			T_TRUE("no daemon: a failed connect takes <= 200 ms", jl_now_ms() - t0 <= 200);
+			snprintf(want, sizeof want, "daemon unreachable at %s (not a socket)", path);
+			T_STR("no daemon: a plain file is not a socket", want, joblog_errmsg(h));
+			joblog_close(h);
+			unlink(path);
+			snprintf(path, sizeof path, "%s/sock", dir);
+			memset(&a, 0, sizeof a);
+			a.sun_family = AF_UNIX;
+			snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+			fd = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+				close(fd);
+				joblog_open(path, &h);
+				snprintf(want, sizeof want, "daemon unreachable at %s (nobody listening)", path);
+				T_STR("no daemon: a socket nobody listens on", want, joblog_errmsg(h));
+				joblog_close(h);
+			}
+			unlink(path);
+			rmdir(dir);
+		}
+	}
 
 	setenv("JOBLOG_SOCKET", "/run/x/custom.sock", 1);
 	joblog_open(NULL, &h);
@@ -568,7 +610,7 @@ static void test_no_daemon(void)
 	joblog_close(h);
 	setenv("JOBLOG_RUN_ID", "4x2", 1);
 	joblog_open("/nonexistent.sock", &h);
-	T_TRUE("env: an invalid JOBLOG_RUN_ID is ignored", joblog_run_id(h) == NULL);
+	T_STR("env: an invalid JOBLOG_RUN_ID is ignored", "0", joblog_run_id(h));
 	joblog_close(h);
 	unsetenv("JOBLOG_RUN_ID");
 

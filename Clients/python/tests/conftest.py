@@ -151,8 +151,14 @@ class Recorder:
     def warn(self, key: str, text: str) -> None:
         self.warnings.append(text)
 
-    def messages(self) -> List[Any]:
-        return [json.loads(x) for x in self.lines]
+    def messages(self, with_at: bool = False) -> List[Any]:
+        """The notifications sent; without their ``at`` (the time of the call) unless ``with_at``."""
+        out = [json.loads(x) for x in self.lines]
+        if not with_at:
+            for m in out:
+                if isinstance(m.get("params"), dict):
+                    m["params"].pop("at", None)
+        return out
 
 
 @pytest.fixture

@@ -13,8 +13,16 @@ from joblog.handler import level_for
 from joblog.run import outcome_of_exception, run_job
 
 
+import re
+import time
+import warnings
+
+_AT = re.compile(r',"at":([0-9]+)')
+
+
 def lines(rec):
-    return [x.decode("utf-8") for x in rec.lines]
+    """The lines sent, without their ``at`` (checked by test_log_and_progress_carry_at)."""
+    return [_AT.sub("", x.decode("utf-8")) for x in rec.lines]
 
 
 def test_encode_is_compact_utf8_line():
@@ -113,24 +121,55 @@ def test_logger_requests(recorder):
     assert lg.save_outcome() == {"id": "7"}
     assert lg.log_summary() == {"id": "7"}
     assert lg.flush() is True
-    assert recorder.calls == [("saveOutcome", {"jobRunId": "7"}), ("logSummary", {"jobRunId": "7"}), ("ping", None)]
+    assert recorder.calls == [("saveOutcome", {"jobRunId": "7"}), ("logSummary", {"jobRunId": "7"}),
+                             ("ping", {"rejected": True})]
 
 
 def test_logger_coerces_and_rejects_numbers(recorder):
-    lg = JobLogger("7", "job", recorder)
-    lg.set_total(10.0)
-    lg.set_total(True)  # a bool is an int in Python; sent as 1
-    lg.set_total(-1)
-    lg.set_total(1.5)
-    lg.set_progress("3")
-    lg.increment_progress(2**63)
+    # Issue 19 #3: bad arguments are the job's bug and raise at the call,
+    # strict or not, with a run or without one; integral floats are fine.
+    for lg in (JobLogger("7", "job", recorder), JobLogger(None, "job", recorder)):
+        lg.set_total(10.0)
+        for bad in ("ten", "10", 3.7, None, True, [1], object()):
+            with pytest.raises(TypeError):
+                lg.set_total(bad)
+        with pytest.raises(ValueError):
+            lg.set_total(-1)
+        with pytest.raises(ValueError):
+            lg.increment_progress(2**63)
+        with pytest.raises(TypeError):
+            lg.set_progress("3")
+        with pytest.raises(TypeError):
+            lg.increment_progress(1.5)
+        with pytest.raises(TypeError):
+            lg.add_outcome("k", "2")
+        with pytest.raises(TypeError):
+            lg.set_total(5, unit=7)
+        with pytest.raises(ValueError):
+            lg.log("fatal", "no such level")
     msgs = recorder.messages()
-    assert [m["params"]["total"] for m in msgs] == [10, 1]
-    assert all(type(m["params"]["total"]) is int for m in msgs)
-    assert len(recorder.warnings) == 4
-    strict = JobLogger("7", "job", recorder, strict=True)
-    with pytest.raises(ValueError):
-        strict.set_total(-1)
+    assert [m["params"]["total"] for m in msgs] == [10]
+    assert type(msgs[0]["params"]["total"]) is int
+    assert recorder.warnings == []
+
+
+def test_log_and_progress_carry_at(recorder):
+    # Issue 19 #5: the time of the call, ms since the epoch, on log and progress methods.
+    lg = JobLogger("7", "job", recorder)
+    before = int(time.time() * 1000)
+    lg.set_stage("s")
+    lg.set_total(3)
+    lg.increment_progress()
+    lg.increment_progress(2)
+    lg.set_progress(1)
+    lg.info("i")
+    lg.log("error", "e")
+    lg.add_outcome("k")
+    after = int(time.time() * 1000)
+    msgs = recorder.messages(with_at=True)
+    ats = [m["params"].get("at") for m in msgs]
+    assert all(type(a) is int and before <= a <= after for a in ats[:-1]), ats
+    assert ats[-1] is None  # addOutcome has no time
 
 
 def test_logger_without_run_is_a_noop(recorder):
@@ -264,9 +303,32 @@ def test_handler_context(recorder):
         log.removeHandler(h)
     a, b, c = recorder.messages()
     assert a["method"] == "info" and a["params"]["message"] == "hello world"
-    assert a["params"]["context"] == {"table": "users", "n": 3}
-    assert b["method"] == "debug" and "context" not in b["params"]
-    assert c["method"] == "error" and "KeyError: 'k'" in c["params"]["context"]["stack"]
+    # Issue 19 #13: the logger's name, and an exception's formatted traceback as context.exc.
+    assert a["params"]["context"] == {"table": "users", "n": 3, "logger": "joblog-test-unit"}
+    assert b["method"] == "debug" and b["params"]["context"] == {"logger": "joblog-test-unit"}
+    exc = c["params"]["context"]["exc"]
+    assert c["method"] == "error" and exc.startswith("Traceback (most recent call last):")
+    assert "KeyError: 'k'" in exc and "raise KeyError" in exc
+
+
+def test_handler_never_blocks_without_a_daemon(tmp_path, monkeypatch):
+    # Issue 19 #13: with no daemon (a run that could not start, or a daemon gone
+    # while the run goes on) a record costs what buffering costs.
+    monkeypatch.delenv("JOBLOG_RUN_ID", raising=False)
+    c = joblog.Client(str(tmp_path / "none.sock"), quiet=True, max_unacked=1000)
+    log = logging.getLogger("joblog-test-noblock")
+    log.propagate = False
+    h = joblog.JobLogHandler(JobLogger("42", "job", c))  # a run id, but nobody listens
+    log.addHandler(h)
+    try:
+        t0 = time.perf_counter()
+        for i in range(5000):
+            log.warning("record %d", i)
+        per_record = (time.perf_counter() - t0) / 5000
+    finally:
+        log.removeHandler(h)
+        c.close(timeout=0.1)
+    assert per_record < 0.001, per_record  # microseconds in practice; never a connect wait
 
 
 def test_default_socket_path(monkeypatch):

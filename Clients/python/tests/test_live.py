@@ -225,9 +225,11 @@ def test_logging_handler(env_socket, raw):
     assert got == [("debug", "dbg 1"), ("info", "info"), ("milestone", "a milestone"), ("warning", "careful"),
                    ("error", "lookup failed"), ("error", "critical!"), ("info", "from a thread"),
                    ("milestone", "Summary")]
-    assert logs[1]["context"] == {"table": "users", "rows": 5}
-    assert logs[4]["context"]["key"] == "missing" and "KeyError: 'missing'" in logs[4]["context"]["stack"]
-    assert logs[0]["context"] == {}
+    name = log.name
+    assert logs[1]["context"] == {"table": "users", "rows": 5, "logger": name}
+    exc = logs[4]["context"]["exc"]
+    assert logs[4]["context"]["key"] == "missing" and exc.startswith("Traceback") and "KeyError: 'missing'" in exc
+    assert logs[0]["context"] == {"logger": name}
 
 
 # -------------------------------------------------------------- progress
@@ -519,8 +521,12 @@ def test_drop_oldest_when_the_journal_is_full(fresh_daemon, capfd):
             msgs = _messages(raw, rid)
         finally:
             raw.close()
-        # the newest 1000 (the oldest of them may give its slot to a ping)
-        assert msgs in (["m %d" % i for i in range(k, 5000)] for k in (4000, 4001, 4002))
+        # Issue 10 #16: first, the client's note of the gap, as a warning entry;
+        # then the newest 1000 (the oldest of them may give its slot to a ping)
+        first = msgs[0]
+        k = 5000 - (len(msgs) - 1)
+        assert first == "client dropped {:,} messages while the daemon was unreachable".format(k), first
+        assert msgs[1:] == ["m %d" % i for i in range(k, 5000)] and k in (4000, 4001, 4002)
         assert capfd.readouterr().err.count("dropping the oldest") == 1
     finally:
         c.close()

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The user-sync scenario (Spec/scenario/USER-SYNC.md), call for call.
-# Prints the run id on stdout. Runs under sh/dash and bash.
+# Prints the run id on stdout (joblog_start does). Runs under sh/dash and bash.
 #   JOBLOG_SOCKET=/path/to/sock sh Clients/shell/examples/user_sync.sh
 #   JOBLOG_PERSISTENT=1 ... to send everything over one connection.
 set -eu
@@ -45,4 +45,3 @@ joblog_milestone "Sync complete" total:=10 synced:=$synced failed:=$failed
 joblog_summary
 joblog_finish SUCCESS
 joblog_disconnect
-echo "$JOBLOG_RUN_ID"

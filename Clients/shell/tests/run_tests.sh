@@ -97,8 +97,16 @@ _joblog_obj 'novalue' 2>/dev/null; t_eq "k=v refuses an argument without =" 2 $?
 	echo "down-strict=$?"
 	joblog_flush 2>/dev/null
 	echo "down-flush=$?"
+	JOBLOG_STRICT=1 joblog_flush 2>/dev/null
+	echo "down-flush-strict=$?"
+	joblog_summary 2>/dev/null
+	echo "down-summary=$?"
+	joblog_finish 2>/dev/null
+	echo "down-finish=$?"
 	joblog_start job 2>/dev/null
-	echo "down-start=$?"
+	echo "down-start=$? run=${JOBLOG_RUN_ID:-none}"
+	JOBLOG_STRICT=1 joblog_start job 2>/dev/null
+	echo "down-start-strict=$?"
 	joblog_connect 2>/dev/null
 	echo "down-connect=$?"
 	JOBLOG_PERSISTENT=1
@@ -106,7 +114,8 @@ _joblog_obj 'novalue' 2>/dev/null; t_eq "k=v refuses an argument without =" 2 $?
 	echo "down-persistent=$?"
 ) >"$T_TMP/offline.out" 2>&1
 o=$(cat "$T_TMP/offline.out")
-for kv in norun=0 badint=2 badlevel=2 badstatus=2 down-notify=0 down-strict=1 down-flush=1 down-start=1 down-connect=1 down-persistent=0; do
+for kv in norun=0 badint=2 badlevel=2 badstatus=2 down-notify=0 down-strict=1 down-flush=0 down-flush-strict=1 \
+	down-summary=0 down-finish=0 "down-start=0 run=none" down-start-strict=1 down-connect=0 down-persistent=0; do
 	case "
 $o
 " in
@@ -116,11 +125,48 @@ $kv
 	*) t_fail "offline: $kv" "$o" ;;
 	esac
 done
-t_eq "offline: a dead daemon is reported once" 1 "$(grep -c 'cannot reach' "$T_TMP/warn1")"
+t_eq "offline: a dead daemon is reported once" 1 "$(grep -c 'daemon unreachable' "$T_TMP/warn1")"
+t_eq "offline: the warning names the socket and the reason" \
+	"joblog: daemon unreachable at $T_TMP/nothing-here.sock (no such file); reporting is off, the job goes on (further failures are silent)" \
+	"$(head -n 1 "$T_TMP/warn1")"
 
-# set -eu: the client must not trip either of them, daemon or not.
-out=$("$T_SHBIN" -eu -c '. "$1"; JOBLOG_SOCKET=$2; JOBLOG_RUN_ID=3; joblog_stage s; joblog_info m k=v; joblog_inc; joblog_outcome x -2; joblog_total 5 u; joblog_progress 2; echo survived' sh "$JL" "$T_TMP/nothing.sock" 2>/dev/null)
-t_eq "offline: set -eu survives a missing daemon" survived "$out"
+# The reason: not a socket, nobody listening.
+: >"$T_TMP/plain-file"
+out=$(JOBLOG_SOCKET=$T_TMP/plain-file JOBLOG_RUN_ID=1 "$T_SHBIN" -c '. "$1"; joblog_info x' sh "$JL" 2>&1)
+t_eq "offline: reason for a plain file" "joblog: daemon unreachable at $T_TMP/plain-file (not a socket); reporting is off, the job goes on (further failures are silent)" "$out"
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$T_TMP/dead.sock"
+out=$(JOBLOG_SOCKET=$T_TMP/dead.sock JOBLOG_RUN_ID=1 "$T_SHBIN" -c '. "$1"; joblog_info x' sh "$JL" 2>&1)
+t_eq "offline: reason for a socket nobody listens on" "joblog: daemon unreachable at $T_TMP/dead.sock (nobody listening); reporting is off, the job goes on (further failures are silent)" "$out"
+
+# Issue 19 #1: the client's own pattern, `set -eu` then joblog_start, with no
+# daemon: the job runs to its end with its own exit code, one warning, in
+# one-shot and persistent mode.
+job='. "$1"
+joblog_start nightly n:=1 >/dev/null
+joblog_trap
+joblog_connect
+joblog_stage Copying
+joblog_total 3 files
+for f in a b c; do joblog_inc; joblog_info "copied $f" file=$f; done
+joblog_outcome copied 3
+joblog_save_outcome
+joblog_summary
+joblog_flush
+echo "work done"
+exit 7'
+for p in 0 1; do
+	start=$(date +%s%N)
+	out=$(JOBLOG_PERSISTENT=$p JOBLOG_SOCKET=$T_TMP/nothing.sock "$T_SHBIN" -eu -c "$job" sh "$JL" 2>"$T_TMP/nodaemon.err")
+	rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	t_eq "no daemon, set -eu, persistent=$p: the job runs to its own exit code" "work done 7" "$out $rc"
+	t_eq "no daemon, set -eu, persistent=$p: one warning" 1 "$(grep -c . "$T_TMP/nodaemon.err")"
+	# Issue 19 #14: no daemon costs at most 0.2 s (here for a whole job of 14 calls).
+	if [ "$ms" -le 200 ]; then t_pass "no daemon, persistent=$p: the job took $ms ms (<= 200)"; else t_fail "no daemon, persistent=$p: the job took $ms ms (> 200)"; fi
+done
+# Without -e: the last call (joblog_summary) no longer becomes the exit code.
+out=$(JOBLOG_SOCKET=$T_TMP/nothing.sock "$T_SHBIN" -c '. "$1"; joblog_start j >/dev/null; joblog_info x; joblog_summary' sh "$JL" 2>/dev/null)
+t_eq "no daemon: a script ending in joblog_summary exits 0" 0 $?
 
 # Default socket path (PROTOCOL.md section 1).
 (unset JOBLOG_SOCKET; XDG_RUNTIME_DIR=/run/user/42; _joblog_sockpath; echo "$_JL_SOCKPATH") >"$T_TMP/sp1"
@@ -195,7 +241,7 @@ joblog_disconnect
 
 # --- each call of the API lands as documented (persistent, then one-shot)
 for mode in persistent one-shot; do
-	joblog_start api-check --trigger=CRON --scope=tenant-1 --algorithm-version=v9 mode="$mode" n:=3 2>/dev/null
+	joblog_start api-check --trigger=CRON --scope=tenant-1 --algorithm-version=v9 mode="$mode" n:=3 >/dev/null 2>&1
 	rid=$JOBLOG_RUN_ID
 	[ $mode = persistent ] && joblog_connect
 	joblog_stage "Load" "loading now"
@@ -231,6 +277,54 @@ for mode in persistent one-shot; do
 	t_eq "api ($mode): second finish is -32002 (rc 3)" "3 -32002 run already finished" "$rc $JOBLOG_ERROR_CODE $JOBLOG_ERROR_MESSAGE"
 	[ $mode = persistent ] && joblog_disconnect
 done
+
+# --- joblog_start prints the run id (issue 19 #11)
+out=$(joblog_start prints-id 2>&1; joblog_finish >/dev/null 2>&1)
+case $out in
+'' | *[!0-9]*) t_fail "joblog_start prints the run id" "$out" ;;
+*) t_eq "joblog_start prints the run id (and it is the run)" prints-id "$(t_run_field "$T_SOCKET" "$out" 'r["result"]["run"]["jobName"]')" ;;
+esac
+
+# --- the time of the call (issue 19 #5): bash sends `at` from EPOCHREALTIME
+_joblog_at
+if [ -n "${EPOCHREALTIME:-}" ]; then
+	case $_JL_AT in
+	,'"at":'[1-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) t_pass "at: bash sends the call time in ms" ;;
+	*) t_fail "at: bash sends the call time in ms" "$_JL_AT" ;;
+	esac
+else
+	t_eq "at: a shell without EPOCHREALTIME sends none" "" "$_JL_AT"
+fi
+
+# --- a notification that is stored says nothing (issue 19 #2)
+joblog_start quiet >/dev/null 2>&1
+joblog_info "fine" 2>"$T_TMP/quiet.err"
+joblog_flush 2>>"$T_TMP/quiet.err"
+t_eq "stored notifications: no warning" "" "$(cat "$T_TMP/quiet.err")"
+joblog_finish >/dev/null 2>&1
+
+# --- refused notifications are reported (issue 19 #2)
+for mode in one-shot persistent; do
+	joblog_start rejected-$mode >/dev/null 2>&1
+	rid=$JOBLOG_RUN_ID
+	[ $mode = persistent ] && joblog_connect
+	joblog_finish >/dev/null 2>&1
+	JOBLOG_REJECTED=0
+	joblog_info "too late" 2>"$T_TMP/rej.err"
+	rc1=$?
+	joblog_notify setTotal "{\"jobRunId\":\"$rid\",\"total\":\"10\"}" 2>>"$T_TMP/rej.err"
+	joblog_flush 2>>"$T_TMP/rej.err"
+	rc2=$?
+	t_eq "rejected ($mode): calls still return 0" "0 0" "$rc1 $rc2"
+	joblog_flush 2>"$T_TMP/rej2.err"
+	t_eq "rejected ($mode): nothing refused since: no warning" "" "$(cat "$T_TMP/rej2.err")"
+	t_eq "rejected ($mode): JOBLOG_REJECTED" 2 "$JOBLOG_REJECTED"
+	t_true "rejected ($mode): a warning names the reason" grep -q 'joblog: the daemon rejected [12] notification(s); last: setTotal: invalid params (total: must be an integer)' "$T_TMP/rej.err"
+	got=$(t_run_field "$T_SOCKET" "$rid" '[r["result"]["run"]["rejectedCount"], r["result"]["run"]["lastRejection"]]')
+	t_eq "rejected ($mode): getRun counts them" '[2,"setTotal: invalid params (total: must be an integer)"]' "$got"
+	[ $mode = persistent ] && joblog_disconnect
+done
+unset JOBLOG_RUN_ID
 
 # --- errors surface: unknown run
 (
@@ -327,9 +421,10 @@ if [ -n "${JOBLOGD_BIN:-}" ]; then
 			joblog_flush; echo "flush=$?"
 			joblog_finish; echo "finish=$?"
 		' sh "$JL" "$T_DPID" 2>"$T_TMP/dying.err")
-		t_eq "persistent: daemon killed mid-run: no hang, no crash, errors reported" "notify-ok
-flush=1
-finish=1" "$out"
+		t_eq "persistent: daemon killed mid-run: no hang, no crash, job not failed" "notify-ok
+flush=0
+finish=0" "$out"
+		t_eq "persistent: daemon killed mid-run: one warning" 1 "$(grep -c 'daemon unreachable' "$T_TMP/dying.err")"
 		wait "$T_DPID" 2>/dev/null
 	else
 		t_fail "persistent: daemon killed mid-run (daemon did not start)"

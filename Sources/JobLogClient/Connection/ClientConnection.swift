@@ -1,5 +1,6 @@
 import Foundation
 import JobLogJSON
+import JobLogModel
 import JobLogProtocol
 
 #if canImport(Glibc)
@@ -50,6 +51,8 @@ final class ClientConnection: @unchecked Sendable {
     private var urgent = false
     private var lastBarrier = ContinuousClock.now
     private var droppedMessages = 0
+    /// Messages dropped per run (its decimal id), not yet reported into the run.
+    private var droppedByRun: [String: Int] = [:]
     private var warnedDown = false
     private var eventHandler: (@Sendable (String, JSONValue) -> Void)?
 
@@ -174,6 +177,7 @@ final class ClientConnection: @unchecked Sendable {
         while messagesHead < messages.count, buffer.count - start > configuration.maxRetainedBytes / 2 {
             let m = messages[messagesHead]
             if m.isRequest, let w = waiters.removeValue(forKey: m.seq) { failed.append(w.completion) }
+            if let run = Self.runID(in: buffer[start..<m.end]) { droppedByRun[run, default: 0] += 1 }
             start = m.end
             messagesHead += 1
             droppedMessages += 1
@@ -184,6 +188,61 @@ final class ClientConnection: @unchecked Sendable {
             warn("joblog: the daemon has been unreachable too long; dropped \(droppedMessages) unsent messages")
         }
         for w in failed { w(.failure(.closed)) }
+    }
+
+    /// The `jobRunId` of an encoded message (`"jobRunId":"N"`), if it has one.
+    static func runID(in line: ArraySlice<UInt8>) -> String? {
+        let key = Array(#""jobRunId":""#.utf8)
+        guard line.count > key.count else { return nil }
+        var i = line.startIndex
+        while i + key.count <= line.endIndex {
+            if line[i..<i + key.count].elementsEqual(key) {
+                var j = i + key.count
+                var digits: [UInt8] = []
+                while j < line.endIndex, line[j] >= UInt8(ascii: "0"), line[j] <= UInt8(ascii: "9") {
+                    digits.append(line[j])
+                    j += 1
+                }
+                return digits.isEmpty ? nil : String(decoding: digits, as: UTF8.self)
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Lock held, at a reconnect: a `warning` entry in each run that lost messages while the
+    /// daemon was unreachable (issue 10 #16), after what is resent.
+    private func noteDroppedMessages() {
+        guard !droppedByRun.isEmpty else { return }
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.locale = Locale(identifier: "en_US")
+        for (run, n) in droppedByRun.sorted(by: { $0.key < $1.key }) {
+            guard let id = Int64(run) else { continue }
+            let count = formatter.string(from: NSNumber(value: n)) ?? String(n)
+            let context = RawJSON(validating: #"{"droppedMessages":\#(n),"client":"swift"}"#)
+            let params = LogParams(
+                jobRunId: id, level: .warning,
+                message: "client dropped \(count) messages while the daemon was unreachable", context: context,
+                at: Timestamp.now().milliseconds)
+            append(RPCRequest(params.method, params, id: nil).line, isRequest: false, seq: nextSeq)
+            nextSeq += 1
+        }
+        droppedByRun.removeAll()
+    }
+
+    /// Why a connect failed, in the words of every joblog client: `no such file`, `not a socket`,
+    /// `permission denied`, `nobody listening`.
+    static func unreachableReason(_ attempt: Result<Int32, UnixSocketError>, _ path: String) -> String {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return errno == ENOENT ? "no such file" : String(cString: strerror(errno)) }
+        guard (st.st_mode & S_IFMT) == S_IFSOCK else { return "not a socket" }
+        guard case .failure(let e) = attempt else { return "nobody listening" }
+        switch e.errno {
+        case EACCES, EPERM: return "permission denied"
+        case ECONNREFUSED, ENOENT: return "nobody listening"
+        default: return String(cString: strerror(e.errno))
+        }
     }
 
     // Lock held.
@@ -235,13 +294,17 @@ final class ClientConnection: @unchecked Sendable {
         while true {
             if condition.withLock({ stopping }) { break }
             if fd < 0 {
-                if let s = try? UnixSocket.connect(configuration.socketPath, nonBlocking: true) {
+                let attempt = Result { () throws(UnixSocketError) -> Int32 in
+                    try UnixSocket.connect(configuration.socketPath, nonBlocking: true)
+                }
+                if case .success(let s) = attempt {
                     fd = s
                     backoffMs = 20
                     readBuffer.removeAll()
                     let reconnected: Bool = condition.withLock {
                         connected = true
                         sent = start  // resend everything not acknowledged
+                        noteDroppedMessages()
                         urgent = true
                         let again = warnedDown
                         warnedDown = false
@@ -258,7 +321,10 @@ final class ClientConnection: @unchecked Sendable {
                         return first
                     }
                     if firstMiss, configuration.warnings {
-                        warn("joblog: no daemon at \(configuration.socketPath); reporting is kept and retried")
+                        let why = Self.unreachableReason(attempt, configuration.socketPath)
+                        warn(
+                            "joblog: daemon unreachable at \(configuration.socketPath) (\(why)); "
+                                + "reporting is kept and retried")
                     }
                     sleepOrWake(milliseconds: backoffMs)
                     backoffMs = min(backoffMs * 2, 1000)

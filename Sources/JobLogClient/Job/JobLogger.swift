@@ -6,6 +6,9 @@ import Synchronization
 /// Reports one run (the seed's JobLogger). Progress, logs and outcome counters are
 /// notifications: they cost an encode and an append, never a round trip, and
 /// never throw. `saveOutcome`, `logSummary` and `flush` wait for the daemon.
+///
+/// Log and progress calls carry the time of the call (`at`): entries buffered
+/// while the daemon was away keep the time they were logged.
 public struct JobLogger: Sendable {
     public let jobRunId: Int64
     public let jobName: String
@@ -35,22 +38,25 @@ public struct JobLogger: Sendable {
 
     /// Sets the current stage (also logged at `info`).
     public func setStage(_ stage: String, _ message: String? = nil) async {
-        client?.notify(.setStage, SetStageParams(jobRunId: jobRunId, stage: stage, message: message))
+        client?.notify(.setStage, SetStageParams(jobRunId: jobRunId, stage: stage, message: message, at: Self.now))
     }
 
     /// Sets how many units the run will process.
     public func setTotal(_ total: Int, _ unit: String? = nil) async {
-        client?.notify(.setTotal, SetTotalParams(jobRunId: jobRunId, total: Int64(max(0, total)), unit: unit))
+        client?.notify(
+            .setTotal, SetTotalParams(jobRunId: jobRunId, total: Int64(max(0, total)), unit: unit, at: Self.now))
     }
 
     /// Adds to the progress (default 1).
     public func incrementProgress(by: Int = 1) async {
-        client?.notify(.incrementProgress, IncrementProgressParams(jobRunId: jobRunId, by: Int64(max(0, by))))
+        client?.notify(
+            .incrementProgress, IncrementProgressParams(jobRunId: jobRunId, by: Int64(max(0, by)), at: Self.now))
     }
 
     /// Sets the progress.
     public func setProgress(_ current: Int) async {
-        client?.notify(.setProgress, SetProgressParams(jobRunId: jobRunId, current: Int64(max(0, current))))
+        client?.notify(
+            .setProgress, SetProgressParams(jobRunId: jobRunId, current: Int64(max(0, current)), at: Self.now))
     }
 
     // MARK: - Logs
@@ -64,9 +70,13 @@ public struct JobLogger: Sendable {
     /// A log entry at `level`.
     public func log(_ level: LogLevel, _ message: String, _ context: LogContext = [:]) {
         guard let client else { return }
-        let params = LogParams(jobRunId: jobRunId, level: level, message: message, context: context.rawJSON)
+        let params = LogParams(
+            jobRunId: jobRunId, level: level, message: message, context: context.rawJSON, at: Self.now)
         client.notify(params.method, params)
     }
+
+    /// The time of a call, milliseconds since the epoch.
+    private static var now: Int64 { Timestamp.now().milliseconds }
 
     // MARK: - Outcomes
 

@@ -28,6 +28,13 @@ public struct ParamReader: Sendable {
         return s
     }
 
+    /// `true` or `false`.
+    public func bool(_ field: String) throws(RPCError) -> Bool? {
+        guard let value = object[field], !value.isNull else { return nil }
+        guard case .bool(let b) = value else { throw Self.invalid(field, "must be a boolean") }
+        return b
+    }
+
     /// An integer without fraction or exponent, within `range`.
     public func int(_ field: String, in range: ClosedRange<Int64> = Int64.min...Int64.max) throws(RPCError) -> Int64? {
         guard let value = object[field], !value.isNull else { return nil }

@@ -50,6 +50,7 @@ extension RunRecord {
                 ("metadata", .object(metadata)), ("outcomeSummary", outcome.json),
                 ("pid", .int(orNull: ownerPid)), ("uid", .int(orNull: ownerUid)),
                 ("ratePerSecond", Self.double(ratePerSecond)), ("etaSeconds", Self.double(etaSeconds)),
+                ("rejectedCount", .int(rejectedCount)), ("lastRejection", .string(orNull: lastRejection)),
             ]))
     }
 
@@ -76,7 +77,8 @@ extension RunRecord {
             outcome: OutcomeCounters(json: r.object["outcomeSummary"]?.objectValue ?? JSONObject()),
             savedOutcome: OutcomeCounters(json: metadata["outcome"]?.objectValue ?? JSONObject()),
             ownerPid: r.optionalInt("pid"), ownerUid: r.optionalInt("uid"),
-            ratePerSecond: r.optionalDouble("ratePerSecond"), etaSeconds: r.optionalDouble("etaSeconds"))
+            ratePerSecond: r.optionalDouble("ratePerSecond"), etaSeconds: r.optionalDouble("etaSeconds"),
+            rejectedCount: r.optionalInt("rejectedCount") ?? 0, lastRejection: r.optionalString("lastRejection"))
     }
 
     /// `getProgress`'s view.

@@ -75,7 +75,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         requestContext = RequestContext(
             store: services.store, peer: peer, version: services.configuration.version, logger: logger,
             rates: services.rates, connectionID: connectionID, watches: watches, pruner: services.pruner,
-            permissions: services.configuration.permissions)
+            permissions: services.configuration.permissions, tracker: tracker)
         logger.debug("connection opened")
         resume(.peer)
     }
@@ -288,13 +288,15 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         switch Router.route(request, rc) {
         case .failure(let error):
             guard let id = request.id else {
-                logger.debug(
-                    "notification rejected", metadata: ["rpc.method": "\(request.method)", "error": "\(error)"])
+                // Counted on its run and reported to the next `ping`, in order, by the writer.
+                let rejection = Self.rejection(request, error)
+                ops.append(WriteOp(rejection, receivedAt: now, callerUid: uid, tracker: tracker))
                 return .none
             }
             return .now(RPCResponse.failure(error, id: id), after: nil)
-        case .success(.write(let command, let respond)):
-            let op = WriteOp(command, receivedAt: now, callerUid: uid, tracker: tracker)
+        case .success(.write(let command, let at, let respond)):
+            let jobTime = CallTime.accepted(at, now: now.milliseconds).map(Timestamp.init(milliseconds:))
+            let op = WriteOp(command, receivedAt: now, callerUid: uid, tracker: tracker, at: jobTime)
             guard let id = request.id else {
                 ops.append(op)
                 return .none
@@ -312,6 +314,22 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             guard let id = request.id else { return .none }
             return .later(.read(read, id: id), after: nil)
         }
+    }
+
+    /// A refused notification as a write for the writer to count: its run (when its
+    /// `jobRunId` is readable), method and reason.
+    private static func rejection(_ request: RPCRequest, _ error: RPCError) -> WriteCommand {
+        let run = try? ParamReader(request.params).id("jobRunId")
+        var reason = error.message
+        if let data = error.data?.objectValue {
+            if let field = data["field"]?.stringValue, let why = data["reason"]?.stringValue {
+                reason += " (\(field): \(why))"
+            } else if let why = data["reason"]?.stringValue {
+                reason += " (\(why))"
+            }
+        }
+        let method = String(request.method.prefix(64))
+        return .reject(run: run ?? nil, method: method, reason: reason)
     }
 
     private static func encode(_ result: Result<JSONValue, RPCError>, id: RequestID) -> [UInt8] {

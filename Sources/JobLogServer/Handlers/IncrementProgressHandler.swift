@@ -4,6 +4,6 @@ import JobLogProtocol
 enum IncrementProgressHandler {
     static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
         let p = try IncrementProgressParams(from: params)
-        return .write(.incrementProgress(run: p.jobRunId, by: p.by))
+        return .write(.incrementProgress(run: p.jobRunId, by: p.by), at: p.at)
     }
 }

@@ -11,7 +11,8 @@ enum LogHandler {
         } else {
             p = try LogParams(from: params)
         }
-        return .write(.log(run: p.jobRunId, level: p.level, message: p.message, context: p.context?.text)) { outcome in
+        return .write(.log(run: p.jobRunId, level: p.level, message: p.message, context: p.context?.text), at: p.at) {
+            outcome in
             switch outcome {
             case .logID(let id): return .success(LogIDResult(id: id).json)
             case .failed(let e): return .failure(RPCError(e))

@@ -13,6 +13,8 @@ struct RequestContext: Sendable {
     let watches: ConnectionWatches?
     let pruner: Pruner
     let permissions: Permissions
+    /// The connection's commit tracker (its refused notifications, for `ping`).
+    var tracker: CommitTracker? = nil
 
     /// Adds what only the live daemon knows (rate, ETA) to a stored run.
     func decorate(_ run: RunRecord) -> RunRecord {

@@ -5,8 +5,10 @@ import JobLogStore
 
 /// What a handler turns a request into: a write for the writer thread, or a read.
 enum Routed: Sendable {
-    /// Queued in order with the connection's other writes; answered after commit.
-    case write(WriteCommand, respond: @Sendable (WriteOutcome) -> Result<JSONValue, RPCError>)
+    /// Queued in order with the connection's other writes; answered after commit. `at` is the
+    /// job's time of the call (the `at` param, ms since the epoch), when it sent one.
+    case write(
+        WriteCommand, at: Int64? = nil, respond: @Sendable (WriteOutcome) -> Result<JSONValue, RPCError>)
     /// Run after everything before it on the connection is committed.
     case read(@Sendable () async -> Result<JSONValue, RPCError>)
     /// Needs no I/O; still answered only after everything before it is committed.
@@ -17,8 +19,8 @@ enum Routed: Sendable {
         onBarrierFailure: (@Sendable () -> Void)? = nil)
 
     /// A write answered `{}` (or the error).
-    static func write(_ command: WriteCommand) -> Routed {
-        .write(command) { outcome in
+    static func write(_ command: WriteCommand, at: Int64? = nil) -> Routed {
+        .write(command, at: at) { outcome in
             if case .failed(let e) = outcome { return .failure(RPCError(e)) }
             return .success(EmptyResult().json)
         }

@@ -4,6 +4,6 @@ import JobLogProtocol
 enum SetProgressHandler {
     static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
         let p = try SetProgressParams(from: params)
-        return .write(.setProgress(run: p.jobRunId, current: p.current))
+        return .write(.setProgress(run: p.jobRunId, current: p.current), at: p.at)
     }
 }

@@ -4,6 +4,6 @@ import JobLogProtocol
 enum SetStageHandler {
     static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
         let p = try SetStageParams(from: params)
-        return .write(.setStage(run: p.jobRunId, stage: p.stage, message: p.message))
+        return .write(.setStage(run: p.jobRunId, stage: p.stage, message: p.message), at: p.at)
     }
 }

@@ -4,6 +4,6 @@ import JobLogProtocol
 enum SetTotalHandler {
     static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
         let p = try SetTotalParams(from: params)
-        return .write(.setTotal(run: p.jobRunId, total: p.total, unit: p.unit))
+        return .write(.setTotal(run: p.jobRunId, total: p.total, unit: p.unit), at: p.at)
     }
 }

@@ -54,6 +54,13 @@ enum Migrations {
                     CREATE INDEX logs_by_run_level ON logs(run_id, level, id);
                     """)
         }
+        migrator.registerMigration("v3-rejected-notifications") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN rejected_count INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE runs ADD COLUMN last_rejection TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -42,8 +42,10 @@ final class BatchWriter: @unchecked Sendable {
     /// the lowest level a watcher asked for (6: nobody watches logs).
     private var logEventLevel = 6
     private let logEventLevelSource: @Sendable () -> Int
-    private var rejectedNotifications = 0
-    private var lastRejectionLog = Date.distantPast
+    private var rejectionLog: RejectionLog
+    /// Notifications refused in the current transaction: reported to their connections and
+    /// logged once it committed.
+    private var rejections: [(tracker: CommitTracker?, run: Int64?, reason: String)] = []
 
     init(
         path: String, connectionConfiguration: Configuration, queue: WriteQueue, configuration: StoreConfiguration,
@@ -57,6 +59,7 @@ final class BatchWriter: @unchecked Sendable {
         self.queue = queue
         self.configuration = configuration
         self.logger = logger
+        self.rejectionLog = RejectionLog(logger: logger)
         self.onCommit = onCommit
         self.fileGuard = fileGuard
         self.heartbeat = heartbeat
@@ -110,7 +113,10 @@ final class BatchWriter: @unchecked Sendable {
                     if inserter == nil { inserter = try LogInserter(db) }
                     try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
                     do {
-                        for (i, op) in batch.enumerated() where !held[i] { outcomes[i] = try apply(op, db) }
+                        for (i, op) in batch.enumerated() where !held[i] {
+                            outcomes[i] = try apply(op, db)
+                            if op.completion == nil { try noteIfRejected(op, outcomes[i], db) }
+                        }
                         let end = batch.last?.receivedAt ?? .now()
                         for id in progressChanged {
                             if let r = runs[id]?.record {
@@ -132,6 +138,11 @@ final class BatchWriter: @unchecked Sendable {
                 }
                 dirty.removeAll(keepingCapacity: true)
                 commits.add(1, ordering: .relaxed)
+                for r in rejections {
+                    r.tracker?.noteRejection(r.reason)
+                    rejectionLog.note(r.reason, run: r.run)
+                }
+                rejections.removeAll(keepingCapacity: true)
                 if failing {
                     failing = false
                     logger.notice("store writable again")
@@ -143,6 +154,7 @@ final class BatchWriter: @unchecked Sendable {
                 dirty.removeAll()
                 events.removeAll()
                 progressChanged.removeAll()
+                rejections.removeAll()
                 inserter = nil
                 connection = nil
                 let reason = Self.reason(error)
@@ -165,15 +177,10 @@ final class BatchWriter: @unchecked Sendable {
             onCommit(events)
             events.removeAll(keepingCapacity: true)
         }
-        var rejected = 0
         var pendingEnd: (tracker: CommitTracker, count: Int)?
         defer { if let pending = pendingEnd { pending.tracker.end(pending.count) } }
         for (i, op) in batch.enumerated() {
-            if let completion = op.completion {
-                completion(outcomes[i])
-            } else if case .failed = outcomes[i] {
-                rejected += 1
-            }
+            op.completion?(outcomes[i])
             // One atomic per run of consecutive writes from the same connection.
             if let t = op.tracker {
                 if let pending = pendingEnd, pending.tracker !== t {
@@ -183,9 +190,6 @@ final class BatchWriter: @unchecked Sendable {
                     pendingEnd = (t, (pendingEnd?.count ?? 0) + 1)
                 }
             }
-        }
-        if rejected > 0 {
-            countRejected(rejected, example: outcomes.first { if case .failed = $0 { true } else { false } })
         }
     }
 
@@ -213,16 +217,59 @@ final class BatchWriter: @unchecked Sendable {
         return opened
     }
 
-    /// Notifications get no answer: their failures are counted in the daemon's log, at most once a second.
-    private func countRejected(_ n: Int, example: WriteOutcome?) {
-        rejectedNotifications += n
-        guard Date().timeIntervalSince(lastRejectionLog) >= 1 else { return }
-        lastRejectionLog = Date()
-        var reason = ""
-        if case .failed(let e)? = example { reason = e.description }
-        logger.notice(
-            "notifications rejected",
-            metadata: ["total": "\(rejectedNotifications)", "example": "\(reason)"])
+    /// A notification gets no answer: when it was refused (not lost to a store failure), it is
+    /// counted on its run, unless it names none or one the caller may not write to.
+    private func noteIfRejected(_ op: WriteOp, _ outcome: WriteOutcome, _ db: Database) throws {
+        let run: Int64?
+        let cause: String
+        var countOnRun = true
+        switch (op.command, outcome) {
+        case (.reject(let r, _, let why), _):
+            run = r
+            cause = why
+        case (_, .failed(let error)):
+            switch error {
+            case .unavailable, .shuttingDown, .incompatible: return
+            case .unknownRun: countOnRun = false
+            case .notPermitted: countOnRun = false
+            case .runFinished, .overflow: break
+            }
+            run = op.command.runID
+            cause = Self.rejectionCause(error)
+        default:
+            return
+        }
+        let reason = String(Self.prefix("\(op.command.methodName): \(cause)", maxBytes: 300))
+        if countOnRun, let run, let state = try load(run, db), permission(op, state) == nil {
+            state.record.rejectedCount += 1
+            state.record.lastRejection = reason
+            markDirty(state)
+        }
+        rejections.append((op.tracker, run, reason))
+    }
+
+    /// A store error as a rejection reason: the cause, without the run's id.
+    private static func rejectionCause(_ error: StoreError) -> String {
+        switch error {
+        case .unknownRun: "unknown run"
+        case .runFinished(_, let status): "run already finished (\(status.rawValue))"
+        case .notPermitted: "not permitted"
+        case .overflow(let field): "\(field) would overflow"
+        default: error.description
+        }
+    }
+
+    /// At most `maxBytes` of UTF-8, cut at a character boundary.
+    static func prefix(_ s: String, maxBytes: Int) -> Substring {
+        guard s.utf8.count > maxBytes else { return Substring(s) }
+        var end = s.startIndex
+        var used = 0
+        for c in s {
+            used += c.utf8.count
+            if used > maxBytes { break }
+            end = s.index(after: end)
+        }
+        return s[..<end]
     }
 
     private static func reason(_ error: Error) -> String {
@@ -253,7 +300,7 @@ final class BatchWriter: @unchecked Sendable {
     private func apply(_ op: WriteOp, _ db: Database) throws -> WriteOutcome {
         let now = op.receivedAt
         switch op.command {
-        case .barrier:
+        case .barrier, .reject:
             return .done
         case .startRun(let new):
             return try startRun(new, at: now, db)
@@ -300,7 +347,7 @@ final class BatchWriter: @unchecked Sendable {
         case .setStage(_, let stage, let message):
             state.record.currentStage = stage
             let context = JSONWriter.string(.object(JSONObject([("stage", .string(stage))])))
-            _ = try insertLog(state, .info, message ?? "Stage: \(stage)", context, at: now, db)
+            _ = try insertLog(state, .info, message ?? "Stage: \(stage)", context, at: op.at ?? now, db)
             emitProgressIfChanged(state.record, at: now)
             emit(state.record, .stage(stage), at: now)
         case .setTotal(_, let total, let unit):
@@ -316,7 +363,7 @@ final class BatchWriter: @unchecked Sendable {
             state.record.progressCurrent = current
             progressChanged.insert(id)
         case .log(_, let level, let message, let context):
-            if let logID = try insertLog(state, level, message, context ?? "{}", at: now, db) {
+            if let logID = try insertLog(state, level, message, context ?? "{}", at: op.at ?? now, db) {
                 outcome = .logID(logID)
             } else {
                 outcome = .logID(0)
@@ -361,7 +408,7 @@ final class BatchWriter: @unchecked Sendable {
             outcome = .run(state.record)
             emitProgressIfChanged(state.record, at: now)
             emit(state.record, .finished(.abandoned), at: now)
-        case .startRun, .barrier, .logSummary, .prune, .vacuum:
+        case .startRun, .barrier, .logSummary, .prune, .vacuum, .reject:
             break
         }
         markDirty(state)

@@ -21,15 +21,41 @@ public enum WriteCommand: Sendable {
     case prune(cutoff: Timestamp, status: RunStatus?, maxRows: Int)
     /// Returns up to `pages` free pages to the file system (after pruning).
     case vacuum(pages: Int)
+    /// No write: a notification the daemon refused before it reached the writer (invalid params,
+    /// unknown method). Counted on its run (`rejectedCount`) when it names one the caller may write to.
+    case reject(run: Int64?, method: String, reason: String)
 
     /// The run it writes to, if any.
     public var runID: Int64? {
         switch self {
-        case .startRun, .barrier, .prune, .vacuum: nil
+        case .startRun, .barrier, .prune, .vacuum, .reject: nil
         case .setStage(let r, _, _), .setTotal(let r, _, _), .incrementProgress(let r, _), .setProgress(let r, _),
             .log(let r, _, _, _), .addOutcome(let r, _, _), .saveOutcome(let r), .logSummary(let r),
             .finish(let r, _, _, _), .abandon(let r, _):
             r
+        }
+    }
+}
+
+extension WriteCommand {
+    /// The JSON-RPC method that asked for it (for rejection reasons).
+    public var methodName: String {
+        switch self {
+        case .startRun: "startRun"
+        case .setStage: "setStage"
+        case .setTotal: "setTotal"
+        case .incrementProgress: "incrementProgress"
+        case .setProgress: "setProgress"
+        case .log(_, let level, _, _): level.name
+        case .addOutcome: "addOutcome"
+        case .saveOutcome: "saveOutcome"
+        case .logSummary: "logSummary"
+        case .finish: "finishRun"
+        case .abandon: "abandon"
+        case .barrier: "barrier"
+        case .prune: "pruneRuns"
+        case .vacuum: "vacuum"
+        case .reject(_, let method, _): method
         }
     }
 }

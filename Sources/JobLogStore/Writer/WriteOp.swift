@@ -34,6 +34,21 @@ public final class CommitTracker: Sendable {
     func markLoss(_ reason: String) { lost.withLock { $0 = reason } }
     func clearLoss() { lost.withLock { $0 = nil } }
 
+    private let rejections = Mutex<(count: Int64, last: String?)>((0, nil))
+
+    /// Counts a notification of this connection that the daemon refused.
+    func noteRejection(_ reason: String) {
+        rejections.withLock { $0 = ($0.count + 1, reason) }
+    }
+
+    /// The notifications refused since the last call, and the last one's reason; resets the count.
+    public func takeRejections() -> (count: Int64, last: String?) {
+        rejections.withLock { r in
+            defer { r = (0, nil) }
+            return r
+        }
+    }
+
     func begin(_ n: Int) { inflight.add(n, ordering: .relaxed) }
     func end(_ n: Int = 1) { inflight.subtract(n, ordering: .releasing) }
 }
@@ -43,6 +58,9 @@ public struct WriteOp: Sendable {
     public var command: WriteCommand
     /// When the daemon read it: the entry's `createdAt`, the run's heartbeat.
     public var receivedAt: Timestamp
+    /// When the job made the call (`at`, already checked against the daemon's clock): the
+    /// `createdAt` of the entry it writes. Nil = `receivedAt`.
+    public var at: Timestamp?
     /// The kernel-attested uid of the writer, for permission checks; nil = trusted.
     public var callerUid: UInt32?
     /// Called on the writer thread once the outcome is durable; nil for notifications.
@@ -51,8 +69,9 @@ public struct WriteOp: Sendable {
 
     public init(
         _ command: WriteCommand, receivedAt: Timestamp = .now(), callerUid: UInt32? = nil,
-        tracker: CommitTracker? = nil, completion: (@Sendable (WriteOutcome) -> Void)? = nil
+        tracker: CommitTracker? = nil, at: Timestamp? = nil, completion: (@Sendable (WriteOutcome) -> Void)? = nil
     ) {
+        self.at = at
         self.command = command
         self.receivedAt = receivedAt
         self.callerUid = callerUid

@@ -37,6 +37,10 @@ struct RunDetails {
         if run.droppedLogCounts.contains(where: { $0 > 0 }) {
             fields.append(("dropped logs", counts(run.droppedLogCounts), nil))
         }
+        if run.rejectedCount > 0 {
+            let last = run.lastRejection.map { ", last: \($0)" } ?? ""
+            fields.append(("rejected", "\(run.rejectedCount) notification(s)\(last)", Style.yellow))
+        }
 
         let width = fields.map(\.0.count).max() ?? 0
         var lines = fields.map { key, value, color in

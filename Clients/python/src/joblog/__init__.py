@@ -14,10 +14,18 @@ the delivery guarantees.
 """
 
 from ._encoding import encode, encode_notification, encode_request
-from .client import Client, JobLogError, NotDelivered, RpcError, default_socket_path, get_client
+from .client import (
+    Client,
+    JobLogError,
+    NotDelivered,
+    RejectedWarning,
+    RpcError,
+    default_socket_path,
+    get_client,
+)
 from .handler import MILESTONE, JobLogHandler
 from .logger import LEVELS, JobLogger, Progress, create_job_logger, current_logger
-from .run import JobContext, run_job
+from .run import JobContext, Terminated, run_job
 
 __version__ = "0.1.0"
 
@@ -37,6 +45,8 @@ __all__ = [
     "JobLogError",
     "RpcError",
     "NotDelivered",
+    "RejectedWarning",
+    "Terminated",
     "encode",
     "encode_notification",
     "encode_request",

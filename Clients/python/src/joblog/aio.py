@@ -21,6 +21,8 @@ thread, so nothing blocks the event loop while waiting for the daemon.
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 import time
 from types import TracebackType
 from typing import Any, Dict, Optional, Type
@@ -158,7 +160,7 @@ class AsyncJobLogger:
 
     async def flush(self, timeout: Optional[float] = None) -> bool:
         try:
-            await acall(self.client, "ping", None, timeout=timeout)
+            await acall(self.client, "ping", {"rejected": True}, timeout=timeout)
             return True
         except JobLogError as e:
             if self.strict:
@@ -177,9 +179,45 @@ def create_async_job_logger(job_run_id: Any, job_name: str, client: Optional[Cli
 
 class arun_job(_RunBase):
     """``async with arun_job(...) as ctx``: run_job for asyncio (same
-    arguments); ``ctx.logger`` is an AsyncJobLogger."""
+    arguments); ``ctx.logger`` is an AsyncJobLogger.
+
+    SIGTERM (when the job installed no handler for it, in the main thread's
+    event loop) cancels the task in the block; the run is finished
+    CANCELLED ("terminated by SIGTERM") and the process then exits 143."""
+
+    _terminated = False
+    _term_loop: Optional[asyncio.AbstractEventLoop] = None
+
+    def _install_async_sigterm(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        try:
+            if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+                return
+            loop = asyncio.get_running_loop()
+            task = asyncio.current_task()
+            if task is None:
+                return
+
+            def on_term() -> None:
+                self._terminated = True
+                task.cancel("terminated by SIGTERM")
+
+            loop.add_signal_handler(signal.SIGTERM, on_term)
+            self._term_loop = loop
+        except (ValueError, OSError, RuntimeError, NotImplementedError):
+            pass
+
+    def _remove_async_sigterm(self) -> None:
+        loop, self._term_loop = self._term_loop, None
+        if loop is not None:
+            try:
+                loop.remove_signal_handler(signal.SIGTERM)
+            except (ValueError, OSError, RuntimeError):
+                pass
 
     async def __aenter__(self) -> JobContext:
+        self._install_async_sigterm()
         attached_id = self._attached_id()
         run_id: Optional[str] = attached_id
         if attached_id is None:
@@ -200,7 +238,11 @@ class arun_job(_RunBase):
         ctx = self.ctx
         assert ctx is not None
         logger: AsyncJobLogger = ctx.logger
+        self._remove_async_sigterm()
+        terminated = self._terminated and exc_type is not None and issubclass(exc_type, asyncio.CancelledError)
         status, error = outcome_of_exception(exc_type, exc, tb)
+        if terminated and error is not None:
+            error["message"] = "terminated by SIGTERM"
         ctx.status = status
         try:
             if ctx.attached:
@@ -216,6 +258,9 @@ class arun_job(_RunBase):
             self.client.warn("finish", "could not finish the run: %s" % e)
         finally:
             self._leave()
+        if terminated:
+            # The run is finished: exit as a process killed by SIGTERM is reported (128 + 15).
+            raise SystemExit(143) from exc
         return False
 
 

@@ -28,6 +28,14 @@ One ``Client`` per socket is shared by everything in a process
   background thread keeps it short (and the window of possible duplicates
   small) with a ``ping`` after each timed write (``ack_interval``, 50 ms) or
   every ``ack_every`` (10k) messages when no request is in flight.
+  The client counts what it drops per run, and once the daemon is back it
+  writes a ``warning`` entry into each such run: "client dropped 2,345
+  messages while the daemon was unreachable".
+* Refused notifications (a finished run, a bad value): the daemon answers
+  the next ``ping {"rejected": true}`` with how many it refused and the last reason; the client
+  adds them to ``rejected`` and warns through ``warnings`` (``RejectedWarning``).
+* When no daemon answers, a request waits at most ``connect_timeout``
+  (0.2 s) before it gives up with "daemon unreachable at <socket> (<reason>)".
 * Warnings go to stderr, each kind once per client.
 """
 
@@ -35,24 +43,30 @@ from __future__ import annotations
 
 import atexit
 import collections
+import errno
 import json
 import os
+import re
 import select
 import socket
+import stat
 import sys
 import threading
 import time
+import warnings
 import weakref
 from typing import Any, Callable, Deque, Dict, List, Optional, Union
 
-from ._encoding import encode_request
+from ._encoding import encode, encode_request
 
 __all__ = [
     "Client",
     "JobLogError",
     "RpcError",
     "NotDelivered",
+    "RejectedWarning",
     "default_socket_path",
+    "unreachable_reason",
     "get_client",
 ]
 
@@ -77,6 +91,37 @@ class RpcError(JobLogError):
 
 class NotDelivered(JobLogError):
     """A request got no response: the daemon is unreachable or too slow."""
+
+
+class RejectedWarning(UserWarning):
+    """joblogd refused notifications this client sent (a finished run, a
+    value of the wrong type, an unknown method): they were not stored."""
+
+
+def unreachable_reason(path: str, exc: Optional[BaseException] = None) -> str:
+    """Why ``path`` cannot be connected to, in the words every joblog client
+    uses: ``no such file``, ``not a socket``, ``permission denied``,
+    ``nobody listening``, else the error's own text."""
+    code = getattr(exc, "errno", None)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as e:
+        return e.strerror or str(e)
+    if not stat.S_ISSOCK(st.st_mode):
+        return "not a socket"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if code in (None, errno.ECONNREFUSED, errno.ENOENT):
+        return "nobody listening"
+    return (getattr(exc, "strerror", None) or str(exc)).lower()
+
+
+#: ``ping`` asks the daemon for the notifications it refused since the last such ping.
+_PING_PARAMS: Dict[str, Any] = {"rejected": True}
+
+_RUN_ID_RE = re.compile(rb'"jobRunId":"?([0-9]+)')
 
 
 def default_socket_path() -> str:
@@ -162,7 +207,7 @@ class Client:
         socket_path: Optional[str] = None,
         *,
         timeout: float = 30.0,
-        connect_timeout: float = 5.0,
+        connect_timeout: float = 0.2,
         flush_interval: float = 0.05,
         buffer_bytes: int = 64 * 1024,
         max_buffer_bytes: int = 1024 * 1024,
@@ -204,8 +249,14 @@ class Client:
         self._last_ack = time.monotonic()
         self._warned: set = set()
         self._dropped = 0
+        #: Messages dropped per run id, not yet reported into the run.
+        self._dropped_runs: Dict[str, int] = {}
+        #: Notifications the daemon refused (from ``ping`` answers), and the last reason.
+        self.rejected = 0
+        self.last_rejection: Optional[str] = None
         self._pid = os.getpid()
-        self.stats = {"connects": 0, "resent": 0, "dropped": 0, "notifications": 0, "requests": 0}
+        self.stats = {"connects": 0, "resent": 0, "dropped": 0, "notifications": 0, "requests": 0,
+                      "rejected": 0}
 
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -324,8 +375,10 @@ class Client:
         if down is not None:
             limit = self.timeout if ever else self.connect_timeout
             if now - down >= limit or now >= deadline:
-                return "joblogd unreachable at %s for %.1fs (%s)" % (
-                    self.socket_path, now - down, err or "not connected")
+                if not ever:
+                    return "daemon unreachable at %s (%s)" % (self.socket_path, err or "not connected")
+                return "daemon unreachable at %s (%s) for %.1fs" % (
+                    self.socket_path, err or "not connected", now - down)
         if now >= deadline:
             return "no response from joblogd at %s in time" % self.socket_path
         return None
@@ -334,7 +387,7 @@ class Client:
         """Send a ``ping`` and wait for it: True when everything sent before
         reached the store (is committed), False when that is not known."""
         try:
-            self.call("ping", None, timeout=timeout)
+            self.call("ping", _PING_PARAMS, timeout=timeout)
             return True
         except JobLogError:
             return False
@@ -348,8 +401,10 @@ class Client:
         if os.getpid() == self._pid:
             with self._lock:
                 unacked = bool(self._pending or self._sent)
+                # Never reached: nothing can be acknowledged; do not wait for it again.
+                hopeless = self._sock is None and not self._ever_connected
             if unacked:
-                ok = self.flush(timeout)
+                ok = False if hopeless else self.flush(timeout)
         with self._lock:
             self._closed = True
             waiting = list(self._waiting.values())
@@ -425,9 +480,18 @@ class Client:
             if type(e) is _Request:
                 self._waiting.pop(e.id, None)  # type: ignore[union-attr]
                 failed.append(e)
+                line = e.line  # type: ignore[union-attr]
+            else:
+                line = e  # type: ignore[assignment]
+            m = _RUN_ID_RE.search(line)  # type: ignore[arg-type]
+            if m is not None:
+                run = m.group(1).decode("ascii")
+                self._dropped_runs[run] = self._dropped_runs.get(run, 0) + 1
             excess -= 1
             self._dropped += 1
         self.stats["dropped"] = self._dropped
+        if self._sock is not None:
+            self._note_drops_locked()
         for req in failed:
             req.complete(None, NotDelivered("%s: dropped from the full unacknowledged buffer" % req.method))
         if "dropped" not in self._warned:
@@ -474,7 +538,7 @@ class Client:
     def _auto_ping_locked(self) -> _Request:
         rid = self._next_id
         self._next_id += 1
-        req = _Request(rid, "ping", encode_request("ping", None, rid), auto=True)
+        req = _Request(rid, "ping", encode_request("ping", _PING_PARAMS, rid), auto=True)
         self._waiting[rid] = req
         return req
 
@@ -513,7 +577,7 @@ class Client:
         except OSError as e:
             s.close()
             with self._lock:
-                self._last_error = "%s: %s" % (type(e).__name__, e.strerror or e)
+                self._last_error = unreachable_reason(self.socket_path, e)
             return False
         with self._lock:
             if self._closed:
@@ -528,8 +592,24 @@ class Client:
             self._last_ack = time.monotonic()
             self.stats["connects"] += 1
             self.stats["resent"] += resent
+            self._note_drops_locked()
         self._flush()
         return True
+
+    def _note_drops_locked(self) -> None:
+        """Tell each run that lost messages in the buffer (issue 10 #16): a
+        ``warning`` entry, ahead of what is resent (the gap is before it)."""
+        if not self._dropped_runs:
+            return
+        notes = [encode({"jsonrpc": "2.0", "method": "warning", "params": {
+            "jobRunId": run,
+            "message": "client dropped {:,} messages while the daemon was unreachable".format(n),
+            "context": {"droppedMessages": n, "client": "python"},
+        }}) for run, n in self._dropped_runs.items()]
+        self._dropped_runs.clear()
+        for line in reversed(notes):
+            self._pending.appendleft(line)
+            self._pending_bytes += len(line)
 
     def _run(self) -> None:
         backoff = 0.05
@@ -649,6 +729,8 @@ class Client:
                         if e is req:
                             break
                 self._acked.notify_all()
+        if req is not None and req.method == "ping":
+            self._on_ping(msg.get("result"))
         if req is None:
             if code == -32006:
                 self.warn("toomany", "joblogd at %s refused the connection: too many connections" % self.socket_path)
@@ -656,6 +738,24 @@ class Client:
                 self.warn("stray:%s" % code, "joblogd answered %s" % json.dumps(msg, ensure_ascii=False)[:500])
             return
         req.complete(msg)
+
+
+    def _on_ping(self, result: Any) -> None:
+        """A ``ping`` answer counts the notifications the daemon refused since
+        the previous one on this connection."""
+        if not isinstance(result, dict):
+            return
+        n = result.get("rejected")
+        if type(n) is not int or n <= 0:
+            return
+        reason = result.get("lastRejection")
+        with self._lock:
+            self.rejected += n
+            self.stats["rejected"] = self.rejected
+            self.last_rejection = reason if isinstance(reason, str) else None
+        if not self.quiet:
+            warnings.warn("joblogd rejected %d notification(s) sent to %s; last: %s"
+                          % (n, self.socket_path, reason), RejectedWarning, stacklevel=2)
 
 
 _default_lock = threading.Lock()

@@ -7,8 +7,13 @@
 Levels: DEBUG -> debug, INFO -> info, MILESTONE (25, registered by this
 module) -> milestone, WARNING -> warning, ERROR and CRITICAL -> error.
 The message is ``record.getMessage()``; the record's extras (attributes that
-are not standard LogRecord attributes) become the context, and an exception
-(``exc_info``) or ``stack_info`` goes in as ``context["stack"]``.
+are not standard LogRecord attributes) become the context, with the logger's
+name as ``context["logger"]`` (``%(name)s``); an exception (``exc_info``)
+goes in as its formatted traceback, ``context["exc"]``, and ``stack_info``
+as ``context["stack"]``.
+
+``emit`` costs what buffering costs: the record is encoded and queued in
+memory (no syscall, no waiting), with a daemon or without one.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ if logging.getLevelName(MILESTONE) == "Level %d" % MILESTONE:
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
 
 
+_FORMATTER = logging.Formatter()
+
+
 def level_for(levelno: int) -> str:
     if levelno >= logging.ERROR:
         return "error"
@@ -44,11 +52,12 @@ class JobLogHandler(logging.Handler):
     """Sends log records to a run: ``logger`` if given, else the run of the
     innermost ``run_job`` in progress (records outside any run are ignored).
 
-    ``include_logger_name=True`` adds ``"logger": record.name`` to the context.
+    ``include_logger_name=False`` leaves ``"logger": record.name`` out of
+    the context.
     """
 
     def __init__(self, logger: Optional[JobLogger] = None, level: int = logging.NOTSET, *,
-                 include_logger_name: bool = False) -> None:
+                 include_logger_name: bool = True) -> None:
         super().__init__(level)
         self.job_logger = logger
         self.include_logger_name = include_logger_name
@@ -62,16 +71,13 @@ class JobLogHandler(logging.Handler):
             context: Dict[str, Any] = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
             if self.include_logger_name:
                 context["logger"] = record.name
-            stack = []
             if record.exc_info:
-                stack.append(self.formatter.formatException(record.exc_info) if self.formatter
-                             else logging.Formatter().formatException(record.exc_info))
+                context["exc"] = (self.formatter.formatException(record.exc_info) if self.formatter
+                                  else _FORMATTER.formatException(record.exc_info))
             elif record.exc_text:
-                stack.append(record.exc_text)
+                context["exc"] = record.exc_text
             if record.stack_info:
-                stack.append(record.stack_info)
-            if stack:
-                context["stack"] = "\n".join(stack)
+                context["stack"] = record.stack_info
             jl.log(level_for(record.levelno), record.getMessage(), context or None)
         except Exception:
             self.handleError(record)

@@ -3,14 +3,24 @@
 Notifications (stages, progress, log entries, outcome counters) are queued
 in memory and cost a few microseconds; ``save_outcome``, ``log_summary`` and
 ``flush`` are acknowledged requests. Reporting never raises into the job
-unless the logger is strict: failures print one warning to stderr.
+unless the logger is strict: failures print one warning to stderr. Bad
+arguments from the job's own code (``set_total("ten")``, ``set_total(3.7)``,
+``set_total(-1)``, an unknown level) are the job's bug: they raise
+``TypeError``/``ValueError`` at the call, with or without a daemon.
+
+Log and progress notifications carry ``at``, the time of the call in
+milliseconds since the epoch: the daemon stores it as the entry's
+``createdAt`` (when within 24 h of its clock), so entries buffered during
+an outage keep the time they were logged.
 """
 
 from __future__ import annotations
 
 import contextvars
 import operator
+import sys
 import threading
+import time
 from typing import Any, Dict, Iterable, Iterator, List, Optional, TypeVar
 
 from ._encoding import (
@@ -55,10 +65,10 @@ class JobLogger:
         self._send = self.client.send_line
         rid = self.job_run_id
         self._rid = rid
-        # incrementProgress {} is the hot path: one pre-encoded line.
-        self._incr_line = (
-            encode({"jsonrpc": "2.0", "method": "incrementProgress", "params": {"jobRunId": rid}})
-            if rid is not None else b""
+        # incrementProgress {} is the hot path: a pre-encoded line and the time.
+        self._incr_head = (
+            b'{"jsonrpc":"2.0","method":"incrementProgress","params":{"jobRunId":%s,"at":'
+            % encode(rid)[:-1] if rid is not None else b""
         )
 
     @property
@@ -69,6 +79,8 @@ class JobLogger:
     # ---------------------------------------------------------- internals
 
     def _notify(self, method: str, params: Dict[str, Any]) -> None:
+        if method in _TIMED:
+            params["at"] = int(time.time() * 1000)
         line = encode({"jsonrpc": "2.0", "method": method, "params": params})
         if len(line) > MAX_MESSAGE_BYTES or line.count(b"{") + line.count(b"[") > MAX_DEPTH + 2:
             line = self._fit(method, params, line)
@@ -104,29 +116,26 @@ class JobLogger:
     def _problem(self, key: str, text: str) -> None:
         self.client.warn(key, text)
 
-    def _bad_arg(self, what: str, value: Any) -> None:
-        text = "ignored %s: %r" % (what, value)
-        if self.strict:
-            raise ValueError(text)
-        self.client.warn("arg:" + what, text)
-
-    def _count(self, what: str, value: Any, minimum: Optional[int] = 0) -> Optional[int]:
+    @staticmethod
+    def _count(what: str, value: Any, minimum: Optional[int] = 0) -> int:
+        """``value`` as an int for the daemon; the job's bug raises here:
+        TypeError when it is not an integer (``"ten"``, ``None``, ``3.7``,
+        ``True``), ValueError when it is out of range (below ``minimum``, or
+        beyond 64 bits)."""
         if type(value) is int:
             n = value
+        elif isinstance(value, float) and value.is_integer():
+            n = int(value)
+        elif isinstance(value, bool) or isinstance(value, float):
+            raise TypeError("%s must be an integer, not %r" % (what, value))
         else:
             try:
-                if isinstance(value, float):
-                    if not value.is_integer():
-                        raise TypeError
-                    n = int(value)
-                else:
-                    n = int(operator.index(value))  # int(): a bool stays a bool on 3.9
-            except (TypeError, ValueError, OverflowError):
-                self._bad_arg(what + " (not an integer)", value)
-                return None
+                n = int(operator.index(value))  # int(): a bool stays a bool on 3.9
+            except TypeError:
+                raise TypeError("%s must be an integer, not %s (%r)"
+                                % (what, type(value).__name__, value)) from None
         if (minimum is not None and n < minimum) or not (-(2**63) <= n < 2**63):
-            self._bad_arg(what + " (out of range)", value)
-            return None
+            raise ValueError("%s out of range: %r" % (what, value))
         return n
 
     def _name(self, what: str, value: Any) -> str:
@@ -164,10 +173,12 @@ class JobLogger:
     # ----------------------------------------------------------- progress
 
     def set_total(self, total: int, unit: Optional[str] = None) -> None:
-        if self._rid is None:
-            return
+        """The number of units the run will process (an int >= 0; else
+        TypeError/ValueError)."""
         n = self._count("total", total)
-        if n is None:
+        if unit is not None and not isinstance(unit, str):
+            raise TypeError("unit must be a str, not %s" % type(unit).__name__)
+        if self._rid is None:
             return
         params: Dict[str, Any] = {"jobRunId": self._rid, "total": n}
         if unit is not None:
@@ -175,26 +186,25 @@ class JobLogger:
         self._notify("setTotal", params)
 
     def increment_progress(self, by: int = 1) -> None:
-        if self._rid is None:
-            return
         if by == 1 and type(by) is int:
-            self._send(self._incr_line)
+            if self._rid is not None:
+                self._send(b"%s%d}}\n" % (self._incr_head, time.time() * 1000))
             return
         n = self._count("by", by)
-        if n is not None:
+        if self._rid is not None:
             self._notify("incrementProgress", {"jobRunId": self._rid, "by": n})
 
     def set_progress(self, current: int) -> None:
-        if self._rid is None:
-            return
         n = self._count("current", current)
-        if n is not None:
+        if self._rid is not None:
             self._notify("setProgress", {"jobRunId": self._rid, "current": n})
 
-    def progress(self, iterable: Iterable[T], unit: Optional[str] = None, total: Optional[int] = None) -> "Progress[T]":
+    def progress(self, iterable: Iterable[T], unit: Optional[str] = None, total: Optional[int] = None,
+                 *, show: Optional[bool] = None) -> "Progress[T]":
         """Iterate ``iterable`` reporting progress: sets the total (``total``
-        or ``len(iterable)`` when it has one) and increments once per item."""
-        return Progress(self, iterable, unit=unit, total=total)
+        or ``len(iterable)`` when it has one) and increments once per item.
+        ``show``: draw a local bar on stderr (default: when it is a TTY)."""
+        return Progress(self, iterable, unit=unit, total=total, show=show)
 
     # -------------------------------------------------------------- logs
 
@@ -202,11 +212,8 @@ class JobLogger:
         """A log entry at ``level`` (debug, info, milestone, warning, error).
 
         The context is ``context`` (a dict) and/or the keyword arguments."""
-        if self._rid is None:
-            return
         if level not in LEVELS:
-            self._bad_arg("log level", level)
-            return
+            raise ValueError("unknown log level %r (one of %s)" % (level, ", ".join(LEVELS)))
         self._entry(level, message, context, fields)
 
     def _entry(self, method: str, message: Any, context: Optional[Dict[str, Any]], fields: Dict[str, Any]) -> None:
@@ -243,10 +250,8 @@ class JobLogger:
 
     def add_outcome(self, key: str, count: int = 1) -> None:
         """Add ``count`` (may be negative) to the counter ``key``."""
-        if self._rid is None:
-            return
         n = self._count("count", count, minimum=None)
-        if n is None:
+        if self._rid is None:
             return
         self._notify("addOutcome", {"jobRunId": self._rid, "key": self._name("key", key), "count": n})
 
@@ -291,7 +296,7 @@ class JobLogger:
         """Wait until everything logged so far is stored (a ``ping``).
         True when it is; False (or JobLogError when strict) otherwise."""
         try:
-            self.client.call("ping", None, timeout=timeout)
+            self.client.call("ping", {"rejected": True}, timeout=timeout)
             return True
         except JobLogError as e:
             if self.strict:
@@ -301,6 +306,10 @@ class JobLogger:
 
     def __repr__(self) -> str:
         return "JobLogger(job_run_id=%r, job_name=%r)" % (self.job_run_id, self.job_name)
+
+
+#: The methods that carry ``at`` (the time of the call).
+_TIMED = frozenset(("setStage", "setTotal", "incrementProgress", "setProgress", "log") + LEVELS)
 
 
 def _short_error_message(error: Any) -> str:
@@ -316,14 +325,24 @@ def create_job_logger(job_run_id: Any, job_name: str, client: Optional[Client] =
 
 class Progress(Iterable[T]):
     """``for x in logger.progress(items, unit="users")``: sets the total when
-    it is known and increments the progress after each item."""
+    it is known and increments the progress after each item.
+
+    With ``show`` (default: when stderr is a terminal, as tqdm does) it also
+    draws a local bar on stderr with the rate, the elapsed time and the ETA;
+    ``show=False`` turns it off."""
 
     def __init__(self, logger: JobLogger, iterable: Iterable[T], unit: Optional[str] = None,
-                 total: Optional[int] = None) -> None:
+                 total: Optional[int] = None, *, show: Optional[bool] = None) -> None:
         self.logger = logger
         self.iterable = iterable
         self.unit = unit
         self.total = total
+        if show is None:
+            try:
+                show = sys.stderr is not None and sys.stderr.isatty()
+            except Exception:
+                show = False
+        self.show = show
         if self.total is None:
             try:
                 self.total = len(iterable)  # type: ignore[arg-type]
@@ -335,13 +354,30 @@ class Progress(Iterable[T]):
             raise TypeError("the total of this progress is not known")
         return self.total
 
+    def _bar(self) -> Any:
+        if not self.show:
+            return None
+        from ._bar import Bar
+
+        return Bar(self.total, self.unit, getattr(self.logger, "job_name", None))
+
     def __iter__(self) -> Iterator[T]:
         logger = self.logger
         if self.total is not None:
             logger.set_total(self.total, self.unit)
-        for item in self.iterable:
-            yield item
-            logger.increment_progress()
+        bar = self._bar()
+        if bar is None:
+            for item in self.iterable:
+                yield item
+                logger.increment_progress()
+            return
+        try:
+            for item in self.iterable:
+                yield item
+                logger.increment_progress()
+                bar.update()
+        finally:
+            bar.close()
 
     def __aiter__(self) -> Any:
         return self._aiter()
@@ -351,14 +387,23 @@ class Progress(Iterable[T]):
         if self.total is not None:
             logger.set_total(self.total, self.unit)
         it = self.iterable
-        if hasattr(it, "__aiter__"):
-            async for item in it:  # type: ignore[attr-defined]
-                yield item
-                logger.increment_progress()
-        else:
-            for item in it:
-                yield item
-                logger.increment_progress()
+        bar = self._bar()
+        try:
+            if hasattr(it, "__aiter__"):
+                async for item in it:  # type: ignore[attr-defined]
+                    yield item
+                    logger.increment_progress()
+                    if bar is not None:
+                        bar.update()
+            else:
+                for item in it:
+                    yield item
+                    logger.increment_progress()
+                    if bar is not None:
+                        bar.update()
+        finally:
+            if bar is not None:
+                bar.close()
 
 
 # ------------------------------------------------------------ current run

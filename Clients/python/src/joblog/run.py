@@ -7,7 +7,7 @@
 On entry: ``startRun`` (a request). On exit: ``logSummary`` (always), then
 ``finishRun`` with SUCCESS, FAILED (the exception's message and traceback as
 ``error: {message, stack}``) or CANCELLED (KeyboardInterrupt, asyncio
-cancellation). When ``JOBLOG_RUN_ID`` is set, the run it names is reported
+cancellation, SIGTERM: see ``Terminated``). When ``JOBLOG_RUN_ID`` is set, the run it names is reported
 into instead: no ``startRun``, no ``finishRun`` (whoever set the variable
 finishes the run), but still the summary.
 """
@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
+import threading
 import traceback
 from types import TracebackType
 from typing import Any, Dict, Iterable, Optional, Tuple, Type, TypeVar
@@ -25,7 +27,19 @@ from ._encoding import MAX_OBJECT_BYTES, clip_middle_utf8, clip_utf8, encode
 from .client import Client, JobLogError, get_client
 from .logger import JobLogger, Progress, _pop, _push
 
-__all__ = ["run_job", "JobContext", "outcome_of_exception"]
+__all__ = ["run_job", "JobContext", "outcome_of_exception", "Terminated"]
+
+
+class Terminated(BaseException):
+    """Raised in the main thread by the SIGTERM handler that ``run_job``
+    installs (when the job has none): the run is finished CANCELLED and the
+    process then exits 143, as a shell reports a death by SIGTERM. A
+    ``BaseException``, so ``except Exception`` in the job does not stop it."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__("terminated by %s" % signal.Signals(signum).name)
+        self.signum = signum
+
 
 T = TypeVar("T")
 _ID_RE = re.compile(r"^[1-9][0-9]{0,18}$")
@@ -47,11 +61,14 @@ class JobContext:
         #: The status the run was finished with, after the block.
         self.status: Optional[str] = None
 
-    def progress(self, iterable: Iterable[T], unit: Optional[str] = None, total: Optional[int] = None) -> Progress:
+    def progress(self, iterable: Iterable[T], unit: Optional[str] = None, total: Optional[int] = None,
+                 *, show: Optional[bool] = None) -> Progress:
         """``for x in ctx.progress(items, unit="users")``: sets the total
-        (when ``len()`` works or ``total`` is given), increments per item."""
+        (when ``len()`` works or ``total`` is given), increments per item.
+        On a terminal it also draws a local bar on stderr, as tqdm does, with
+        rate, elapsed time and ETA (``show=False``: never; ``True``: always)."""
         lg = self.logger
-        return Progress(getattr(lg, "sync", lg), iterable, unit=unit, total=total)
+        return Progress(getattr(lg, "sync", lg), iterable, unit=unit, total=total, show=show)
 
     def env(self) -> Dict[str, str]:
         """Environment variables that make a child process report into this run."""
@@ -103,6 +120,8 @@ def outcome_of_exception(exc_type: Optional[Type[BaseException]], exc: Optional[
         if code is None or code == 0:
             return "SUCCESS", None
         return "FAILED", error_object(exc_type, exc, tb, "SystemExit: %s" % (code,))
+    if issubclass(exc_type, Terminated):
+        return "CANCELLED", error_object(exc_type, exc, tb)
     if issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError, GeneratorExit)):
         return "CANCELLED", error_object(exc_type, exc, tb)
     return "FAILED", error_object(exc_type, exc, tb)
@@ -138,6 +157,30 @@ class _RunBase:
         self.ctx: Optional[JobContext] = None
         self._token: Any = None
         self._logger: Optional[JobLogger] = None
+        self._sigterm_installed = False
+
+    def _install_sigterm(self) -> None:
+        """In the main thread, when SIGTERM has its default action (the job
+        installed no handler): raise ``Terminated`` instead of dying, so the
+        run ends CANCELLED (systemd, Kubernetes and ``timeout`` send SIGTERM)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        try:
+            if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+                return
+            signal.signal(signal.SIGTERM, _raise_terminated)
+            self._sigterm_installed = True
+        except (ValueError, OSError):
+            pass
+
+    def _restore_sigterm(self) -> None:
+        if self._sigterm_installed:
+            self._sigterm_installed = False
+            try:
+                if signal.getsignal(signal.SIGTERM) is _raise_terminated:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            except (ValueError, OSError):
+                pass
 
     @property
     def client(self) -> Client:
@@ -189,6 +232,10 @@ class _RunBase:
             _pop(self._logger, self._token)
 
 
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated(signum)
+
+
 class run_job(_RunBase):
     """Context manager running a job as a joblogd run; yields a JobContext.
 
@@ -198,9 +245,13 @@ class run_job(_RunBase):
     ``$JOBLOG_SOCKET``), ``strict`` (raise JobLogError when reporting fails,
     instead of one warning), ``pid`` and ``heartbeat_timeout_ms`` (passed to
     startRun), ``run_id`` (report into this run, as ``JOBLOG_RUN_ID``).
+
+    SIGTERM (when the job installed no handler for it and this is the main
+    thread) finishes the run CANCELLED, then the process exits 143.
     """
 
     def __enter__(self) -> JobContext:
+        self._install_sigterm()
         attached_id = self._attached_id()
         run_id: Optional[str] = attached_id
         if attached_id is None:
@@ -236,4 +287,9 @@ class run_job(_RunBase):
             self.client.warn("finish", "could not finish the run: %s" % e)
         finally:
             self._leave()
+            installed = self._sigterm_installed
+            self._restore_sigterm()
+        if installed and exc_type is not None and issubclass(exc_type, Terminated):
+            # The run is finished: exit as a process killed by SIGTERM is reported (128 + 15).
+            raise SystemExit(143) from exc
         return False
