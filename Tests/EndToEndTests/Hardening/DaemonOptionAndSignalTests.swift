@@ -46,7 +46,7 @@ import Testing
         }
         let progress = try client.result("getProgress", ["jobRunId": run])["progress"] as? [String: Any]
         #expect(progress?["progressCurrent"] as? Int == 500 * signals.count, "nothing read was lost")
-        let status = Hardening.eventually(5) { Reliability.logLines(daemon, containing: "status") >= 1 }
+        let status = Hardening.eventually(30) { Reliability.logLines(daemon, containing: "status") >= 1 }
         #expect(status, "SIGUSR1 logs a status line: \(daemon.daemonLog())")
         #expect(daemon.daemonLog().contains("commitsPerSecond"))
         #expect(daemon.terminate() == 0)

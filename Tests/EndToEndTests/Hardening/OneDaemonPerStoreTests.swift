@@ -36,7 +36,7 @@ import Testing
         let daemon = try TestDaemon()
         let kept = try daemon.connect()
         unlink(daemon.socketPath)
-        let back = Hardening.eventually(5) { (try? LineClient(path: daemon.socketPath)) != nil }
+        let back = Hardening.eventually(30) { (try? LineClient(path: daemon.socketPath)) != nil }
         #expect(back, "the socket file is back: \(daemon.daemonLog())")
         #expect(try daemon.connect().result("ping")["version"] != nil)
         #expect(try kept.result("ping")["version"] != nil, "open connections are still served")
@@ -53,7 +53,7 @@ import Testing
         }
         try #require(intruder >= 0, "could bind the intruder's socket")
         defer { close(intruder) }
-        let noticed = Hardening.eventually(5) {
+        let noticed = Hardening.eventually(30) {
             Reliability.logLines(daemon, containing: "belongs to another file") >= 1
         }
         #expect(noticed, "the daemon noticed: \(daemon.daemonLog())")
@@ -67,7 +67,7 @@ import Testing
         let run = try #require(try client.result("startRun", ["jobName": "victim"])["jobRunId"] as? String)
         for suffix in ["", "-wal", "-shm"] { unlink(daemon.databasePath + suffix) }
         var last: [String: Any] = [:]
-        let refused = try Hardening.eventually(5) {
+        let refused = try Hardening.eventually(30) {
             last = try client.call("info", ["jobRunId": run, "message": "after the delete"])
             return Hardening.code(last) == -32005
         }
@@ -87,7 +87,7 @@ import Testing
             ]).status == 0)
         #expect(rename(other, daemon.databasePath) == 0)
         var last: [String: Any] = [:]
-        let refused = try Hardening.eventually(5) {
+        let refused = try Hardening.eventually(30) {
             last = try client.call("info", ["jobRunId": run, "message": "after the swap"])
             return Hardening.code(last) == -32005
         }
