@@ -12,7 +12,7 @@ import Synchronization
 /// and acknowledged through their completion once committed; reads run on
 /// GRDB's reader pool, never on the writer thread nor on an event loop.
 public final class JobLogStore: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let queue: WriteQueue
     private let writer: BatchWriter
     private let logger: Logger

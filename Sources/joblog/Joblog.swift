@@ -42,7 +42,9 @@ struct Joblog: AsyncParsableCommand {
                 ]),
             CommandGroup(
                 name: "Admin side",
-                subcommands: [ListCommand.self, ShowCommand.self, LogsCommand.self, WatchCommand.self]),
+                subcommands: [
+                    ListCommand.self, ShowCommand.self, LogsCommand.self, WatchCommand.self, CancelCommand.self,
+                ]),
         ]
     )
 }

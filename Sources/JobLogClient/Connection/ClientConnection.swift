@@ -55,6 +55,8 @@ final class ClientConnection: @unchecked Sendable {
     private var droppedByRun: [String: Int] = [:]
     private var warnedDown = false
     private var eventHandler: (@Sendable (String, JSONValue) -> Void)?
+    /// Called for the daemon's `cancel` notifications (kept apart from watch events).
+    private var cancelHandler: (@Sendable (JSONValue) -> Void)?
 
     /// A self-pipe: callers write a byte to wake the I/O thread out of `poll`.
     private let wakeFD: Int32
@@ -82,6 +84,11 @@ final class ClientConnection: @unchecked Sendable {
     /// Called on the I/O thread for each notification the daemon sends (watch events).
     func setEventHandler(_ handler: @escaping @Sendable (String, JSONValue) -> Void) {
         condition.withLock { eventHandler = handler }
+    }
+
+    /// Called on the I/O thread for each `cancel` notification.
+    func setCancelHandler(_ handler: @escaping @Sendable (JSONValue) -> Void) {
+        condition.withLock { cancelHandler = handler }
     }
 
     // MARK: - Sending
@@ -436,6 +443,8 @@ final class ClientConnection: @unchecked Sendable {
                 if let w = condition.withLock({ waiters.removeValue(forKey: seq) }) {
                     results.append((w.completion, result.mapError { .rpc($0) }))
                 }
+            case .notification(let method, let params) where method == CancelNotification.method:
+                if let handler = condition.withLock({ cancelHandler }) { handler(params) }
             case .notification(let method, let params):
                 events.append((method, params))
             case .batch:

@@ -10,4 +10,5 @@ struct ConnectionServices: Sendable {
     let pruner: Pruner
     let registry: ConnectionRegistry
     let logger: Logger
+    var cancels: CancelService? = nil
 }

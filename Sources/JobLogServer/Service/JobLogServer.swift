@@ -23,6 +23,7 @@ public final class JobLogServer: Service, Sendable {
     private let rates = ProgressRates()
     private let hub: WatchHub
     private let pruner: Pruner
+    private let cancels: CancelService
     private let group: any EventLoopGroup
     /// How often the socket path is checked.
     let socketCheckInterval: Duration = .seconds(1)
@@ -37,6 +38,7 @@ public final class JobLogServer: Service, Sendable {
         self.group = group
         hub = WatchHub(store: store)
         pruner = Pruner(store: store, logger: logger)
+        cancels = CancelService(store: store, logger: logger)
         let rates = self.rates
         store.onCommit { events in rates.record(events) }
     }
@@ -126,7 +128,7 @@ public final class JobLogServer: Service, Sendable {
         let registry = self.registry
         let services = ConnectionServices(
             store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
-            logger: logger)
+            logger: logger, cancels: cancels)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .childChannelOption(.allowRemoteHalfClosure, value: true)

@@ -61,6 +61,13 @@ enum Migrations {
                     ALTER TABLE runs ADD COLUMN last_rejection TEXT;
                     """)
         }
+        migrator.registerMigration("v6-cancel-requests") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN cancel_requested_at INTEGER;
+                    ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
+                    """)
+        }
         return migrator
     }
 }

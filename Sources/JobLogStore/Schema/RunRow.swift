@@ -22,14 +22,17 @@ enum RunRow {
             outcome: OutcomeCounters(jsonText: row["outcome"]),
             savedOutcome: OutcomeCounters(jsonText: row["saved_outcome"]),
             ownerPid: row["owner_pid"], ownerUid: row["owner_uid"],
-            rejectedCount: row["rejected_count"], lastRejection: row["last_rejection"])
+            rejectedCount: row["rejected_count"], lastRejection: row["last_rejection"],
+            cancelRequestedAt: (row["cancel_requested_at"] as Int64?).map(Timestamp.init(milliseconds:)),
+            cancelReason: row["cancel_reason"])
     }
 
     static let update = """
         UPDATE runs SET status = ?, stage = ?, progress_current = ?, progress_total = ?, unit = ?,
             outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?, error_message = ?,
             error_stack = ?, log_debug = ?, log_info = ?, log_milestone = ?, log_warning = ?, log_error = ?,
-            dropped_debug = ?, dropped_info = ?, rejected_count = ?, last_rejection = ?
+            dropped_debug = ?, dropped_info = ?, rejected_count = ?, last_rejection = ?,
+            cancel_requested_at = ?, cancel_reason = ?
         WHERE id = ?
         """
 
@@ -38,7 +41,8 @@ enum RunRow {
             r.status.rawValue, r.currentStage, r.progressCurrent, r.progressTotal, r.unit, r.outcome.jsonText,
             r.savedOutcome.jsonText, r.finishedAt?.milliseconds, r.lastHeartbeatAt.milliseconds, r.errorMessage,
             r.errorStack, r.logCounts[0], r.logCounts[1], r.logCounts[2], r.logCounts[3], r.logCounts[4],
-            r.droppedLogCounts[0], r.droppedLogCounts[1], r.rejectedCount, r.lastRejection, r.id,
+            r.droppedLogCounts[0], r.droppedLogCounts[1], r.rejectedCount, r.lastRejection,
+            r.cancelRequestedAt?.milliseconds, r.cancelReason, r.id,
         ]
     }
 }

@@ -29,6 +29,9 @@ struct ProgressLine {
         if let rate = run.ratePerSecond { parts.append(Format.rate(rate, unit: run.unit)) }
         if let eta = run.etaSeconds { parts.append("ETA " + Format.duration(seconds: eta)) }
         if !fancy { parts.append(run.status.rawValue) }
+        if run.status == .running, run.cancelRequestedAt != nil {
+            parts.append(style.apply(Style.yellow, "cancel requested"))
+        }
         if let stage = run.currentStage { parts.append(style.apply(Style.dim, stage)) }
         return parts.joined(separator: "  ")
     }
