@@ -14,6 +14,6 @@ final class CancelRegistry: Sendable {
     func deliver(_ params: JSONValue) {
         guard let notice = try? CancelNotification(params: params) else { return }
         let signal = signals.withLock { $0[notice.jobRunId] }
-        signal?.fire(reason: notice.reason)
+        signal?.fire(reason: notice.reason, graceMs: notice.graceMs)
     }
 }

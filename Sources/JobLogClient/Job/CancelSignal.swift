@@ -5,6 +5,7 @@ import Synchronization
 public final class CancelSignal: Sendable {
     private struct State {
         var reason: String?
+        var graceMs: Int64?
         var continuations: [AsyncStream<String>.Continuation] = []
         var handlers: [@Sendable (String) -> Void] = []
     }
@@ -18,6 +19,9 @@ public final class CancelSignal: Sendable {
 
     /// The reason given with the request; nil before it.
     public var reason: String? { state.withLock { $0.reason } }
+
+    /// The grace the canceller gave before the daemon sends SIGTERM (nil before the request).
+    public var graceMs: Int64? { state.withLock { $0.graceMs } }
 
     /// Yields the reason once, when the request arrives (at once when it already has), then ends.
     public var requests: AsyncStream<String> {
@@ -43,10 +47,11 @@ public final class CancelSignal: Sendable {
     }
 
     /// Records the request (the first one counts) and tells everyone waiting.
-    public func fire(reason: String) {
+    public func fire(reason: String, graceMs: Int64? = nil) {
         let waiting = state.withLock { s -> ([AsyncStream<String>.Continuation], [@Sendable (String) -> Void])? in
             guard s.reason == nil else { return nil }
             s.reason = reason
+            s.graceMs = graceMs
             defer {
                 s.continuations = []
                 s.handlers = []
