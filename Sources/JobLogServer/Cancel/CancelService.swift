@@ -129,6 +129,9 @@ final class CancelService: Sendable {
         guard let pid = owner.pid, pid > 0, pid <= Int64(Int32.max) else {
             return .refused("the run has no owner process")
         }
+        guard owner.heartbeatTimeoutMs == nil else {
+            return .refused("the owner is one the daemon cannot see (heartbeatTimeoutMs)")
+        }
         let p = Int32(pid)
         guard let recorded = owner.startTime else {
             return .refused("the start time of process \(pid) was not recorded")
