@@ -800,7 +800,7 @@ joblog_exit_handler() {
 			_joblog_request ping '{"rejected":true}' || :
 		fi
 		if [ -n "${_JL_CANCELLED:-}" ]; then
-			joblog_finish CANCELLED "Cancelled: ${JOBLOG_CANCEL_REASON:-}" || :
+			joblog_finish CANCELLED "Cancelled${JOBLOG_CANCEL_REASON:+: $JOBLOG_CANCEL_REASON}" || :
 		elif [ -n "$_JL_SIG" ]; then
 			joblog_finish CANCELLED "interrupted by SIG$_JL_SIG" || :
 		elif [ "$rc" -ne 0 ]; then

@@ -1,4 +1,5 @@
 import GRDB
+import JobLogModel
 
 extension JobLogStore {
     /// The owner facts of one RUNNING run (pid, its recorded start time), nil when it is not RUNNING.

@@ -52,7 +52,7 @@ public func runJob<T: Sendable>(
     if owned, logger.jobRunId > 0 { client.deliverCancels(of: logger.jobRunId, to: signal) }
     defer { client.stopCancelDelivery(logger.jobRunId) }
     return try await canceller.whileArmed(signal) {
-        let cancelled = { signal.reason.map { "Cancelled: \($0)" } ?? "cancelled" }
+        let cancelled = { signal.reason.map { $0.isEmpty ? "Cancelled" : "Cancelled: \($0)" } ?? "cancelled" }
         do {
             let result = try await body(context)
             let status: RunStatus = Task.isCancelled ? .cancelled : .success

@@ -22,16 +22,12 @@ enum StartRunHandler {
             params: p.params.text, ownerPid: pid, ownerUid: context.peer.map { Int64($0.uid) },
             ownerStartTime: startTime,
             heartbeatTimeoutMs: p.heartbeatTimeoutMs)
-        let listen: (@Sendable (Int64) -> Void)? =
-            if p.acceptsCancel, let cancels = context.cancels, let send = context.send {
-                { [connection = context.connectionID] run in
-                    cancels.listen(connection: connection, run: run, send: send)
-                }
-            } else { nil }
+        // With `acceptsCancel`, this connection is told of the run's cancel requests.
+        let listen = p.acceptsCancel ? CancelListener(context) : nil
         return .write(.startRun(new)) { outcome in
             switch outcome {
             case .run(let run):
-                listen?(run.id)
+                listen?.listen(run.id)
                 return .success(
                     StartRunResult(jobRunId: run.id, jobName: run.jobName, status: run.status, startedAt: run.startedAt)
                         .json)

@@ -402,7 +402,8 @@ final class BatchWriter: @unchecked Sendable {
                 ("by", .int(orNull: by)), ("reason", .string(reason)), ("graceMs", .int(graceMs)),
             ])
             _ = try insertLog(
-                state, .warning, "Cancel requested: \(reason)", JSONWriter.string(.object(context)), at: now, db)
+                state, .warning, reason.isEmpty ? "Cancel requested" : "Cancel requested: \(reason)",
+                JSONWriter.string(.object(context)), at: now, db)
             if state.record.cancelRequestedAt == nil { state.record.cancelRequestedAt = now }
             state.record.cancelReason = reason
             outcome = .run(state.record)
@@ -411,7 +412,7 @@ final class BatchWriter: @unchecked Sendable {
         case .abandon(_, let reason) where state.record.cancelRequestedAt != nil:
             // The owner went away after a cancel request (it stopped, or was signalled): CANCELLED.
             let why = state.record.cancelReason ?? ""
-            let message = "Run cancelled: \(why) (\(reason))"
+            let message = (why.isEmpty ? "Run cancelled" : "Run cancelled: \(why)") + " (\(reason))"
             let context = JSONObject([("reason", .string(why)), ("owner", .string(reason))])
             _ = try insertLog(state, .warning, message, JSONWriter.string(.object(context)), at: now, db)
             try noteStopped(state, askedAt: state.record.cancelRequestedAt ?? now, at: now, db)
@@ -447,6 +448,12 @@ final class BatchWriter: @unchecked Sendable {
         }
         markDirty(state)
         return outcome
+    }
+
+    /// `Cancelled: <reason>`, or `Cancelled` without one.
+    static func cancelled(_ reason: String?) -> String {
+        guard let reason, !reason.isEmpty else { return "Cancelled" }
+        return "Cancelled: \(reason)"
     }
 
     /// The entry that says how long a run took to stop after a cancel request (`context.stopMs`).

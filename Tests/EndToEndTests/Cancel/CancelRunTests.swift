@@ -101,9 +101,9 @@ import Testing
         let started = try c.result("startRun", ["jobName": "stubborn", "pid": Int(stubborn.processIdentifier)])
         let id = try #require(started["jobRunId"] as? String)
         _ = try c.result("cancelRun", ["jobRunId": id, "reason": "stuck", "graceMs": 300])
+        #expect(Hardening.eventually(30) { !stubborn.isRunning }, "SIGTERM is ignored: SIGKILL ends it")
         let ended = try Hardening.eventually(30) { try Self.run(c, id)["status"] as? String != "RUNNING" }
         #expect(ended)
-        stubborn.waitUntilExit()
         #expect(stubborn.terminationReason == .uncaughtSignal && stubborn.terminationStatus == SIGKILL)
         let run = try Self.run(c, id)
         #expect(run["status"] as? String == "CANCELLED", "not ABANDONED: \(run)")
@@ -119,12 +119,13 @@ import Testing
         polite.executableURL = URL(fileURLWithPath: "/bin/sleep")
         polite.arguments = ["60"]
         try polite.run()
+        defer { if polite.isRunning { kill(polite.processIdentifier, SIGKILL) } }
         let c = try daemon.connect()
         let started = try c.result("startRun", ["jobName": "polite", "pid": Int(polite.processIdentifier)])
         let id = try #require(started["jobRunId"] as? String)
         _ = try c.result("cancelRun", ["jobRunId": id, "reason": "done", "graceMs": 200])
-        polite.waitUntilExit()
-        #expect(polite.terminationStatus == SIGTERM)
+        #expect(Hardening.eventually(30) { !polite.isRunning })
+        #expect(polite.terminationReason == .uncaughtSignal && polite.terminationStatus == SIGTERM)
         #expect(try Hardening.eventually(30) { try Self.run(c, id)["status"] as? String == "CANCELLED" })
         usleep(400_000)
         let messages = try Self.logs(c, id).compactMap { $0["message"] as? String }

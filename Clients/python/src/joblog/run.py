@@ -135,7 +135,7 @@ def outcome_of_exception(exc_type: Optional[Type[BaseException]], exc: Optional[
     if issubclass(exc_type, Terminated):
         return "CANCELLED", error_object(exc_type, exc, tb)
     if issubclass(exc_type, JobCancelled):
-        return "CANCELLED", error_object(exc_type, exc, tb, "Cancelled: %s" % (exc.reason,))  # type: ignore[attr-defined]
+        return "CANCELLED", error_object(exc_type, exc, tb, "Cancelled: %s" % exc.reason if exc.reason else "Cancelled")  # type: ignore[attr-defined]
     if issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError, GeneratorExit)):
         return "CANCELLED", error_object(exc_type, exc, tb)
     return "FAILED", error_object(exc_type, exc, tb)
@@ -238,7 +238,7 @@ class _RunBase:
     def _cancel_outcome(ctx: "JobContext", status: str, error: Optional[Dict[str, Any]]) -> Tuple[str, Any]:
         """After a cancel request, a run that ends without failing ends CANCELLED with the reason."""
         if ctx.cancel_requested and status != "FAILED":
-            message = "Cancelled: %s" % (ctx.cancel_reason or "",)
+            message = "Cancelled: %s" % ctx.cancel_reason if ctx.cancel_reason else "Cancelled"
             return "CANCELLED", dict(error or {}, message=message)
         return status, error
 
