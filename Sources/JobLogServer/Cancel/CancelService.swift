@@ -96,7 +96,7 @@ final class CancelService: Sendable {
                     ? "Cancel: sent \(name) to process \(pid) (still running \(notice.graceMs) ms after the request)"
                     : "Cancel: could not send \(name) to process \(pid): \(String(cString: strerror(errno)))"
                 logger.notice("cancel escalation", metadata: ["run": "\(run)", "step": "\(message)"])
-                await note(run, message, pid: pid, signal: name)
+                await note(run, message, pid: Int64(pid), signal: name)
                 if !sent { return }
             case .refused(let why):
                 await note(run, "Cancel: no signal sent: \(why)", pid: owner.pid, signal: nil)

@@ -228,11 +228,14 @@ class _RunBase:
             ctx._on_cancel(reason)
             act(reason)
 
-        self.client.on_cancel(ctx.job_run_id, handler)
+        on_cancel = getattr(self.client, "on_cancel", None)  # a stand-in client may have none
+        if on_cancel is not None:
+            on_cancel(ctx.job_run_id, handler)
 
     def _stop_listening(self, ctx: "JobContext") -> None:
-        if ctx.job_run_id is not None and not ctx.attached:
-            self.client.on_cancel(ctx.job_run_id, None)
+        on_cancel = getattr(self.client, "on_cancel", None)
+        if ctx.job_run_id is not None and not ctx.attached and on_cancel is not None:
+            on_cancel(ctx.job_run_id, None)
 
     @staticmethod
     def _cancel_outcome(ctx: "JobContext", status: str, error: Optional[Dict[str, Any]]) -> Tuple[str, Any]:
