@@ -1,8 +1,8 @@
 import JobLogModel
-import JobLogStore
 import Testing
 
 @testable import JobLogServer
+@testable import JobLogStore
 
 /// Issue 15: the escalation signals only the recorded owner, never a process that reused its pid.
 @Suite struct CancelTargetTests {
