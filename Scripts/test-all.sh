@@ -64,6 +64,7 @@ for client in shell python c; do
 done
 step "spec: openrpc.json against code, vectors and the live daemon" bash Spec/test.sh
 step "conformance replay (Python replayer)" python3 Spec/conformance_replay.py --daemon "$JOBLOGD_BIN"
+step "adversarial probes" python3 Scripts/adversarial.py --daemon "$JOBLOGD_BIN"
 if [ -f Sources/joblog-bench/Bench.swift ]; then
     step "benchmark (quick mode)" "$root/.build/debug/joblog-bench" --quick --joblogd "$JOBLOGD_BIN"
 fi
