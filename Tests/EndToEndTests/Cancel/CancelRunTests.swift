@@ -116,16 +116,20 @@ import Testing
     @Test func aJobThatStopsOnSIGTERMIsNotKilled() throws {
         let daemon = try TestDaemon(arguments: ["--liveness-interval-ms", "100"])
         let polite = Process()
-        polite.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        polite.arguments = ["60"]
+        // Its own SIGTERM handler (a disposition inherited from the test runner would not matter).
+        polite.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        polite.arguments = [
+            "-c", "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(7)); time.sleep(60)",
+        ]
         try polite.run()
+        usleep(300_000)  // python installs its handler
         defer { if polite.isRunning { kill(polite.processIdentifier, SIGKILL) } }
         let c = try daemon.connect()
         let started = try c.result("startRun", ["jobName": "polite", "pid": Int(polite.processIdentifier)])
         let id = try #require(started["jobRunId"] as? String)
         _ = try c.result("cancelRun", ["jobRunId": id, "reason": "done", "graceMs": 200])
         #expect(Hardening.eventually(30) { !polite.isRunning })
-        #expect(polite.terminationReason == .uncaughtSignal && polite.terminationStatus == SIGTERM)
+        #expect(polite.terminationReason == .exit && polite.terminationStatus == 7, "it got SIGTERM, and no SIGKILL")
         #expect(try Hardening.eventually(30) { try Self.run(c, id)["status"] as? String == "CANCELLED" })
         usleep(400_000)
         let messages = try Self.logs(c, id).compactMap { $0["message"] as? String }
