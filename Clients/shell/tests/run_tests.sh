@@ -459,10 +459,15 @@ JOBLOG_PERSISTENT=1 "$T_SHBIN" -c '. "$1"; joblog_start sh-cancel >"$2.id" || ex
 	echo "$i" >"$2.final"' sh "$JL" "$cf" >"$T_TMP/cancel.out" 2>"$T_TMP/cancel.err" &
 cpid=$!
 i=0
-while [ $i -lt 600 ] && [ "$(cat "$cf" 2>/dev/null || echo 0)" -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
+cdone() { # the items done so far (0 before the first, or while the file is rewritten)
+	local n
+	n=$(cat "$cf" 2>/dev/null) || n=
+	case $n in '' | *[!0-9]*) echo 0 ;; *) echo "$n" ;; esac
+}
+while [ $i -lt 600 ] && [ "$(cdone)" -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
 crid=$(cat "$cf.id")
 t_rpc "$T_SOCKET" "{\"jsonrpc\":\"2.0\",\"method\":\"cancelRun\",\"params\":{\"jobRunId\":\"$crid\",\"reason\":\"sh stop\",\"graceMs\":60000},\"id\":1}" >/dev/null
-asked=$(cat "$cf")
+asked=$(cdone)
 wait "$cpid"
 final=$(cat "$cf.final" 2>/dev/null || echo missing)
 ok=no
