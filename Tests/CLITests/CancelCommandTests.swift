@@ -89,4 +89,18 @@ import Testing
         let badGrace = try CLI.run(["cancel", id, "--grace", "2d"], socket: daemon.socketPath)
         #expect(badGrace.status != 0, "\(badGrace)")
     }
+
+    @Test func watchSaysCancelRequested() throws {
+        let daemon = try TestDaemon()
+        let view = try DaemonView(daemon)
+        let id = try view.startRun("watched")
+        try view.call("setTotal", ["jobRunId": id, "total": 10])
+        let watch = try CLI.start(["watch", id], socket: daemon.socketPath)
+        try CLI.waitUntil("the first line") { watch.stdoutSoFar.contains("0/10") }
+        try view.call("cancelRun", ["jobRunId": id, "graceMs": 600_000])
+        try CLI.waitUntil("the cancel request") { watch.stdoutSoFar.contains("cancel requested") }
+        try view.call("finishRun", ["jobRunId": id, "status": "CANCELLED"])
+        let out = try watch.wait(timeout: 10)
+        #expect(out.stdout.split(separator: "\n").last?.contains("CANCELLED") == true, "\(out.stdout)")
+    }
 }
