@@ -119,19 +119,22 @@ import Testing
         // Its own SIGTERM handler (a disposition inherited from the test runner would not matter).
         polite.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         polite.arguments = [
-            "-c", "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(7)); time.sleep(60)",
+            "-c",
+            "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(7)); print('ready', flush=True); time.sleep(60)",
         ]
+        let ready = Pipe()
+        polite.standardOutput = ready
         try polite.run()
-        usleep(300_000)  // python installs its handler
+        _ = ready.fileHandleForReading.availableData  // its handler is installed
         defer { if polite.isRunning { kill(polite.processIdentifier, SIGKILL) } }
         let c = try daemon.connect()
         let started = try c.result("startRun", ["jobName": "polite", "pid": Int(polite.processIdentifier)])
         let id = try #require(started["jobRunId"] as? String)
-        _ = try c.result("cancelRun", ["jobRunId": id, "reason": "done", "graceMs": 200])
+        _ = try c.result("cancelRun", ["jobRunId": id, "reason": "done", "graceMs": 500])
         #expect(Hardening.eventually(30) { !polite.isRunning })
         #expect(polite.terminationReason == .exit && polite.terminationStatus == 7, "it got SIGTERM, and no SIGKILL")
         #expect(try Hardening.eventually(30) { try Self.run(c, id)["status"] as? String == "CANCELLED" })
-        usleep(400_000)
+        usleep(700_000)
         let messages = try Self.logs(c, id).compactMap { $0["message"] as? String }
         #expect(!messages.contains { $0.contains("SIGKILL") }, "\(messages)")
     }
