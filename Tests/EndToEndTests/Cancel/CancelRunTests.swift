@@ -172,5 +172,20 @@ import Testing
         #expect(admin.output.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "\(admin.output)")
         #expect(try Self.run(c, id)["cancelRequestedAt"] is String)
         _ = try c.result("finishRun", ["jobRunId": id, "status": "CANCELLED"])
+
+        let own = """
+            import json, socket, sys
+            s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
+            def call(i, method, params):
+                f.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": method, "params": params}).encode() + b"\\n")
+                f.flush()
+                return json.loads(f.readline())
+            run = call(1, "startRun", {"jobName": "mine"})["result"]["jobRunId"]
+            answer = call(2, "cancelRun", {"jobRunId": run, "graceMs": 600000})
+            call(3, "finishRun", {"jobRunId": run, "status": "CANCELLED"})
+            print(answer["error"]["code"] if "error" in answer else "ok")
+            """
+        let mine = Hardening.pythonAsOtherUser(own, [daemon.socketPath])
+        #expect(mine.output.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "its own run: \(mine.output)")
     }
 }
