@@ -116,11 +116,11 @@ import Testing
     @Test func aJobThatStopsOnSIGTERMIsNotKilled() throws {
         let daemon = try TestDaemon(arguments: ["--liveness-interval-ms", "100"])
         let polite = Process()
-        // Its own SIGTERM handler (a disposition inherited from the test runner would not matter).
+        // Its own SIGTERM handler, unblocked (the test runner's threads may block SIGTERM, and a child inherits that).
         polite.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         polite.arguments = [
             "-c",
-            "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(7)); print('ready', flush=True); time.sleep(60)",
+            "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(7)); signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM}); print('ready', flush=True); time.sleep(60)",
         ]
         let ready = Pipe()
         polite.standardOutput = ready
