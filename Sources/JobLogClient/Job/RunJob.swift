@@ -55,7 +55,8 @@ public func runJob<T: Sendable>(
         let cancelled = { signal.reason.map { $0.isEmpty ? "Cancelled" : "Cancelled: \($0)" } ?? "cancelled" }
         do {
             let result = try await body(context)
-            let status: RunStatus = Task.isCancelled ? .cancelled : .success
+            // A body that returns after the request (it polled) ends CANCELLED too.
+            let status: RunStatus = Task.isCancelled || signal.isRequested ? .cancelled : .success
             await finish(
                 logger, owned: owned, status: status, error: status == .cancelled ? cancelled() : nil, client: client)
             return result
