@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobLogProtocol
 import JobLogServer
 import JobLogStore
 import Logging
@@ -11,7 +12,7 @@ import Logging
 /// `joblogd`: the reporting sidecar. Arguments, logging, wiring; nothing else.
 @main
 struct Joblogd: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = JobLogVersion.string
 
     static let configuration = CommandConfiguration(
         commandName: "joblogd",

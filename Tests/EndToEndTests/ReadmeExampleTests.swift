@@ -48,6 +48,7 @@ import Testing
         let (status, output) = try Self.run(["sh", "Examples/socat-job.sh"], socket: daemon.socketPath)
         #expect(status == 0, "\(output)")
         #expect(output.contains(#""status":"SUCCESS""#))
+        #expect(output.split(separator: "\n").first == "run id: 1", "a labelled run id line: \(output)")
         let admin = try daemon.connect()
         let run = try admin.result("getRun", ["jobRunId": "1"])["run"] as! [String: Any]
         #expect(run["jobName"] as? String == "backup")

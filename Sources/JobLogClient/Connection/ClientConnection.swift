@@ -51,6 +51,8 @@ final class ClientConnection: @unchecked Sendable {
     private var lastBarrier = ContinuousClock.now
     private var droppedMessages = 0
     private var warnedDown = false
+    /// Why the last connect failed (for the `daemonUnreachable` error).
+    private var lastConnectError: UnixSocketError?
     private var eventHandler: (@Sendable (String, JSONValue) -> Void)?
 
     /// A self-pipe: callers write a byte to wake the I/O thread out of `poll`.
@@ -106,7 +108,9 @@ final class ClientConnection: @unchecked Sendable {
         waitForRoom()
         let seq = nextSeq
         nextSeq += 1
-        waiters[seq] = Waiter(completion: completion, deadline: .now + (timeout ?? configuration.connectTimeout))
+        var wait = timeout ?? configuration.connectTimeout
+        if !everConnected { wait = min(wait, configuration.unreachableTimeout) }
+        waiters[seq] = Waiter(completion: completion, deadline: .now + wait)
         append(make(.number(String(seq))), isRequest: true, seq: seq)
         urgent = true
         wake()
@@ -235,7 +239,10 @@ final class ClientConnection: @unchecked Sendable {
         while true {
             if condition.withLock({ stopping }) { break }
             if fd < 0 {
-                if let s = try? UnixSocket.connect(configuration.socketPath, nonBlocking: true) {
+                let attempt = Result { () throws(UnixSocketError) -> Int32 in
+                    try UnixSocket.connect(configuration.socketPath, nonBlocking: true)
+                }
+                if case .success(let s) = attempt {
                     fd = s
                     backoffMs = 20
                     readBuffer.removeAll()
@@ -252,6 +259,7 @@ final class ClientConnection: @unchecked Sendable {
                         warn("joblog: reconnected to \(configuration.socketPath)")
                     }
                 } else {
+                    if case .failure(let error) = attempt { condition.withLock { lastConnectError = error } }
                     let firstMiss: Bool = condition.withLock {
                         let first = !warnedDown && (everConnected || !waiters.isEmpty || buffer.count > start)
                         if first { warnedDown = true }
@@ -260,7 +268,7 @@ final class ClientConnection: @unchecked Sendable {
                     if firstMiss, configuration.warnings {
                         warn("joblog: no daemon at \(configuration.socketPath); reporting is kept and retried")
                     }
-                    sleepOrWake(milliseconds: backoffMs)
+                    sleepOrWake(milliseconds: min(backoffMs, millisecondsToNextDeadline()))
                     backoffMs = min(backoffMs * 2, 1000)
                     expireWaiters()
                     continue
@@ -393,7 +401,16 @@ final class ClientConnection: @unchecked Sendable {
             return Array(gone.values)
         }
         let path = configuration.socketPath
-        for w in expired { w.completion(.failure(.daemonUnreachable(socket: path))) }
+        let reason = condition.withLock { lastConnectError?.reason ?? "not answering" }
+        for w in expired { w.completion(.failure(.daemonUnreachable(socket: path, reason: reason))) }
+    }
+
+    /// Milliseconds until the first request's deadline (at least 1), so that it fails on time.
+    private func millisecondsToNextDeadline() -> Int {
+        let now = ContinuousClock.now
+        guard let first = condition.withLock({ waiters.values.map(\.deadline).min() }) else { return Int.max }
+        let left = now.duration(to: first).components
+        return max(1, Int(left.seconds) * 1000 + Int(left.attoseconds / 1_000_000_000_000_000) + 1)
     }
 
     private func drainWake() {

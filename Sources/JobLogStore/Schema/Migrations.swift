@@ -54,6 +54,10 @@ enum Migrations {
                     CREATE INDEX logs_by_run_level ON logs(run_id, level, id);
                     """)
         }
+        migrator.registerMigration("v5-search-logs-by-level") { db in
+            // `searchLogs`: the newest entries of one level across every run, by one index seek per level.
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS logs_by_level ON logs(level, id)")
+        }
         return migrator
     }
 }

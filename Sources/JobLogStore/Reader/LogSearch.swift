@@ -1,0 +1,227 @@
+import GRDB
+import JobLogJSON
+import JobLogModel
+
+/// What `searchLogs` asks for: entries across runs.
+public struct LogSearchFilter: Sendable {
+    public var runID: Int64?
+    public var jobName: String?
+    public var minLevel: LogLevel?
+    /// Created at or after (milliseconds).
+    public var since: Int64?
+    /// Created before (milliseconds).
+    public var until: Int64?
+    /// A substring of the message or of the context's JSON text.
+    public var text: String?
+    /// Page forward from this id; nil: the newest `limit` entries.
+    public var afterId: Int64?
+    public var limit: Int
+
+    public init(
+        runID: Int64? = nil, jobName: String? = nil, minLevel: LogLevel? = nil, since: Int64? = nil, until: Int64? = nil,
+        text: String? = nil, afterId: Int64? = nil, limit: Int
+    ) {
+        self.runID = runID
+        self.jobName = jobName
+        self.minLevel = minLevel
+        self.since = since
+        self.until = until
+        self.text = text
+        self.afterId = afterId
+        self.limit = limit
+    }
+}
+
+/// An entry found by a search, with its run.
+public struct SearchedLog: Sendable, Equatable {
+    public var record: LogRecord
+    public var runID: Int64
+    public var jobName: String
+}
+
+/// Reads entries across runs as index walks, never a sort of everything that matches.
+///
+/// The search is a merge of streams, each an index walk in id order: one per level at
+/// or above the minimum (`logs_by_level`), times one per run of the job
+/// (`logs_by_run_level`, `logs_by_run`). Each stream is read in chunks, so the cost is
+/// one seek per stream plus the entries returned (and, with `text`, the entries the
+/// walks pass over). A time window becomes an id window by a binary search over ids
+/// (entry times grow with ids), and is then checked on each entry.
+struct LogSearch {
+    /// Above this many streams a search walks ids once, filtering on run and level.
+    static let maxStreams = 64
+    /// Above this many runs of a job a search walks ids once.
+    static let maxRunStreams = 256
+
+    let filter: LogSearchFilter
+
+    func run(_ db: Database) throws -> [SearchedLog] {
+        let ascending = filter.afterId != nil
+        var low = filter.afterId ?? 0  // exclusive
+        var high = Int64.max  // exclusive
+        if let since = filter.since {
+            guard let first = try firstID(atOrAfter: since, db) else { return [] }
+            low = max(low, first - 1)
+        }
+        if let until = filter.until, let first = try firstID(atOrAfter: until, db) { high = min(high, first) }
+        guard low < high - 1 else { return [] }
+
+        var runs: [Int64?] = [nil]
+        var runClause: String?
+        if filter.runID != nil || filter.jobName != nil {
+            var sql = "SELECT id FROM runs WHERE 1"
+            var arguments: StatementArguments = []
+            if let runID = filter.runID {
+                sql += " AND id = ?"
+                arguments += [runID]
+            }
+            if let jobName = filter.jobName {
+                sql += " AND job_name = ?"
+                arguments += [jobName]
+            }
+            let ids = try Int64.fetchAll(db, sql: sql + " ORDER BY id DESC", arguments: arguments)
+            guard !ids.isEmpty else { return [] }
+            if ids.count <= Self.maxRunStreams {
+                runs = ids
+            } else {
+                runClause = "run_id IN (SELECT id FROM runs WHERE job_name = ?)"
+            }
+        }
+        var levels: [LogLevel?] = [nil]
+        var levelClause = false
+        if let minLevel = filter.minLevel, minLevel > .debug {
+            levels = LogLevel.allCases.filter { $0 >= minLevel }
+            if runs.count * levels.count > Self.maxStreams {
+                levels = [nil]
+                levelClause = true
+            }
+        }
+        var streams: [Stream] = []
+        for run in runs {
+            for level in levels {
+                streams.append(
+                    Stream(
+                        query: query(run: run, level: level, runClause: runClause, levelClause: levelClause),
+                        ascending: ascending, next: ascending ? low : high, end: ascending ? high : low))
+            }
+        }
+        let chunk = streams.count == 1 ? filter.limit : max(16, min(filter.limit, 256))
+        var found: [(LogRecord, Int64)] = []
+        while found.count < filter.limit {
+            var best: Int?
+            for i in streams.indices {
+                if streams[i].buffer.isEmpty, !streams[i].exhausted { try streams[i].fill(chunk, db) }
+                guard let head = streams[i].buffer.last else { continue }
+                if let b = best, let current = streams[b].buffer.last {
+                    if ascending ? head.0.id < current.0.id : head.0.id > current.0.id { best = i }
+                } else {
+                    best = i
+                }
+            }
+            guard let b = best, let entry = streams[b].buffer.popLast() else { break }
+            found.append(entry)
+        }
+        if !ascending { found.reverse() }
+        let names = try jobNames(Set(found.map(\.1)), db)
+        return found.map { SearchedLog(record: $0.0, runID: $0.1, jobName: names[$0.1] ?? "") }
+    }
+
+    /// The SQL and arguments of one stream, without the id window and the limit.
+    private func query(run: Int64?, level: LogLevel?, runClause: String?, levelClause: Bool) -> (String, [DatabaseValueConvertible?]) {
+        var clauses: [String] = []
+        var arguments: [DatabaseValueConvertible?] = []
+        if let run {
+            clauses.append("run_id = ?")
+            arguments.append(run)
+        } else if let runClause {
+            clauses.append(runClause)
+            arguments.append(filter.jobName)
+        }
+        if let level {
+            clauses.append("level = ?")
+            arguments.append(level.rawValue)
+        } else if levelClause, let minLevel = filter.minLevel {
+            clauses.append("+level >= ?")
+            arguments.append(minLevel.rawValue)
+        }
+        // `+` keeps SQLite from choosing another index for these: the walk stays in id order.
+        if let since = filter.since {
+            clauses.append("+created_at >= ?")
+            arguments.append(since)
+        }
+        if let until = filter.until {
+            clauses.append("+created_at < ?")
+            arguments.append(until)
+        }
+        if let text = filter.text {
+            clauses.append("(instr(message, ?) > 0 OR instr(context, ?) > 0)")
+            arguments += [text, text]
+        }
+        return (clauses.map { $0 + " AND " }.joined(), arguments)
+    }
+
+    /// The smallest id whose entry was created at or after `t` (entry times grow with ids); nil when none.
+    private func firstID(atOrAfter t: Int64, _ db: Database) throws -> Int64? {
+        func first(from id: Int64) throws -> (id: Int64, at: Int64)? {
+            try Row.fetchOne(
+                db, sql: "SELECT id, created_at FROM logs WHERE id >= ? ORDER BY id LIMIT 1", arguments: [id]
+            ).map { ($0[0], $0[1]) }
+        }
+        guard
+            let last = try Row.fetchOne(db, sql: "SELECT id, created_at FROM logs ORDER BY id DESC LIMIT 1"),
+            (last[1] as Int64) >= t, var low = try first(from: 0)?.id
+        else { return nil }
+        var high: Int64 = last[0]
+        while low < high {
+            let mid = low + (high - low) / 2
+            if let row = try first(from: mid), row.at >= t { high = mid } else { low = mid + 1 }
+        }
+        return try first(from: low)?.id
+    }
+
+    private func jobNames(_ runs: Set<Int64>, _ db: Database) throws -> [Int64: String] {
+        guard !runs.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: runs.count).joined(separator: ",")
+        var names: [Int64: String] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT id, job_name FROM runs WHERE id IN (\(marks))", arguments: StatementArguments(Array(runs)))
+        {
+            names[row[0]] = row[1]
+        }
+        return names
+    }
+}
+
+/// One index walk of a search, read in chunks; `buffer` holds the next entries, the next one last.
+private struct Stream {
+    let query: (String, [DatabaseValueConvertible?])
+    let ascending: Bool
+    /// The id the next chunk starts after (exclusive).
+    var next: Int64
+    /// The end of the id window (exclusive).
+    let end: Int64
+    var buffer: [(LogRecord, Int64)] = []
+    var exhausted = false
+
+    mutating func fill(_ count: Int, _ db: Database) throws {
+        let window = ascending ? "id > ? AND id < ?" : "id < ? AND id > ?"
+        let order = ascending ? "ASC" : "DESC"
+        let sql =
+            "SELECT id, level, stage, message, context, created_at, run_id FROM logs WHERE \(query.0)\(window) "
+            + "ORDER BY id \(order) LIMIT ?"
+        let arguments = StatementArguments(query.1 + [next, end, count])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+        let entries = rows.map { row in
+            (
+                LogRecord(
+                    id: row[0], level: LogLevel(rawValue: row[1]) ?? .info, stage: row[2], message: row[3],
+                    context: RawJSON(validating: row[4] as String) ?? .emptyObject,
+                    createdAt: Timestamp(milliseconds: row[5])),
+                row[6] as Int64
+            )
+        }
+        if let last = entries.last { next = last.0.id }
+        exhausted = entries.count < count
+        buffer = entries.reversed()
+    }
+}
