@@ -7,7 +7,6 @@ struct Joblog: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "joblog",
         abstract: "Report batch jobs to joblogd and inspect their runs.",
-        version: JobLogVersion.string,
         discussion: """
             Job side (for shell scripts): `joblog run` wraps a command in a run and exports \
             JOBLOG_RUN_ID, JOBLOG_SOCKET and JOBLOG_QUIET_IF_ABSENT=1 to it; the other job-side commands write to \
@@ -34,6 +33,7 @@ struct Joblog: AsyncParsableCommand {
             `joblog run` exits with its command's exit code (128+N when it was killed by signal N, \
             127 when the command was not found, 126 when it could not be executed).
             """,
+        version: JobLogVersion.string,
         groupedSubcommands: [
             CommandGroup(
                 name: "Job side",

@@ -24,7 +24,8 @@ public struct SearchLogsParams: RPCParams, Equatable {
     public var limit: Int64
 
     public init(
-        jobRunId: Int64? = nil, jobName: String? = nil, level: LogLevel? = nil, since: Timestamp? = nil, until: Timestamp? = nil,
+        jobRunId: Int64? = nil, jobName: String? = nil, level: LogLevel? = nil, since: Timestamp? = nil,
+        until: Timestamp? = nil,
         text: String? = nil, afterId: Int64? = nil, limit: Int64 = 100
     ) {
         self.jobRunId = jobRunId

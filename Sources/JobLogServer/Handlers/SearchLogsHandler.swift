@@ -6,7 +6,8 @@ enum SearchLogsHandler {
     static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
         let p = try SearchLogsParams(from: params)
         let filter = LogSearchFilter(
-            runID: p.jobRunId, jobName: p.jobName, minLevel: p.level, since: p.since?.milliseconds, until: p.until?.milliseconds,
+            runID: p.jobRunId, jobName: p.jobName, minLevel: p.level, since: p.since?.milliseconds,
+            until: p.until?.milliseconds,
             text: p.text, afterId: p.afterId, limit: Int(p.limit))
         return .read {
             do {

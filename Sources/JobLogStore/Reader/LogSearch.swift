@@ -18,7 +18,8 @@ public struct LogSearchFilter: Sendable {
     public var limit: Int
 
     public init(
-        runID: Int64? = nil, jobName: String? = nil, minLevel: LogLevel? = nil, since: Int64? = nil, until: Int64? = nil,
+        runID: Int64? = nil, jobName: String? = nil, minLevel: LogLevel? = nil, since: Int64? = nil,
+        until: Int64? = nil,
         text: String? = nil, afterId: Int64? = nil, limit: Int
     ) {
         self.runID = runID
@@ -127,7 +128,9 @@ struct LogSearch {
     }
 
     /// The SQL and arguments of one stream, without the id window and the limit.
-    private func query(run: Int64?, level: LogLevel?, runClause: String?, levelClause: Bool) -> (String, [DatabaseValueConvertible?]) {
+    private func query(run: Int64?, level: LogLevel?, runClause: String?, levelClause: Bool) -> (
+        String, [DatabaseValueConvertible?]
+    ) {
         var clauses: [String] = []
         var arguments: [DatabaseValueConvertible?] = []
         if let run {

@@ -13,7 +13,8 @@ struct QuietIfAbsent: ParsableArguments {
 
     @Flag(
         name: .customLong("quiet-if-absent"),
-        help: "When no daemon answers, do nothing and exit 0 (also with $JOBLOG_QUIET_IF_ABSENT=1, set by `joblog run`).")
+        help:
+            "When no daemon answers, do nothing and exit 0 (also with $JOBLOG_QUIET_IF_ABSENT=1, set by `joblog run`).")
     var flag = false
 
     /// True with the flag or the environment switch.

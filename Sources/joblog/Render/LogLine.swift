@@ -31,7 +31,9 @@ struct LogLine {
         if context != "{}" { parts.append(style.apply(Style.dim, style.data(context))) }
         var line = parts.joined(separator: " ")
         if let traceback {
-            let lines = style.raw ? traceback.text.split(separator: "\n").map(String.init) : TerminalText.visibleLines(traceback.text)
+            let lines =
+                style.raw
+                ? traceback.text.split(separator: "\n").map(String.init) : TerminalText.visibleLines(traceback.text)
             for text in lines where !text.isEmpty { line += "\n    " + style.apply(Style.dim, text) }
         }
         return line

@@ -53,7 +53,8 @@ struct WatchView {
             }
             if hidden > 0 {
                 live.append(
-                    LiveDisplay.fit("… \(hidden) more running (the most recently active are shown; --job NAME filters)", columns))
+                    LiveDisplay.fit(
+                        "… \(hidden) more running (the most recently active are shown; --job NAME filters)", columns))
             }
             if waiting, live.isEmpty { live = ["waiting for a run to start… (Ctrl-C to stop)"] }
             display.draw(live: live, permanent: finals.map { LiveDisplay.fit($0, columns) })

@@ -104,7 +104,8 @@ struct LogsCommand: AsyncParsableCommand {
         var lastID = printed.lastID ?? (all ? 0 : after ?? 0)
         if all {
             while printed.count == Self.pageSize {
-                printed = try printer.write(try await page(session, afterId: lastID, limit: Self.pageSize), session, method: method)
+                printed = try printer.write(
+                    try await page(session, afterId: lastID, limit: Self.pageSize), session, method: method)
                 lastID = printed.lastID ?? lastID
             }
         } else if !output.json {
@@ -118,8 +119,10 @@ struct LogsCommand: AsyncParsableCommand {
         while true {
             try await Task.sleep(for: Self.pollInterval)
             // The status first: entries written before the run ended are then all in the pages below.
-            let status = try await id.asyncMap {
-                try await session.call(.getProgress, RunParams(jobRunId: $0), as: ProgressResult.self).run.status
+            var status: RunStatus?
+            if let id {
+                status = try await session.call(.getProgress, RunParams(jobRunId: id), as: ProgressResult.self).run
+                    .status
             }
             while true {
                 let result = try await page(session, afterId: lastID, limit: Self.pageSize)
@@ -170,14 +173,6 @@ struct LogsCommand: AsyncParsableCommand {
         } else if shown == limit {
             Console.error("joblog: earlier entries may not be shown (--all shows every entry, --limit N the newest N)")
         }
-    }
-}
-
-extension Optional {
-    /// `map` for an async throwing transform.
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws(ExitCode) -> T) async throws(ExitCode) -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
 

@@ -24,7 +24,8 @@ struct FinishCommand: AsyncParsableCommand {
     func run() async throws {
         let final = status?.runStatus ?? (error == nil ? .success : .failed)
         guard let runID = try target.runID else { return }
-        try await connection.request(quietIfAbsent: target.quietIfAbsent, 
+        try await connection.request(
+            quietIfAbsent: target.quietIfAbsent,
             .finishRun, FinishRunParams(jobRunId: runID, status: final, errorMessage: error))
     }
 }

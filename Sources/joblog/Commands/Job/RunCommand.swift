@@ -45,7 +45,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     @Argument(
-        parsing: .captureForPassthrough, help: ArgumentHelp("The command to run and its arguments.", valueName: "command"))
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp("The command to run and its arguments.", valueName: "command"))
     var arguments: [String] = []
 
     /// The command: the arguments, without a leading `--`.

@@ -45,7 +45,7 @@ struct StartCommand: AsyncParsableCommand {
         do {
             let started = try await session.call(.startRun, params, as: StartRunResult.self)
             Console.line(String(started.jobRunId))
-        } catch where error == .success {
+        } catch  where error == .success {
             // --quiet-if-absent without a daemon: run id 0 makes the other commands do nothing.
             Console.line("0")
         }

@@ -1,0 +1,72 @@
+import Foundation
+import JobLogClient
+import JobLogProtocol
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Issue 19 #14: without a daemon a request fails within 0.2 s, saying why, in the
+/// wording every client shares: `daemon unreachable at <socket> (<reason>)`.
+@Suite struct UnreachableDaemonTests {
+    static func path(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.path
+            + "/joblog-client-\(name)-\(getpid())-\(UUID().uuidString.prefix(6))"
+    }
+
+    /// A Unix socket file nobody listens on.
+    static func deadSocket() throws -> String {
+        let path = Self.path("dead") + ".sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        close(fd)
+        guard rc == 0 else { throw CancellationError() }
+        return path
+    }
+
+    @Test func failsWithin200msAndSaysWhy() async throws {
+        let file = Self.path("file")
+        FileManager.default.createFile(atPath: file, contents: Data())
+        let dead = try Self.deadSocket()
+        defer {
+            unlink(file)
+            unlink(dead)
+        }
+        for (socket, reason) in [
+            (Self.path("missing") + ".sock", "no such file"), (file, "not a socket"), (dead, "nobody listening"),
+        ] {
+            var configuration = ClientConfiguration(socketPath: socket)
+            configuration.warnings = false
+            let client = JobLogClient(configuration: configuration)
+            defer { client.close(timeout: .milliseconds(10)) }
+            let clock = ContinuousClock()
+            let started = clock.now
+            var caught: JobLogClientError?
+            do {
+                _ = try await client.startRun(StartRunParams(jobName: "offline"))
+            } catch {
+                caught = error
+            }
+            let elapsed = clock.now - started
+            #expect(elapsed < .milliseconds(200), "\(reason): \(elapsed)")
+            guard case .daemonUnreachable(let s, let r)? = caught else {
+                Issue.record("expected daemonUnreachable, got \(String(describing: caught))")
+                continue
+            }
+            #expect(s == socket && r == reason)
+            #expect(
+                caught?.description
+                    == "daemon unreachable at \(socket) (\(reason)); start it with: joblogd --socket \(socket)")
+        }
+    }
+}
