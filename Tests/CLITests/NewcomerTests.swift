@@ -82,7 +82,7 @@ import Testing
     @Test func noDaemonSaysWhyQuickly() throws {
         let missing = Self.temporaryPath("missing") + ".sock"
         let file = Self.temporaryPath("file")
-        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         defer { unlink(file) }
         let dead = Self.temporaryPath("dead") + ".sock"
         try Self.bindWithoutListening(dead)

@@ -178,7 +178,7 @@ import Testing
         let daemon = try TestDaemon()
         let noCommand = try CLI.run(["run", "--name", "x"], socket: daemon.socketPath)
         #expect(noCommand.status == 64, "\(noCommand)")
-        #expect(noCommand.stderr.contains("after --"))
+        #expect(noCommand.stderr.contains("Give the command to run"))
         let longName = try CLI.run(
             ["run", "--name", String(repeating: "n", count: 201), "--", "true"], socket: daemon.socketPath)
         #expect(longName.status == 64)

@@ -37,11 +37,11 @@ import Testing
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test func socatJob() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/socat") else {
-            print("socat is not installed (apt-get install -y socat): socat example skipped")
-            return
-        }
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/socat"),
+            "socat is not installed (apt-get install -y socat): socat example skipped"))
+    func socatJob() throws {
         let script = try Self.example("socat-job.sh")
         #expect(Self.readme.contains(Self.body(script)), "README shows Examples/socat-job.sh")
         let daemon = try TestDaemon()

@@ -49,8 +49,11 @@ public enum UnixSocket {
             }
         }
         guard rc == 0 else {
-            let failure = errno
+            var failure = errno
             close(fd)
+            // Linux refuses a connection to a file that is not a socket as to a socket nobody listens on.
+            var info = stat()
+            if failure == ECONNREFUSED, stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFSOCK { failure = ENOTSOCK }
             throw UnixSocketError(path: path, errno: failure)
         }
         if nonBlocking { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }

@@ -49,8 +49,8 @@ public struct SearchedLog: Sendable, Equatable {
 /// walks pass over). A time window becomes an id window by a binary search over ids
 /// (entry times grow with ids), and is then checked on each entry.
 struct LogSearch {
-    /// Above this many streams a search walks ids once, filtering on run and level.
-    static let maxStreams = 64
+    /// Above this many streams a search walks each run's ids, filtering on the level.
+    static let maxStreams = 512
     /// Above this many runs of a job a search walks ids once.
     static let maxRunStreams = 256
 
@@ -85,7 +85,8 @@ struct LogSearch {
             if ids.count <= Self.maxRunStreams {
                 runs = ids
             } else {
-                runClause = "run_id IN (SELECT id FROM runs WHERE job_name = ?)"
+                // `+`: walk the ids (a job with that many runs writes often), never gather and sort.
+                runClause = "+run_id IN (SELECT id FROM runs WHERE job_name = ?)"
             }
         }
         var levels: [LogLevel?] = [nil]
@@ -106,12 +107,14 @@ struct LogSearch {
                         ascending: ascending, next: ascending ? low : high, end: ascending ? high : low))
             }
         }
-        let chunk = streams.count == 1 ? filter.limit : max(16, min(filter.limit, 256))
+        // Many streams start with small chunks (most are never read far); each refill doubles.
+        let first = streams.count == 1 ? filter.limit : min(filter.limit, max(4, 2 * filter.limit / streams.count + 1))
+        for i in streams.indices { streams[i].chunk = first }
         var found: [(LogRecord, Int64)] = []
         while found.count < filter.limit {
             var best: Int?
             for i in streams.indices {
-                if streams[i].buffer.isEmpty, !streams[i].exhausted { try streams[i].fill(chunk, db) }
+                if streams[i].buffer.isEmpty, !streams[i].exhausted { try streams[i].fill(upTo: filter.limit, db) }
                 guard let head = streams[i].buffer.last else { continue }
                 if let b = best, let current = streams[b].buffer.last {
                     if ascending ? head.0.id < current.0.id : head.0.id > current.0.id { best = i }
@@ -205,8 +208,13 @@ private struct Stream {
     let end: Int64
     var buffer: [(LogRecord, Int64)] = []
     var exhausted = false
+    /// Entries the next fill asks for.
+    var chunk = 1
 
-    mutating func fill(_ count: Int, _ db: Database) throws {
+    /// Reads the next chunk; the one after it is twice as large, up to `limit`.
+    mutating func fill(upTo limit: Int, _ db: Database) throws {
+        let count = chunk
+        chunk = min(limit, chunk * 2)
         let window = ascending ? "id > ? AND id < ?" : "id < ? AND id > ?"
         let order = ascending ? "ASC" : "DESC"
         let sql =
