@@ -106,8 +106,13 @@ import Testing
             }
             times.sort()
             let p99 = times[Int(Double(times.count) * 0.99) - 1]
-            print("searchLogs \(shape): p50 \(times[times.count / 2]) ms, p99 \(p99) ms")
-            #expect(p99 < 20, "searchLogs \(shape): p99 \(p99) ms")
+            let p50 = times[times.count / 2]
+            print("searchLogs \(shape): p50 \(p50) ms, p99 \(p99) ms")
+            // A debug daemon on a shared CI machine: bounds that an index walk meets with room and a
+            // scan or a sort of this store (over 300 ms) does not. The release figures on a
+            // 10M-entry store are in BENCHMARKS.md.
+            #expect(p50 < 40, "searchLogs \(shape): p50 \(p50) ms")
+            #expect(p99 < 150, "searchLogs \(shape): p99 \(p99) ms")
         }
     }
 

@@ -107,17 +107,21 @@ struct LogSearch {
                         ascending: ascending, next: ascending ? low : high, end: ascending ? high : low))
             }
         }
+        // Many streams: first try one walk over the newest ids (a busy job's entries are dense there).
+        if streams.count > 8, let probe = try probe(low: low, high: high, ascending: ascending, db) {
+            streams = [probe]
+        }
         // Many streams start with small chunks (most are never read far); each refill doubles.
         let first = streams.count == 1 ? filter.limit : min(filter.limit, max(4, 2 * filter.limit / streams.count + 1))
         for i in streams.indices { streams[i].chunk = first }
-        var found: [(LogRecord, Int64)] = []
+        var found: [(id: Int64, run: Int64)] = []
         while found.count < filter.limit {
             var best: Int?
             for i in streams.indices {
                 if streams[i].buffer.isEmpty, !streams[i].exhausted { try streams[i].fill(upTo: filter.limit, db) }
                 guard let head = streams[i].buffer.last else { continue }
                 if let b = best, let current = streams[b].buffer.last {
-                    if ascending ? head.0.id < current.0.id : head.0.id > current.0.id { best = i }
+                    if ascending ? head.id < current.id : head.id > current.id { best = i }
                 } else {
                     best = i
                 }
@@ -126,8 +130,58 @@ struct LogSearch {
             found.append(entry)
         }
         if !ascending { found.reverse() }
-        let names = try jobNames(Set(found.map(\.1)), db)
-        return found.map { SearchedLog(record: $0.0, runID: $0.1, jobName: names[$0.1] ?? "") }
+        let records = try entries(found.map(\.id), db)
+        let names = try jobNames(Set(found.map(\.run)), db)
+        return found.compactMap { entry in
+            records[entry.id].map { SearchedLog(record: $0, runID: entry.run, jobName: names[entry.run] ?? "") }
+        }
+    }
+
+    /// One walk over at most `20 × limit` ids at the near end of the window, filtering on
+    /// everything; the stream when it found `limit` entries (then they are the answer), else nil.
+    private func probe(low: Int64, high: Int64, ascending: Bool, _ db: Database) throws -> Stream? {
+        // Two queries: SQLite answers a lone min() or max() with one seek, both together with a scan.
+        guard filter.jobName != nil, let bottom = try Int64.fetchOne(db, sql: "SELECT min(id) FROM logs"),
+            let top = try Int64.fetchOne(db, sql: "SELECT max(id) FROM logs")
+        else { return nil }
+        let span = Int64(filter.limit) * 20
+        let byLevel = (filter.minLevel ?? .debug) > .debug
+        let query = query(
+            run: filter.runID, level: nil, runClause: "+run_id IN (SELECT id FROM runs WHERE job_name = ?)",
+            levelClause: byLevel)
+        var stream: Stream
+        if ascending {
+            let from = max(low, bottom - 1)
+            stream = Stream(query: query, ascending: true, next: from, end: min(high, from + span + 1))
+        } else {
+            let from = min(high, top + 1)
+            stream = Stream(query: query, ascending: false, next: from, end: max(low, from - span - 1))
+        }
+        stream.chunk = filter.limit
+        try stream.fill(upTo: filter.limit, db)
+        guard stream.buffer.count == filter.limit else { return nil }
+        stream.exhausted = true
+        return stream
+    }
+
+    /// The entries with these ids (the walks read ids only, from the indexes).
+    private func entries(_ ids: [Int64], _ db: Database) throws -> [Int64: LogRecord] {
+        var records: [Int64: LogRecord] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let part = Array(ids[start..<min(ids.count, start + 500)])
+            let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, level, stage, message, context, created_at FROM logs WHERE id IN (\(marks))",
+                arguments: StatementArguments(part))
+            for row in rows {
+                let record = LogRecord(
+                    id: row[0], level: LogLevel(rawValue: row[1]) ?? .info, stage: row[2], message: row[3],
+                    context: RawJSON(validating: row[4] as String) ?? .emptyObject,
+                    createdAt: Timestamp(milliseconds: row[5]))
+                records[record.id] = record
+            }
+        }
+        return records
     }
 
     /// The SQL and arguments of one stream, without the id window and the limit.
@@ -206,7 +260,7 @@ private struct Stream {
     var next: Int64
     /// The end of the id window (exclusive).
     let end: Int64
-    var buffer: [(LogRecord, Int64)] = []
+    var buffer: [(id: Int64, run: Int64)] = []
     var exhausted = false
     /// Entries the next fill asks for.
     var chunk = 1
@@ -218,20 +272,12 @@ private struct Stream {
         let window = ascending ? "id > ? AND id < ?" : "id < ? AND id > ?"
         let order = ascending ? "ASC" : "DESC"
         let sql =
-            "SELECT id, level, stage, message, context, created_at, run_id FROM logs WHERE \(query.0)\(window) "
-            + "ORDER BY id \(order) LIMIT ?"
+            "SELECT id, run_id FROM logs WHERE \(query.0)\(window) ORDER BY id \(order) LIMIT ?"
         let arguments = StatementArguments(query.1 + [next, end, count])
-        let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
-        let entries = rows.map { row in
-            (
-                LogRecord(
-                    id: row[0], level: LogLevel(rawValue: row[1]) ?? .info, stage: row[2], message: row[3],
-                    context: RawJSON(validating: row[4] as String) ?? .emptyObject,
-                    createdAt: Timestamp(milliseconds: row[5])),
-                row[6] as Int64
-            )
-        }
-        if let last = entries.last { next = last.0.id }
+        var entries: [(id: Int64, run: Int64)] = []
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let row = try rows.next() { entries.append((row[0], row[1])) }
+        if let last = entries.last { next = last.id }
         exhausted = entries.count < count
         buffer = entries.reversed()
     }
