@@ -110,7 +110,7 @@ import Testing
             print("searchLogs \(shape): p50 \(p50) ms, p99 \(p99) ms")
             // A debug daemon on a shared CI machine: bounds that an index walk meets with room and a
             // scan or a sort of this store (over 300 ms) does not. The release figures on a
-            // 10M-entry store are in BENCHMARKS.md.
+            // 10M-entry store are in README's performance table.
             #expect(p50 < 40, "searchLogs \(shape): p50 \(p50) ms")
             #expect(p99 < 150, "searchLogs \(shape): p99 \(p99) ms")
         }

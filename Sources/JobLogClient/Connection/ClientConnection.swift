@@ -266,7 +266,10 @@ final class ClientConnection: @unchecked Sendable {
                         return first
                     }
                     if firstMiss, configuration.warnings {
-                        warn("joblog: no daemon at \(configuration.socketPath); reporting is kept and retried")
+                        let reason = condition.withLock { lastConnectError?.reason ?? "not answering" }
+                        warn(
+                            "joblog: daemon unreachable at \(configuration.socketPath) (\(reason)); "
+                                + "reporting is kept and retried")
                     }
                     sleepOrWake(milliseconds: min(backoffMs, millisecondsToNextDeadline()))
                     backoffMs = min(backoffMs * 2, 1000)
