@@ -17,7 +17,7 @@ struct ConnectionOptions: ParsableArguments {
     /// How long a request waits for a daemon that went away to come back before `joblog` gives up (exit 69).
     static let connectTimeout: Duration = .seconds(2)
     /// How long a request waits when no daemon has answered yet (exit 69 after it).
-    static let unreachableTimeout: Duration = .milliseconds(150)
+    static let unreachableTimeout: Duration = .milliseconds(100)
 
     /// A session on the socket: the client, with errors mapped to messages and exit codes.
     /// With `quietIfAbsent`, a daemon that does not answer ends the command silently with 0.
