@@ -62,6 +62,7 @@ let package = Package(
         .executableTarget(
             name: "joblogd",
             dependencies: [
+                "JobLogProtocol",
                 "JobLogServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -31,6 +31,7 @@ install_missing() {
     [ -f /usr/include/jansson.h ] || missing+=(libjansson-dev)
     [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+    command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
     command -v dash >/dev/null 2>&1 || missing+=(dash)
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
     # systemd-socket-activate and systemd-analyze, for the service tests (a package, not a running systemd).

@@ -12,7 +12,7 @@ import Synchronization
 /// and acknowledged through their completion once committed; reads run on
 /// GRDB's reader pool, never on the writer thread nor on an event loop.
 public final class JobLogStore: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let queue: WriteQueue
     private let writer: BatchWriter
     private let logger: Logger
@@ -291,5 +291,21 @@ final class ListenerBox: @unchecked Sendable {
     func notify(_ events: [CommittedEvent]) {
         let current = lock.withLock { listeners }
         for l in current { l(events) }
+    }
+}
+
+extension JobLogStore {
+    /// Log entries across runs (`searchLogs`), in id order: the newest `limit` matching
+    /// entries, or with `afterId` the first `limit` after it.
+    /// Nil when `filter.runID` names no run.
+    public func searchLogs(_ filter: LogSearchFilter) async throws -> [SearchedLog]? {
+        try await pool.read { db in
+            if let run = filter.runID,
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run]) == nil
+            {
+                return nil
+            }
+            return try LogSearch(filter: filter).run(db)
+        }
     }
 }

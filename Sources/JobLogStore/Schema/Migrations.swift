@@ -61,6 +61,12 @@ enum Migrations {
                     ALTER TABLE runs ADD COLUMN last_rejection TEXT;
                     """)
         }
+        migrator.registerMigration("v5-search-logs-by-level") { db in
+            // `searchLogs`: the newest entries of one level across every run, by one index seek per level.
+            // Partial: milestones, warnings and errors only, so the ingest of debug and info entries (nearly
+            // all of them) pays for no third index; those levels are found by walking ids backwards.
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS logs_by_level ON logs(level, id) WHERE level >= 2")
+        }
         return migrator
     }
 }
