@@ -45,6 +45,9 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "Connections past this get an error line and are closed (fewer when file descriptors are short).")
     var maxConnections: Int = 1024
 
+    @Option(help: "Bytes of answers one connection may be owed or have unread; past it, answers are errors.")
+    var maxPendingBytes: Int = 64 << 20
+
     @Option(help: "Keep at most this many log entries per run (debug dropped first, then info).")
     var maxLogsPerRun: Int64?
 
@@ -70,6 +73,9 @@ struct Joblogd: AsyncParsableCommand {
         }
         guard sync == "normal" || sync == "full" else { throw ValidationError("--sync must be 'normal' or 'full'") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard (65_536...(1 << 40)).contains(maxPendingBytes) else {
+            throw ValidationError("--max-pending-bytes must be 65536...1099511627776")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         if let maxLogsPerRun, maxLogsPerRun < 1 { throw ValidationError("--max-logs-per-run must be at least 1") }
         if let adminGroup, Permissions.groupID(adminGroup) == nil { throw ValidationError("no group \(adminGroup)") }
@@ -98,6 +104,7 @@ struct Joblogd: AsyncParsableCommand {
         )
         serverConfiguration.socketMode = UInt32(socketMode, radix: 8) ?? 0o600
         serverConfiguration.maxLineBytes = maxLineBytes
+        serverConfiguration.maxPendingBytes = maxPendingBytes
         serverConfiguration.maxConnections = Self.connectionLimit(maxConnections, logger: logger)
         serverConfiguration.permissions = Permissions(
             trustedUids: storeConfiguration.trustedUids, adminGroup: adminGroup.flatMap(Permissions.groupID))

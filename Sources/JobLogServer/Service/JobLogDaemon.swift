@@ -51,9 +51,9 @@ public enum JobLogDaemon {
             .init(service: StoreService(store: store, logger: logger)),
             .init(service: LivenessReaper(store: store, logger: logger, interval: options.livenessInterval)),
         ]
-        if let days = options.retainDays {
-            services.append(.init(service: RetentionService(pruner: Pruner(store: store, logger: logger), days: days)))
-        }
+        services.append(
+            .init(
+                service: RetentionService(pruner: Pruner(store: store, logger: logger), days: options.retainDays)))
         // Stopped first on shutdown (reverse order): the server, then retention and liveness, the store last.
         services.append(
             .init(
