@@ -75,8 +75,9 @@ import Testing
                 if let level { arguments += [level] }
                 if !newest { arguments += [0] }
                 arguments += [10]
+                let bound = arguments
                 let plan = try await queue.read { db in
-                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map {
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: bound).map {
                         $0["detail"] as String
                     }
                 }
