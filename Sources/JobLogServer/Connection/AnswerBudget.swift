@@ -7,6 +7,7 @@ final class AnswerBudget: Sendable {
     /// The bound (`--max-pending-bytes`).
     let limit: Int
     private let current = Atomic<Int>(0)
+    private let refusing = Atomic<Bool>(false)
 
     init(limit: Int) { self.limit = limit }
 
@@ -19,6 +20,14 @@ final class AnswerBudget: Sendable {
     /// Whether an answer of `size` more bytes still fits.
     func fits(_ size: Int) -> Bool { bytes + size <= limit }
 
-    /// Whether the connection is at or over its bound.
-    var isFull: Bool { bytes >= limit }
+    /// Whether reads are refused without being run: the connection is at or over its bound, or an
+    /// answer was refused and the connection has not yet come down to half of it (so the members of
+    /// a batch past the bound are refused at once, not each computed and then dropped).
+    var isFull: Bool { bytes >= limit || refusing.load(ordering: .relaxed) }
+
+    /// An answer was refused: refuse reads until ``bytes`` is down to half the bound.
+    func startRefusing() { refusing.store(true, ordering: .relaxed) }
+
+    /// The connection is down to half its bound: reads run again.
+    func stopRefusing() { refusing.store(false, ordering: .relaxed) }
 }

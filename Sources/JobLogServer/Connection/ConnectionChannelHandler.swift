@@ -395,6 +395,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
     /// connection past its bound, `answer too large`. `kept` is false when it was replaced.
     private func admit(_ bytes: [UInt8], id: RequestID, refusable: Bool) -> (line: [UInt8], kept: Bool) {
         guard refusable, responses.heldBytes + outstanding + bytes.count > budget.limit else { return (bytes, true) }
+        budget.startRefusing()
         return (Self.encode(.failure(.answerTooLarge(maxPendingBytes: budget.limit)), id: id), false)
     }
 
@@ -405,6 +406,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         if held > budget.limit {
             pause(.owed, context)
         } else if held <= budget.limit / 2 {
+            budget.stopRefusing()
             resume(.owed)
         }
     }

@@ -21,10 +21,11 @@ import Testing
             let line = try watcher.readLine() ?? ""
             #expect(line.contains(#""subscription""#), "\(line)")
         }
+        let start = Date()
         // From here on the watcher never reads.
         let writer = try daemon.connect()
         let id = try writer.result("startRun", ["jobName": "stalled-watchers"])["jobRunId"] as! String
-        let message = String(repeating: "x", count: 64 * 1024)
+        let message = String(repeating: "x", count: 64 * 1024 - 16)
         let entries = 600
         for batch in 0..<(entries / 50) {
             var lines: [UInt8] = []
@@ -36,6 +37,7 @@ import Testing
             try writer.sendBytes(lines)
             _ = try writer.result("ping")
         }
+        let ingested = Reliability.ms(since: start)
         usleep(1_000_000)
         let held = Reliability.rssMB(pid)
         let peak = Reliability.peakRSSMB(pid)
@@ -44,9 +46,11 @@ import Testing
         #expect(try writer.result("getRun", ["jobRunId": id])["run"] != nil)
         print(
             "stalledWatchers: 64 subscriptions never read, \(entries) x 64 KiB entries: RSS \(Reliability.mb(baseline))"
-                + " -> \(Reliability.mb(held)), peak \(Reliability.mb(peak))")
+                + " -> \(Reliability.mb(held)), peak \(Reliability.mb(peak)); ingest took \(ingested) ms")
         // When it reads at last, it is told what it missed.
         var lagged = false
+        let reading = Date()
+        defer { print("stalledWatchers: lagged found after \(Reliability.ms(since: reading)) ms") }
         for _ in 0..<5000 {
             guard let line = try watcher.readLine() else { break }
             if line.contains(#""lagged""#) {
