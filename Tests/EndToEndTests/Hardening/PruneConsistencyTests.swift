@@ -43,22 +43,41 @@ import Testing
         }
         let total = Self.runs * Self.entriesPerRun
         usleep(20_000)
-        // Start a prune of everything, and kill the daemon as soon as the first rows are gone.
+        // Start a prune of everything, and kill the daemon as soon as the first rows are gone
+        // (a watcher polls the file from another process, started before the prune).
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        watcher.arguments = [
+            "python3", "-c",
+            """
+            import sqlite3,sys,time
+            db=sqlite3.connect(sys.argv[1])
+            db.execute('SELECT count(*) FROM logs').fetchone()
+            print('ready', flush=True)
+            for _ in range(200000):
+                if db.execute('SELECT count(*) FROM logs').fetchone()[0] < \(total): break
+                time.sleep(0.0005)
+            """,
+            daemon.databasePath,
+        ]
+        let out = Pipe()
+        watcher.standardOutput = out
+        try watcher.run()
+        var ready = Data()
+        while !String(decoding: ready, as: UTF8.self).contains("ready") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            ready += chunk
+        }
         let pruner = try daemon.connect()
         try pruner.send(#"{"jsonrpc":"2.0","id":1,"method":"pruneRuns","params":{"olderThanDays":0}}"#)
-        let watched = Self.sql(
-            daemon.databasePath,
-            """
-            for _ in range(20000):
-                if db.execute('SELECT count(*) FROM logs').fetchone()[0] < \(total): break
-                time.sleep(0.001)
-            """)
+        watcher.waitUntilExit()
         daemon.kill9()
-        #expect(watched.isEmpty, "\(watched)")
         let left = Int(Self.sql(daemon.databasePath, "print(db.execute('SELECT count(*) FROM logs').fetchone()[0])"))
         #expect(left != nil && left! > 0 && left! < total, "kill -9 did not land mid-prune: \(String(describing: left)) logs left")
         // What is on disk right after the crash: every run that is still there is whole.
-        #expect(Self.mismatches(daemon.databasePath) == "", "half-pruned runs after kill -9")
+        let halfPruned = Self.mismatches(daemon.databasePath)
+        #expect(halfPruned == "", "half-pruned runs (id:counted:stored) after kill -9")
         // The restart finishes the interrupted prune by itself: no log row without its run.
         try daemon.start()
         var orphans = ""
@@ -74,7 +93,7 @@ import Testing
         let remaining = try daemon.connect().result("listRuns", ["limit": 100])["runs"] as? [Any] ?? []
         print(
             "pruneKill: \(Self.runs) runs x \(Self.entriesPerRun) entries, kill -9 with \(left ?? -1) log rows left: "
-                + "\(remaining.count) whole runs left, none half-pruned; restart removed the rest of the pruned ones")
+                + "\(remaining.count) runs left, half-pruned (id:counted:stored): [\(halfPruned)]")
         // And a new prune finishes the job.
         let result = try daemon.connect().result("pruneRuns", ["olderThanDays": 0])
         #expect(result["deletedRuns"] != nil, "\(result)")
