@@ -30,9 +30,16 @@ import Testing
         else { throw StoreError.unknownRun(0) }
         var ops: [WriteOp] = []
         for i in 0..<count {
-            let level: LogLevel =
-                i % 4001 == 0 ? .error : i % 1999 == 0 ? .warning : i % 997 == 0 ? .info : i % 7919 == 0 ? .milestone
-                : .debug
+            var level = LogLevel.debug
+            if i % 4001 == 0 {
+                level = .error
+            } else if i % 1999 == 0 {
+                level = .warning
+            } else if i % 997 == 0 {
+                level = .info
+            } else if i % 7919 == 0 {
+                level = .milestone
+            }
             ops.append(WriteOp(.log(run: run.id, level: level, message: "m\(i)", context: nil)))
         }
         await store.submit(ops)
@@ -58,7 +65,8 @@ import Testing
             let wanted = all.filter { level == nil || $0.level >= level! }
             for limit in [1, 7, 100, 5000] {
                 let newest = try await store.logs(run: id, minLevel: level, limit: limit, afterId: nil)
-                #expect(newest?.map(\.id) == wanted.suffix(limit).map(\.id), "newest \(limit) at \(String(describing: level))")
+                let name = String(describing: level)
+                #expect(newest?.map(\.id) == wanted.suffix(limit).map(\.id), "newest \(limit) at \(name)")
                 let from = all[all.count / 3].id
                 let page = try await store.logs(run: id, minLevel: level, limit: limit, afterId: from)
                 let expected = wanted.filter { $0.id > from }.prefix(limit).map(\.id)

@@ -43,8 +43,9 @@ public struct Pruner: Sendable {
     public func finishInterrupted() async {
         var logs: Int64 = 0
         while true {
-            guard case .pruned(_, let l, let complete) = await store.write(
-                .prune(cutoff: Timestamp(milliseconds: Int64.min), status: nil, maxRows: Self.rowsPerStep))
+            guard
+                case .pruned(_, let l, let complete) = await store.write(
+                    .prune(cutoff: Timestamp(milliseconds: Int64.min), status: nil, maxRows: Self.rowsPerStep))
             else { return }
             logs += l
             if complete { break }

@@ -7,7 +7,8 @@ import JobLogModel
 enum RunRow {
     /// The columns a run is read with: every column, and the two free texts again as bytes, so a
     /// message holding U+0000 is read whole (GRDB reads text as a C string).
-    static let columns = "*, CAST(error_message AS BLOB) AS error_message_bytes, CAST(error_stack AS BLOB) AS error_stack_bytes"
+    static let columns =
+        "*, CAST(error_message AS BLOB) AS error_message_bytes, CAST(error_stack AS BLOB) AS error_stack_bytes"
 
     /// A run record from a `SELECT \(columns) FROM runs` row.
     static func record(_ row: Row) -> RunRecord {
@@ -31,8 +32,8 @@ enum RunRow {
 
     static let update = """
         UPDATE runs SET status = ?, stage = ?, progress_current = ?, progress_total = ?, unit = ?,
-            outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?, error_message = CAST(? AS TEXT),
-            error_stack = CAST(? AS TEXT), log_debug = ?, log_info = ?, log_milestone = ?, log_warning = ?, log_error = ?,
+            outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?,
+            error_message = CAST(? AS TEXT), error_stack = CAST(? AS TEXT), log_debug = ?, log_info = ?, log_milestone = ?, log_warning = ?, log_error = ?,
             dropped_debug = ?, dropped_info = ?
         WHERE id = ?
         """
@@ -40,7 +41,8 @@ enum RunRow {
     static func updateArguments(_ r: RunRecord) -> StatementArguments {
         [
             r.status.rawValue, r.currentStage, r.progressCurrent, r.progressTotal, r.unit, r.outcome.jsonText,
-            r.savedOutcome.jsonText, r.finishedAt?.milliseconds, r.lastHeartbeatAt.milliseconds, exactBytes(r.errorMessage),
+            r.savedOutcome.jsonText, r.finishedAt?.milliseconds, r.lastHeartbeatAt.milliseconds,
+            exactBytes(r.errorMessage),
             exactBytes(r.errorStack), r.logCounts[0], r.logCounts[1], r.logCounts[2], r.logCounts[3], r.logCounts[4],
             r.droppedLogCounts[0], r.droppedLogCounts[1], r.id,
         ]

@@ -418,7 +418,8 @@ final class BatchWriter: @unchecked Sendable {
 
     private func load(_ id: Int64, _ db: Database) throws -> RunState? {
         if let state = runs[id] { return state }
-        guard let row = try Row.fetchOne(db, sql: "SELECT \(RunRow.columns) FROM runs WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(RunRow.columns) FROM runs WHERE id = ?", arguments: [id])
+        else {
             return nil
         }
         let state = RunState(RunRow.record(row))

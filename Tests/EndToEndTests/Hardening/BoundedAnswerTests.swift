@@ -19,7 +19,8 @@ import Testing
         let id = try c.result("startRun", ["jobName": "bounded-answers"])["jobRunId"] as! String
         var lines: [UInt8] = []
         for i in 0..<10_000 {
-            let line = #"{"jsonrpc":"2.0","method":"info","params":{"jobRunId":"\#(id)","message":"entry \#(i) of the big run"}}"#
+            let params = #"{"jobRunId":"\#(id)","message":"entry \#(i) of the big run"}"#
+            let line = #"{"jsonrpc":"2.0","method":"info","params":"# + params + "}"
             lines += Array(line.utf8) + [0x0A]
         }
         try c.sendBytes(lines)

@@ -74,7 +74,9 @@ import Testing
         watcher.waitUntilExit()
         daemon.kill9()
         let left = Int(Self.sql(daemon.databasePath, "print(db.execute('SELECT count(*) FROM logs').fetchone()[0])"))
-        #expect(left != nil && left! > 0 && left! < total, "kill -9 did not land mid-prune: \(String(describing: left)) logs left")
+        #expect(
+            left != nil && left! > 0 && left! < total,
+            "kill -9 did not land mid-prune: \(String(describing: left)) left")
         // What is on disk right after the crash: every run that is still there is whole.
         let halfPruned = Self.mismatches(daemon.databasePath)
         #expect(halfPruned == "", "half-pruned runs (id:counted:stored) after kill -9")
@@ -84,7 +86,8 @@ import Testing
         for _ in 0..<100 {
             orphans = Self.sql(
                 daemon.databasePath,
-                "print(db.execute('SELECT count(*) FROM logs WHERE run_id NOT IN (SELECT id FROM runs)').fetchone()[0])")
+                "print(db.execute('SELECT count(*) FROM logs WHERE run_id NOT IN (SELECT id FROM runs)').fetchone()[0])"
+            )
             if orphans == "0" { break }
             usleep(100_000)
         }
@@ -98,6 +101,8 @@ import Testing
         let result = try daemon.connect().result("pruneRuns", ["olderThanDays": 0])
         #expect(result["deletedRuns"] != nil, "\(result)")
         #expect(Self.sql(daemon.databasePath, "print(db.execute('SELECT count(*) FROM logs').fetchone()[0])") == "0")
-        #expect(Self.sql(daemon.databasePath, "print(db.execute('SELECT count(*) FROM pruned_runs').fetchone()[0])") == "0")
+        let pending = Self.sql(
+            daemon.databasePath, "print(db.execute('SELECT count(*) FROM pruned_runs').fetchone()[0])")
+        #expect(pending == "0")
     }
 }
