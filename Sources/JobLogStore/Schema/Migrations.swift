@@ -54,6 +54,12 @@ enum Migrations {
                     CREATE INDEX logs_by_run_level ON logs(run_id, level, id);
                     """)
         }
+        migrator.registerMigration("v2-pruned-runs") { db in
+            // Runs whose row is deleted and whose log rows may still be there: a prune deletes a run's
+            // row first (one transaction with this entry), then its logs in bounded steps. A half-pruned
+            // run is never visible, and a restart finishes what a crash interrupted.
+            try db.execute(sql: "CREATE TABLE pruned_runs (run_id INTEGER PRIMARY KEY)")
+        }
         migrator.registerMigration("v3-rejected-notifications") { db in
             try db.execute(
                 sql: """
