@@ -47,7 +47,9 @@ function showSignIn() {
     'form',
     {
       class: 'signin panel',
-      id: 'signin',
+      id: 'sign-in',
+      action: '/',
+      method: 'get',
       onsubmit: (e) => {
         e.preventDefault();
         const t = input.value.trim();

@@ -77,7 +77,7 @@ function build(initial, ctx) {
   );
 
   function item(label, value) {
-    return [h('dt', null, label), h('dd', null, value)];
+    return h('div', null, h('dt', null, label), h('dd', null, value));
   }
 
   function renderHead() {
