@@ -21,6 +21,7 @@ export function progressBar(run) {
     status: run.status,
     serverRate: run.ratePerSecond ?? null,
     samples: [],
+    lastAt: null, // `at` of the newest progress event shown
   };
 
   function render() {
@@ -65,14 +66,25 @@ export function progressBar(run) {
       const now = Date.now();
       if (typeof ev.current === 'number') state.current = ev.current;
       if (ev.total !== undefined) state.total = ev.total;
+      if (typeof ev.at === 'string' && (state.lastAt === null || ev.at > state.lastAt)) state.lastAt = ev.at;
       state.samples.push({ t: now, c: state.current });
       while (state.samples.length > 2 && now - state.samples[0].t > WINDOW_MS) state.samples.shift();
       render();
     },
-    /** A fresh run record from the API. */
+    /** Whether the unit is still unknown (set by setTotal after the run record was read). */
+    needsUnit() {
+      return state.unit === null && state.total !== null;
+    },
+    /**
+     * A run record from the API. Its counts replace the bar's unless a live progress event
+     * newer than the record (its `at` after the record's lastHeartbeatAt) was already shown.
+     */
     update(r) {
-      state.current = r.progressCurrent ?? state.current;
-      state.total = r.progressTotal ?? state.total;
+      const newer = state.lastAt !== null && !(r.lastHeartbeatAt && r.lastHeartbeatAt >= state.lastAt);
+      if (r.status !== 'RUNNING' || !newer) {
+        state.current = r.progressCurrent ?? state.current;
+        state.total = r.progressTotal ?? state.total;
+      }
       state.unit = r.unit ?? state.unit;
       state.status = r.status;
       state.serverRate = r.ratePerSecond ?? null;

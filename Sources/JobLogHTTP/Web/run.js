@@ -129,6 +129,8 @@ function build(initial, ctx) {
       (dropped ? ' · dropped by the log budget: ' + fmt.count(dropped) : '');
   }
 
+  let askedUnit = false;
+
   async function refresh() {
     try {
       run = await api.getRun(run.id);
@@ -156,6 +158,10 @@ function build(initial, ctx) {
           break;
         case 'progress':
           bar.progress(ev);
+          if (bar.needsUnit() && !askedUnit) {
+            askedUnit = true;
+            refresh();
+          }
           break;
         case 'stage':
           run = { ...run, currentStage: ev.stage };

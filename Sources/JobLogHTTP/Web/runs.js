@@ -172,7 +172,13 @@ export function mountRuns(root, query, ctx) {
         refreshRun(ev.jobRunId, true);
         break;
       case 'progress':
-        if (row) row.bar.progress(ev);
+        if (row) {
+          row.bar.progress(ev);
+          if (row.bar.needsUnit() && !row.askedUnit) {
+            row.askedUnit = true;
+            refreshRun(ev.jobRunId, false);
+          }
+        }
         break;
       case 'stage':
         if (row) row.tr.querySelector('.stage').textContent = ev.stage ?? '';
