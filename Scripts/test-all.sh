@@ -44,6 +44,8 @@ install_missing() {
         fi
     fi
     python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest || return 1
+    python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q PyYAML || return 1
+    command -v schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis || return 1
 }
 
 step "dependencies" install_missing
@@ -58,6 +60,7 @@ for client in shell python c; do
 done
 step "spec: openrpc.json against code, vectors and the live daemon" bash Spec/test.sh
 step "conformance replay (Python replayer)" python3 Spec/conformance_replay.py --daemon "$JOBLOGD_BIN"
+step "http: endpoints equal the socket, openapi.yaml via schemathesis" bash Spec/http_test.sh
 if [ -f Sources/joblog-bench/Bench.swift ]; then
     step "benchmark (quick mode)" "$root/.build/debug/joblog-bench" --quick --joblogd "$JOBLOGD_BIN"
 fi

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobLogHTTP
 import JobLogServer
 import JobLogStore
 import Logging
@@ -60,6 +61,8 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @OptionGroup var httpOptions: HTTPOptions
+
     func validate() throws {
         guard UInt32(socketMode, radix: 8) != nil else {
             throw ValidationError("--socket-mode must be octal, like 600 or 660")
@@ -87,7 +90,8 @@ struct Joblogd: AsyncParsableCommand {
         let logger = Logger(label: "joblogd")
         let environment = ProcessInfo.processInfo.environment
 
-        var storeConfiguration = StoreConfiguration(path: db ?? Self.defaultDatabasePath(environment))
+        let databasePath = db ?? Self.defaultDatabasePath(environment)
+        var storeConfiguration = StoreConfiguration(path: databasePath)
         storeConfiguration.syncFull = sync == "full"
         storeConfiguration.flushIntervalMs = flushIntervalMs
         storeConfiguration.maxLogsPerRun = maxLogsPerRun
@@ -105,6 +109,11 @@ struct Joblogd: AsyncParsableCommand {
         var options = JobLogDaemon.Options(store: storeConfiguration, server: serverConfiguration)
         options.livenessInterval = .milliseconds(livenessIntervalMs)
         options.retainDays = retainDays
+        if let http = httpOptions.configuration(databasePath: databasePath) {
+            options.moreServices.append { server, store in
+                HTTPService(configuration: http, server: server, store: store, logger: logger)
+            }
+        }
         do {
             try await JobLogDaemon.run(options, logger: logger)
         } catch {

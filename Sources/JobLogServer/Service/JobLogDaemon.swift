@@ -27,6 +27,8 @@ public enum JobLogDaemon {
         public var server: ServerConfiguration
         public var livenessInterval: Duration = .seconds(1)
         public var retainDays: Int64?
+        /// More services that need the server (the HTTP service); stopped before the server.
+        public var moreServices: [@Sendable (JobLogServer, JobLogStore) -> any Service] = []
 
         public init(store: StoreConfiguration, server: ServerConfiguration) {
             self.store = store
@@ -54,11 +56,12 @@ public enum JobLogDaemon {
         if let days = options.retainDays {
             services.append(.init(service: RetentionService(pruner: Pruner(store: store, logger: logger), days: days)))
         }
-        // Stopped first on shutdown (reverse order): the server, then retention and liveness, the store last.
+        // Stopped first on shutdown (reverse order): the HTTP service, the server, then retention and liveness, the store last.
         services.append(
             .init(
                 service: server, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup))
+        for make in options.moreServices { services.append(.init(service: make(server, store))) }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -14,11 +14,13 @@ final class Subscription: Sendable {
     let filter: Filter
     let minLevel: LogLevel
     let queue = EventQueue()
+    private let stats: ServerStats?
 
-    init(id: UInt64, filter: Filter, minLevel: LogLevel) {
+    init(id: UInt64, filter: Filter, minLevel: LogLevel, stats: ServerStats? = nil) {
         self.id = id
         self.filter = filter
         self.minLevel = minLevel
+        self.stats = stats
     }
 
     /// Whether this subscriber wants the event.
@@ -39,6 +41,7 @@ final class Subscription: Sendable {
         while let (events, dropped) = await queue.take() {
             var out: [UInt8] = []
             if dropped > 0 {
+                stats?.current?.lagged(dropped)
                 let single: Int64? = if case .run(let r) = filter { r } else { nil }
                 out += prefix
                 out += WatchEvent.body(

@@ -12,9 +12,11 @@ final class WatchHub: Sendable {
 
     private let state = Mutex(State())
     private let store: JobLogStore
+    private let stats: ServerStats?
 
-    init(store: JobLogStore) {
+    init(store: JobLogStore, stats: ServerStats? = nil) {
         self.store = store
+        self.stats = stats
         store.onCommit { [weak self] events in self?.publish(events) }
     }
 
@@ -22,7 +24,7 @@ final class WatchHub: Sendable {
     func subscribe(_ filter: Subscription.Filter, minLevel: LogLevel) -> Subscription {
         let sub = state.withLock { s -> Subscription in
             s.nextID += 1
-            let sub = Subscription(id: s.nextID, filter: filter, minLevel: minLevel)
+            let sub = Subscription(id: s.nextID, filter: filter, minLevel: minLevel, stats: stats)
             s.subscriptions[sub.id] = sub
             return sub
         }

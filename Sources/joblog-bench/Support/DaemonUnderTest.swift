@@ -20,7 +20,8 @@ final class DaemonUnderTest {
         socketPath = directory + "/sock"
         databasePath = directory + "/db.sqlite"
         let p = Process()
-        let common = ["--socket", socketPath, "--db", databasePath, "--log-level", "warning"] + arguments
+        let http = arguments.contains("--http") ? [] : ["--http", "off"]
+        let common = ["--socket", socketPath, "--db", databasePath, "--log-level", "warning"] + http + arguments
         if let binary {
             p.executableURL = URL(fileURLWithPath: binary)
             p.arguments = common
