@@ -72,7 +72,6 @@ export const health = () => get('/healthz');
 
 """#
     static let file_app_css = #"""
-<<<<<<< HEAD
 /* joblogd Job Manager. Light and dark from prefers-color-scheme. */
 :root {
   --bg: #f6f7f9; --fg: #1d2330; --muted: #5f6b7a; --panel: #fff; --line: #dde1e7;
@@ -217,10 +216,6 @@ details.params pre { margin-top: .5rem; }
   .tltime { grid-column: 1 / -1; }
   .filters input { min-width: 0; flex: 1; }
 }
-=======
-:root { color-scheme: light dark; font-family: system-ui, sans-serif; }
-body { margin: 0 auto; max-width: 72rem; padding: 1rem; }
->>>>>>> web
 
 """#
     static let file_app_js = #"""
@@ -1752,7 +1747,7 @@ export function stageTimeline(run) {
     /// Every file by name: content type, ETag, bytes.
     static let files: [String: WebAsset] = [
         "api.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"078247b5b5b156e8\"", text: file_api_js, size: 2336),
-        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"5698f69e1b585079\"", text: file_app_css, size: 8808),
+        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"f0b76d1dac57b589\"", text: file_app_css, size: 8645),
         "app.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"917c826db942505d\"", text: file_app_js, size: 3067),
         "dom.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"026b3be5cf3bff6e\"", text: file_dom_js, size: 3069),
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
