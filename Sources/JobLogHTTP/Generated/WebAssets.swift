@@ -147,7 +147,7 @@ table.runs { width: 100%; border-collapse: collapse; }
 .headline { display: flex; flex-wrap: wrap; gap: .8rem; align-items: center; }
 .curstage { color: var(--muted); overflow-wrap: anywhere; }
 .actions { margin-left: auto; }
-dl.meta { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: .4rem 1rem; margin: .8rem 0 0; }
+dl.meta { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: .4rem 1rem; margin: .8rem 0 0; }
 dl.meta dt { font-size: 11.5px; color: var(--muted); }
 dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 .cols { display: grid; grid-template-columns: 2fr 1fr; gap: 1rem; }
@@ -578,7 +578,7 @@ export function mountJob(root, name, ctx) {
       const sorted = done.map((r) => r.durationMs).sort((a, b) => a - b);
       const ok = done.filter((r) => r.status === 'SUCCESS').length;
       summary.textContent =
-        done.length + ' finished runs · median ' + fmt.duration(sorted[Math.floor((sorted.length - 1) / 2)]) +
+        done.length + (done.length === 1 ? ' finished run' : ' finished runs') + ' · median ' + fmt.duration(sorted[Math.floor((sorted.length - 1) / 2)]) +
         ' · max ' + fmt.duration(sorted[sorted.length - 1]) + ' · ' + Math.round((ok * 100) / done.length) + '% SUCCESS';
     } else summary.textContent = 'No finished runs yet.';
   }
@@ -1747,12 +1747,12 @@ export function stageTimeline(run) {
     /// Every file by name: content type, ETag, bytes.
     static let files: [String: WebAsset] = [
         "api.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"078247b5b5b156e8\"", text: file_api_js, size: 2336),
-        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"f0b76d1dac57b589\"", text: file_app_css, size: 8645),
+        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"ba9b12f0c21d4084\"", text: file_app_css, size: 8645),
         "app.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"917c826db942505d\"", text: file_app_js, size: 3067),
         "dom.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"026b3be5cf3bff6e\"", text: file_dom_js, size: 3069),
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
         "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"43f2ab5bdecb96b3\"", text: file_index_html, size: 669),
-        "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"f83eb8ea01256ace\"", text: file_job_js, size: 4673),
+        "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d079d2e279a77ca2\"", text: file_job_js, size: 4718),
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7d103b98846b9d7b\"", text: file_live_js, size: 4366),
         "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9f3f14649ba717e2\"", text: file_logs_js, size: 10664),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9a0e1c61e7e020ed\"", text: file_progress_js, size: 3899),

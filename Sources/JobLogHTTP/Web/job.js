@@ -66,7 +66,7 @@ export function mountJob(root, name, ctx) {
       const sorted = done.map((r) => r.durationMs).sort((a, b) => a - b);
       const ok = done.filter((r) => r.status === 'SUCCESS').length;
       summary.textContent =
-        done.length + ' finished runs · median ' + fmt.duration(sorted[Math.floor((sorted.length - 1) / 2)]) +
+        done.length + (done.length === 1 ? ' finished run' : ' finished runs') + ' · median ' + fmt.duration(sorted[Math.floor((sorted.length - 1) / 2)]) +
         ' · max ' + fmt.duration(sorted[sorted.length - 1]) + ' · ' + Math.round((ok * 100) / done.length) + '% SUCCESS';
     } else summary.textContent = 'No finished runs yet.';
   }
