@@ -134,6 +134,7 @@ table.runs { width: 100%; border-collapse: collapse; }
 .st-failed { background: var(--fail); }
 .st-cancelled { background: var(--warn); }
 .st-abandoned { background: var(--gray); }
+.flag { margin-left: 4px; background: transparent; border: 1px solid var(--warn); color: var(--warn); }
 
 .progress .track { height: 8px; border-radius: 4px; background: var(--track); overflow: hidden; }
 .progress .fill { height: 100%; width: 0; background: var(--ok); transition: width .25s ease-out; }
@@ -396,6 +397,18 @@ export function jobLink(name) {
 /** A link to a run's page. */
 export function runLink(id, ...children) {
   return link('/runs/' + encodeURIComponent(id), ...(children.length ? children : ['#' + id]));
+}
+
+/**
+ * Flags beside the status (fields of later issues; absent today): stalled since …,
+ * slow, cancel requested.
+ */
+export function flags(run) {
+  const out = [];
+  if (run.stalledSince) out.push(h('span', { class: 'badge flag stalled', title: 'no progress since ' + run.stalledSince }, 'stalled'));
+  if (run.slow === true) out.push(h('span', { class: 'badge flag slow', title: 'over twice the usual duration' }, 'slow'));
+  if (run.cancelRequestedAt && run.status === 'RUNNING') out.push(h('span', { class: 'badge flag cancel' }, 'cancel requested'));
+  return out;
 }
 
 """#
@@ -1215,7 +1228,7 @@ export function progressBar(run) {
 // on the run feeds all of them.
 
 import * as api from './api.js';
-import { h, badge, jobLink, replace } from './dom.js';
+import { h, badge, flags, jobLink, replace } from './dom.js';
 import * as fmt from './format.js';
 import { live } from './live.js';
 import { logsPanel } from './logs.js';
@@ -1294,7 +1307,7 @@ function build(initial, ctx) {
 
   function renderHead() {
     node.dataset.status = run.status;
-    replace(statusSlot, badge(run.status));
+    replace(statusSlot, badge(run.status), flags(run));
     stageSlot.textContent = run.currentStage ? 'Stage: ' + run.currentStage : '';
     replace(
       meta,
@@ -1412,7 +1425,7 @@ function build(initial, ctx) {
 // carry a live progress bar; new runs appear at the top of the first page.
 
 import * as api from './api.js';
-import { h, badge, jobLink, runLink, replace } from './dom.js';
+import { h, badge, flags, jobLink, runLink, replace } from './dom.js';
 import * as fmt from './format.js';
 import { live } from './live.js';
 import { progressBar } from './progress.js';
@@ -1519,7 +1532,7 @@ export function mountRuns(root, query, ctx) {
 
   function addRow(run) {
     const bar = progressBar(run);
-    const statusCell = h('td', null, badge(run.status));
+    const statusCell = h('td', { class: 'nowrap' }, badge(run.status), flags(run));
     const stageCell = h('td', { class: 'stage' }, run.currentStage ?? '');
     const durCell = h('td', { class: 'num' }, fmt.duration(fmt.runDuration(run)));
     const tr = h(
@@ -1540,7 +1553,7 @@ export function mountRuns(root, query, ctx) {
       set(r) {
         row.run = r;
         tr.dataset.status = r.status;
-        replace(statusCell, badge(r.status));
+        replace(statusCell, badge(r.status), flags(r));
         stageCell.textContent = r.currentStage ?? '';
         bar.update(r);
         row.tick();
@@ -1747,17 +1760,17 @@ export function stageTimeline(run) {
     /// Every file by name: content type, ETag, bytes.
     static let files: [String: WebAsset] = [
         "api.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"078247b5b5b156e8\"", text: file_api_js, size: 2336),
-        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"ba9b12f0c21d4084\"", text: file_app_css, size: 8645),
+        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"a56fb7b47e5d3624\"", text: file_app_css, size: 8749),
         "app.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"917c826db942505d\"", text: file_app_js, size: 3067),
-        "dom.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"026b3be5cf3bff6e\"", text: file_dom_js, size: 3069),
+        "dom.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83ec962e44ffdc4b\"", text: file_dom_js, size: 3645),
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
         "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"43f2ab5bdecb96b3\"", text: file_index_html, size: 669),
         "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d079d2e279a77ca2\"", text: file_job_js, size: 4718),
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7d103b98846b9d7b\"", text: file_live_js, size: 4366),
         "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9f3f14649ba717e2\"", text: file_logs_js, size: 10664),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9a0e1c61e7e020ed\"", text: file_progress_js, size: 3899),
-        "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"0c9990e30bde031d\"", text: file_run_js, size: 5935),
-        "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"700d45fd86b747dc\"", text: file_runs_js, size: 6807),
+        "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"303eaa3bd2990fec\"", text: file_run_js, size: 5954),
+        "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a855a93437146e1\"", text: file_runs_js, size: 6851),
         "timeline.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"30ded5d22ce839d8\"", text: file_timeline_js, size: 4816),
     ]
 }

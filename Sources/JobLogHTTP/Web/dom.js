@@ -86,3 +86,15 @@ export function jobLink(name) {
 export function runLink(id, ...children) {
   return link('/runs/' + encodeURIComponent(id), ...(children.length ? children : ['#' + id]));
 }
+
+/**
+ * Flags beside the status (fields of later issues; absent today): stalled since …,
+ * slow, cancel requested.
+ */
+export function flags(run) {
+  const out = [];
+  if (run.stalledSince) out.push(h('span', { class: 'badge flag stalled', title: 'no progress since ' + run.stalledSince }, 'stalled'));
+  if (run.slow === true) out.push(h('span', { class: 'badge flag slow', title: 'over twice the usual duration' }, 'slow'));
+  if (run.cancelRequestedAt && run.status === 'RUNNING') out.push(h('span', { class: 'badge flag cancel' }, 'cancel requested'));
+  return out;
+}

@@ -3,7 +3,7 @@
 // on the run feeds all of them.
 
 import * as api from './api.js';
-import { h, badge, jobLink, replace } from './dom.js';
+import { h, badge, flags, jobLink, replace } from './dom.js';
 import * as fmt from './format.js';
 import { live } from './live.js';
 import { logsPanel } from './logs.js';
@@ -82,7 +82,7 @@ function build(initial, ctx) {
 
   function renderHead() {
     node.dataset.status = run.status;
-    replace(statusSlot, badge(run.status));
+    replace(statusSlot, badge(run.status), flags(run));
     stageSlot.textContent = run.currentStage ? 'Stage: ' + run.currentStage : '';
     replace(
       meta,

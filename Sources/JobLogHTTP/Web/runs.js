@@ -3,7 +3,7 @@
 // carry a live progress bar; new runs appear at the top of the first page.
 
 import * as api from './api.js';
-import { h, badge, jobLink, runLink, replace } from './dom.js';
+import { h, badge, flags, jobLink, runLink, replace } from './dom.js';
 import * as fmt from './format.js';
 import { live } from './live.js';
 import { progressBar } from './progress.js';
@@ -110,7 +110,7 @@ export function mountRuns(root, query, ctx) {
 
   function addRow(run) {
     const bar = progressBar(run);
-    const statusCell = h('td', null, badge(run.status));
+    const statusCell = h('td', { class: 'nowrap' }, badge(run.status), flags(run));
     const stageCell = h('td', { class: 'stage' }, run.currentStage ?? '');
     const durCell = h('td', { class: 'num' }, fmt.duration(fmt.runDuration(run)));
     const tr = h(
@@ -131,7 +131,7 @@ export function mountRuns(root, query, ctx) {
       set(r) {
         row.run = r;
         tr.dataset.status = r.status;
-        replace(statusCell, badge(r.status));
+        replace(statusCell, badge(r.status), flags(r));
         stageCell.textContent = r.currentStage ?? '';
         bar.update(r);
         row.tick();
