@@ -843,6 +843,7 @@ export function logsPanel(runId, ctx) {
   let hasOlder = false;
   let busy = null; // the running fetch (a promise) or null
   let queue = null; // live entries held back during a catch-up
+  let pendingCatchUps = 0;
   let unseen = 0;
   let follow = true;
   let beforeIdWorks = true;
@@ -851,6 +852,7 @@ export function logsPanel(runId, ctx) {
   const levelSelect = h('select', { name: 'level', 'aria-label': 'minimum level' }, LEVELS.map((l) => h('option', { value: l }, l + (l === 'debug' ? ' and up (all)' : ' and up'))));
   const textInput = h('input', { type: 'search', name: 'q', placeholder: 'filter text', 'aria-label': 'filter text' });
   const status = h('span', { class: 'muted logstatus' });
+  const errSpan = h('span', { class: 'logerr' });
   const list = h('ol', { class: 'loglist' });
   const olderBtn = h('button', { type: 'button', class: 'older' }, '↑ Older');
   const oldestBtn = h('button', { type: 'button', class: 'oldest' }, '⇤ Oldest');
@@ -859,7 +861,7 @@ export function logsPanel(runId, ctx) {
   const newerBtn = h('button', { type: 'button', class: 'newer' }, '↓ Newer');
   const tailBtn = h('button', { type: 'button', class: 'tail' }, 'Live tail');
   const jump = h('button', { type: 'button', class: 'jump', hidden: true }, '');
-  const bottom = h('div', { class: 'logpager' }, newerBtn, tailBtn, jump, status);
+  const bottom = h('div', { class: 'logpager' }, newerBtn, tailBtn, jump, errSpan, status);
   const node = h(
     'section',
     { class: 'logs panel' },
@@ -966,7 +968,8 @@ export function logsPanel(runId, ctx) {
     const g = generation;
     const p = (busy || Promise.resolve())
       .then(() => (g === generation ? fn(g) : null))
-      .catch((e) => ctx.error(e, status))
+      .then(() => (errSpan.textContent = ''))
+      .catch((e) => ctx.error(e, errSpan))
       .finally(() => {
         if (busy === p) busy = null;
         renderControls();
@@ -976,10 +979,16 @@ export function logsPanel(runId, ctx) {
     return p;
   }
 
-  /** Reads what the store has after lastId (or the newest page), then applies queued live entries. */
+  /**
+   * Reads what the store has after lastId (or the newest page), then applies the live entries
+   * queued meanwhile. Live entries stay queued until every pending catch-up is done: an entry
+   * committed before the subscription is only in the store, and must be shown before a newer
+   * live one.
+   */
   function catchUp() {
     if (mode !== 'tail') return Promise.resolve();
     if (queue === null) queue = [];
+    pendingCatchUps++;
     return serial(async (g) => {
       try {
         if (lastId === null) {
@@ -996,7 +1005,7 @@ export function logsPanel(runId, ctx) {
           if (logs.length < CATCHUP_PAGE) break;
         }
       } finally {
-        if (g === generation) {
+        if (g === generation && --pendingCatchUps === 0) {
           const q = queue || [];
           queue = null;
           append(q);
@@ -1009,6 +1018,7 @@ export function logsPanel(runId, ctx) {
     generation++;
     busy = null;
     queue = null;
+    pendingCatchUps = 0;
     clear(list);
     firstId = lastId = null;
     hasOlder = false;
@@ -1767,7 +1777,7 @@ export function stageTimeline(run) {
         "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"43f2ab5bdecb96b3\"", text: file_index_html, size: 669),
         "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d079d2e279a77ca2\"", text: file_job_js, size: 4718),
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7d103b98846b9d7b\"", text: file_live_js, size: 4366),
-        "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9f3f14649ba717e2\"", text: file_logs_js, size: 10664),
+        "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d31bc5ad86bd73d6\"", text: file_logs_js, size: 11080),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9a0e1c61e7e020ed\"", text: file_progress_js, size: 3899),
         "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"303eaa3bd2990fec\"", text: file_run_js, size: 5954),
         "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a855a93437146e1\"", text: file_runs_js, size: 6851),

@@ -31,6 +31,7 @@ export function logsPanel(runId, ctx) {
   let hasOlder = false;
   let busy = null; // the running fetch (a promise) or null
   let queue = null; // live entries held back during a catch-up
+  let pendingCatchUps = 0;
   let unseen = 0;
   let follow = true;
   let beforeIdWorks = true;
@@ -39,6 +40,7 @@ export function logsPanel(runId, ctx) {
   const levelSelect = h('select', { name: 'level', 'aria-label': 'minimum level' }, LEVELS.map((l) => h('option', { value: l }, l + (l === 'debug' ? ' and up (all)' : ' and up'))));
   const textInput = h('input', { type: 'search', name: 'q', placeholder: 'filter text', 'aria-label': 'filter text' });
   const status = h('span', { class: 'muted logstatus' });
+  const errSpan = h('span', { class: 'logerr' });
   const list = h('ol', { class: 'loglist' });
   const olderBtn = h('button', { type: 'button', class: 'older' }, '↑ Older');
   const oldestBtn = h('button', { type: 'button', class: 'oldest' }, '⇤ Oldest');
@@ -47,7 +49,7 @@ export function logsPanel(runId, ctx) {
   const newerBtn = h('button', { type: 'button', class: 'newer' }, '↓ Newer');
   const tailBtn = h('button', { type: 'button', class: 'tail' }, 'Live tail');
   const jump = h('button', { type: 'button', class: 'jump', hidden: true }, '');
-  const bottom = h('div', { class: 'logpager' }, newerBtn, tailBtn, jump, status);
+  const bottom = h('div', { class: 'logpager' }, newerBtn, tailBtn, jump, errSpan, status);
   const node = h(
     'section',
     { class: 'logs panel' },
@@ -154,7 +156,8 @@ export function logsPanel(runId, ctx) {
     const g = generation;
     const p = (busy || Promise.resolve())
       .then(() => (g === generation ? fn(g) : null))
-      .catch((e) => ctx.error(e, status))
+      .then(() => (errSpan.textContent = ''))
+      .catch((e) => ctx.error(e, errSpan))
       .finally(() => {
         if (busy === p) busy = null;
         renderControls();
@@ -164,10 +167,16 @@ export function logsPanel(runId, ctx) {
     return p;
   }
 
-  /** Reads what the store has after lastId (or the newest page), then applies queued live entries. */
+  /**
+   * Reads what the store has after lastId (or the newest page), then applies the live entries
+   * queued meanwhile. Live entries stay queued until every pending catch-up is done: an entry
+   * committed before the subscription is only in the store, and must be shown before a newer
+   * live one.
+   */
   function catchUp() {
     if (mode !== 'tail') return Promise.resolve();
     if (queue === null) queue = [];
+    pendingCatchUps++;
     return serial(async (g) => {
       try {
         if (lastId === null) {
@@ -184,7 +193,7 @@ export function logsPanel(runId, ctx) {
           if (logs.length < CATCHUP_PAGE) break;
         }
       } finally {
-        if (g === generation) {
+        if (g === generation && --pendingCatchUps === 0) {
           const q = queue || [];
           queue = null;
           append(q);
@@ -197,6 +206,7 @@ export function logsPanel(runId, ctx) {
     generation++;
     busy = null;
     queue = null;
+    pendingCatchUps = 0;
     clear(list);
     firstId = lastId = null;
     hasOlder = false;
