@@ -29,7 +29,8 @@ struct HTTPOptions: ParsableArguments {
     func configuration(databasePath: String) -> HTTPConfiguration? {
         guard let (host, port) = HTTPConfiguration.parseAddress(http) else { return nil }
         let tokenFile =
-            httpTokenFile ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent(
+            httpTokenFile
+            ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent(
                 "http-token"
             ).path
         var c = HTTPConfiguration(host: host, port: port, tokenFile: tokenFile)

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import JobLogJSON
@@ -40,9 +41,14 @@ import Testing
                     #expect(response.text == expected, "\(uri)")
                 }
             }
-            try await client.execute(uri: "/api/admin/jobs/\(id)/logs?level=error", method: .get, headers: HTTPFixture.auth) {
+            try await client.execute(
+                uri: "/api/admin/jobs/\(id)/logs?level=error", method: .get, headers: HTTPFixture.auth
+            ) {
                 let logs = $0.json?.objectValue?["logs"]
-                guard case .array(let entries)? = logs else { Issue.record("no logs"); return }
+                guard case .array(let entries)? = logs else {
+                    Issue.record("no logs")
+                    return
+                }
                 #expect(entries.count == 1)
             }
         }
@@ -87,8 +93,11 @@ import Testing
                 }
             }
             // The socket's own error object, unchanged.
-            let socketError = try await f.session.call(.getRun, JSONObject([("jobRunId", .string("999999"))])).result
-            guard case .failure(let e) = socketError else { Issue.record("no error"); return }
+            let socketError = await f.session.call(.getRun, JSONObject([("jobRunId", .string("999999"))])).result
+            guard case .failure(let e) = socketError else {
+                Issue.record("no error")
+                return
+            }
             try await client.execute(uri: "/api/admin/jobs/999999", method: .get, headers: HTTPFixture.auth) {
                 #expect($0.text == JSONWriter.string(.object(JSONObject([("error", e.json)]))))
             }
@@ -99,7 +108,9 @@ import Testing
         let f = try HTTPFixture()
         let id = try await f.seedRun()
         try await f.app().test(.router) { client in
-            for uri in ["/api/admin/jobs", "/api/admin/jobs/\(id)/logs", "/healthz", "/metrics", "/", "/api/admin/events"] {
+            for uri in [
+                "/api/admin/jobs", "/api/admin/jobs/\(id)/logs", "/healthz", "/metrics", "/", "/api/admin/events",
+            ] {
                 for method in [HTTPRequest.Method.post, .put, .delete, .patch] {
                     try await client.execute(uri: uri, method: method, headers: HTTPFixture.auth) { response in
                         #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
@@ -144,7 +155,8 @@ import Testing
             try await client.execute(uri: "/api/admin/jobs/\(id)/logs", method: .get, headers: HTTPFixture.auth) {
                 response in
                 #expect(response.status == .serviceUnavailable, "\(response.text)")
-                #expect(response.json?.objectValue?["error"]?.objectValue?["code"] == .int(RPCErrorCode.storeUnavailable))
+                #expect(
+                    response.json?.objectValue?["error"]?.objectValue?["code"] == .int(RPCErrorCode.storeUnavailable))
             }
         }
     }

@@ -33,13 +33,16 @@ import Testing
             try await f.call(.finishRun, [("jobRunId", .string("\(id)")), ("status", .string("SUCCESS"))])
             #expect(stream.read { $0.contains("event: run.finished") })
             #expect(stream.text.contains("live one"))
-            let logIDs = stream.text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.map { String($0.dropFirst(4)) }
+            let logIDs = stream.text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.map {
+                String($0.dropFirst(4))
+            }
             #expect(logIDs.count == Set(logIDs).count, "no duplicate")
             #expect(Array(logIDs.prefix(3)) == Array(ids[2...4]), "replayed in order")
             #expect(logIDs.count == 4)
             #expect(!stream.text.contains("\"subscription\""))
             // The data of a log event is the socket event's params.
-            #expect(stream.text.contains("event: log\nid: \(logIDs[3])\ndata: {\"jobRunId\":\"\(id)\",\"type\":\"log\""))
+            #expect(
+                stream.text.contains("event: log\nid: \(logIDs[3])\ndata: {\"jobRunId\":\"\(id)\",\"type\":\"log\""))
             #expect(stream.read { $0.contains(": keep-alive\n\n") })
         }
     }

@@ -62,7 +62,8 @@ final class HTTPFixture: Sendable {
 
     /// A finished run like the seed's user-sync: stages, progress, logs of every level, outcome.
     func seedRun(finish: Bool = true) async throws -> Int64 {
-        let started = try await call(.startRun, [("jobName", .string("user-sync")), ("params", .object(JSONObject([("batchSize", .int(10))])))])
+        let started = try await call(
+            .startRun, [("jobName", .string("user-sync")), ("params", .object(JSONObject([("batchSize", .int(10))])))])
         let id = try #require(started.objectValue?["jobRunId"]?.stringValue)
         let run: JSONValue = .string(id)
         try await call(.setStage, [("jobRunId", run), ("stage", .string("Syncing users"))])

@@ -19,7 +19,8 @@ import Testing
         #expect(p.terminationStatus == 0)
         let fresh = try String(contentsOf: out, encoding: .utf8)
         let committed = try String(
-            contentsOf: Self.root.appendingPathComponent("Sources/JobLogHTTP/Generated/WebAssets.swift"), encoding: .utf8)
+            contentsOf: Self.root.appendingPathComponent("Sources/JobLogHTTP/Generated/WebAssets.swift"),
+            encoding: .utf8)
         #expect(fresh == committed, "run: python3 Scripts/embed-web.py")
     }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdTesting
+import HummingbirdWSClient
 import HummingbirdWSTesting
 import HummingbirdWebSocket
 import JobLogJSON
@@ -51,7 +52,7 @@ import Testing
 
     @Test func upgradeNeedsTheToken() async throws {
         let f = try HTTPFixture()
-        try await f.app().test(.live) { client in
+        _ = try await f.app().test(.live) { client in
             await #expect(throws: (any Error).self) {
                 try await client.ws("/api/admin/ws") { _, _, _ in }
             }

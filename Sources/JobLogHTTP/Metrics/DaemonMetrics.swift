@@ -48,11 +48,11 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
             ],
         ]
         self.factory = factory
-        commitLatency = Timer(label: "joblogd_commit_latency_seconds", factory: factory)
-        storeErrors = Counter(label: "joblogd_store_errors_total", factory: factory)
-        laggedEvents = Counter(label: "joblogd_lagged_events_total", factory: factory)
-        connections = Gauge(label: "joblogd_connections", factory: factory)
-        watchers = Gauge(label: "joblogd_watchers", factory: factory)
+        commitLatency = CoreMetrics.Timer(label: "joblogd_commit_latency_seconds", factory: factory)
+        storeErrors = CoreMetrics.Counter(label: "joblogd_store_errors_total", factory: factory)
+        laggedEvents = CoreMetrics.Counter(label: "joblogd_lagged_events_total", factory: factory)
+        connections = CoreMetrics.Gauge(label: "joblogd_connections", factory: factory)
+        watchers = CoreMetrics.Gauge(label: "joblogd_watchers", factory: factory)
     }
 
     /// Starts recording: the server's events and the store's commits.
@@ -66,7 +66,8 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
     func message(_ method: String) {
         let counter = messageCounters.withLock { counters in
             if let c = counters[method] { return c }
-            let c = Counter(label: "joblogd_messages_total", dimensions: [("method", method)], factory: factory)
+            let c = CoreMetrics.Counter(
+                label: "joblogd_messages_total", dimensions: [("method", method)], factory: factory)
             counters[method] = c
             return c
         }
@@ -92,8 +93,10 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
                 runs(event.jobName, status.rawValue).increment()
                 if let start = starts.withLock({ $0.removeValue(forKey: event.runID) }) {
                     let ms = max(0, event.at.milliseconds - start.milliseconds)
-                    Timer(label: "joblogd_run_duration_seconds", dimensions: [("job", job)], factory: factory)
-                        .recordMilliseconds(ms)
+                    CoreMetrics.Timer(
+                        label: "joblogd_run_duration_seconds", dimensions: [("job", job)], factory: factory
+                    )
+                    .recordMilliseconds(ms)
                 }
             default: break
             }
@@ -101,7 +104,7 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
     }
 
     private func runs(_ job: String, _ status: String) -> CoreMetrics.Counter {
-        Counter(
+        CoreMetrics.Counter(
             label: "joblogd_runs_total", dimensions: [("job", folder.label(job)), ("status", status)],
             factory: factory)
     }
@@ -120,7 +123,9 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
 
     /// `joblogd_run_progress_ratio{job,run}` for running runs with a total (the newest 200).
     private func sampleProgress() async {
-        guard let running = try? await store.listRuns(jobName: nil, status: .running, limit: Self.maxProgressGauges, beforeId: nil)
+        guard
+            let running = try? await store.listRuns(
+                jobName: nil, status: .running, limit: Self.maxProgressGauges, beforeId: nil)
         else { return }
         var seen = Set<Int64>()
         for run in running {
@@ -129,9 +134,10 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
             let gauge = progressGauges.withLock { gauges in
                 if let g = gauges[run.id] { return g }
                 let g = registry.makeGauge(
-                    name: "joblogd_run_progress_ratio",
-                    labels: [("job", folder.label(run.jobName)), ("run", String(run.id))],
-                    help: "Progress of a running run, current / total")
+                    descriptor: MetricNameDescriptor(
+                        namespace: "joblogd", metricName: "run_progress", unitName: "ratio",
+                        helpText: "Progress of a running run, current / total"),
+                    labels: [("job", folder.label(run.jobName)), ("run", String(run.id))])
                 gauges[run.id] = g
                 return g
             }

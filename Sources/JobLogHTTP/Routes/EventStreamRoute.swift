@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import JobLogJSON
 import JobLogProtocol
@@ -25,9 +26,9 @@ struct EventStreamRoute: Sendable {
         let params = QueryParams.params(request, strings: ["jobName", "level"], ids: ["jobRunId"])
         let lastID = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
         let handoff = Handoff()
-        let replayed = Mutex<Int64>(0)
+        let replayed = ReplayMark()
         let session = server.localSession { bytes in
-            let skip = replayed.withLock { $0 }
+            let skip = replayed.value
             var out: [UInt8] = []
             for p in EventLines.params(bytes) { out += EventLines.serverSentEvent(p, skipLogsUpTo: skip) ?? [] }
             if !out.isEmpty { try await handoff.put(out) }
@@ -51,7 +52,7 @@ struct EventStreamRoute: Sendable {
                 if let runID, let lastID {
                     let last = try await Self.replay(
                         session, run: runID, after: lastID, level: level, into: &writer)
-                    replayed.withLock { $0 = last }
+                    replayed.value = last
                 }
                 answer.afterDelivery?()
                 let ticker = Task {
@@ -86,7 +87,9 @@ struct EventStreamRoute: Sendable {
             else { return cursor }
             var out: [UInt8] = []
             for entry in logs {
-                guard case .object(let e) = entry, let id = e["id"]?.stringValue.flatMap({ Int64($0) }) else { continue }
+                guard case .object(let e) = entry, let id = e["id"]?.stringValue.flatMap({ Int64($0) }) else {
+                    continue
+                }
                 let data = JSONObject([
                     ("jobRunId", .string(String(run))), ("type", .string("log")), ("at", e["createdAt"] ?? .null),
                     ("log", entry),
@@ -97,5 +100,14 @@ struct EventStreamRoute: Sendable {
             if !out.isEmpty { try await writer.write(ByteBuffer(bytes: out)) }
             if logs.count < replayPage { return cursor }
         }
+    }
+}
+
+/// The last log id a replay wrote: live entries up to it are skipped.
+final class ReplayMark: Sendable {
+    private let mark = Mutex<Int64>(0)
+    var value: Int64 {
+        get { mark.withLock { $0 } }
+        set { mark.withLock { $0 = newValue } }
     }
 }

@@ -33,7 +33,8 @@ struct JobsRoutes: Sendable {
         router.get("/healthz") { _, _ in
             switch await session.call(.ping, JSONObject()).result {
             case .success(.object(let ping)):
-                return JSONBody.response(.object(JSONObject([("status", .string("ok"))] + ping.members.map { ($0.key, $0.value) })))
+                return JSONBody.response(
+                    .object(JSONObject([("status", .string("ok"))] + ping.members.map { ($0.key, $0.value) })))
             case .success: throw APIError(.internalError)
             case .failure(let error): throw APIError(error)
             }

@@ -8,7 +8,8 @@ struct MetricsRoute: Sendable {
         router.get("/metrics") { _, _ in
             let body = await metrics.scrape()
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
     }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// The web UI: `/` (index.html) and `/assets/NAME`, from the files embedded in the binary,

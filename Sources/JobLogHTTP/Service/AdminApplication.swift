@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import JobLogServer
 import JobLogStore
+import Logging
 
 /// The routers of the HTTP service: the same for the daemon and for tests.
 public enum AdminApplication {
