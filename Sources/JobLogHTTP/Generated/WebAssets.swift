@@ -176,13 +176,14 @@ details.params pre { margin-top: .5rem; }
 .logscroll { max-height: 60vh; min-height: 8rem; overflow-y: auto; border: 1px solid var(--line); border-radius: 6px; background: var(--code); }
 .logpager { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; padding: .35rem .5rem; }
 .loglist { list-style: none; margin: 0; padding: 0; font-size: 12.5px; }
-.log { display: grid; grid-template-columns: 7.5rem 5.5rem minmax(5rem, 11rem) minmax(0, 1fr) minmax(0, max-content); gap: .5rem; padding: 2px .5rem; border-top: 1px solid var(--line); align-items: baseline; }
+.log { display: grid; grid-template-columns: 7.5rem 5.5rem minmax(5rem, 11rem) minmax(0, 1fr); gap: .5rem; padding: 2px .5rem; border-top: 1px solid var(--line); align-items: baseline; }
 .log .lvl { font-weight: 600; text-transform: uppercase; font-size: 11px; }
 .log .lstage { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .log .msg { white-space: pre-wrap; overflow-wrap: anywhere; }
-.log .ctx { grid-column: 5; max-width: 28rem; min-width: 0; justify-self: start; }
-.log .ctx[open] { grid-column: 4 / -1; max-width: none; }
-.log .ctx summary { cursor: pointer; color: var(--muted); font-family: var(--mono); font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.log .lbody { min-width: 0; }
+.log .ctx { display: inline-block; vertical-align: top; max-width: 100%; margin-left: .6rem; }
+.log .ctx[open] { display: block; margin-left: 0; }
+.log .ctx summary { max-width: 36rem; cursor: pointer; color: var(--muted); font-family: var(--mono); font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .log .ctx pre { background: var(--panel); padding: .3rem .5rem; border-radius: 4px; }
 .lv-debug .lvl { color: var(--gray); }
 .lv-info .lvl { color: var(--accent); }
@@ -212,7 +213,7 @@ details.params pre { margin-top: .5rem; }
   .pcell { min-width: 7rem; }
   .log { grid-template-columns: 5.2rem 4.3rem 1fr; }
   .log .lstage { display: none; }
-  .log .ctx, .log .ctx[open] { grid-column: 1 / -1; max-width: none; }
+  .log .lbody { grid-column: 3; }
   .tlrow { grid-template-columns: 6rem 1fr; }
   .tltime { grid-column: 1 / -1; }
   .filters input { min-width: 0; flex: 1; }
@@ -901,15 +902,19 @@ export function logsPanel(runId, ctx) {
       h('time', { datetime: e.createdAt, title: e.createdAt }, fmt.clockMs(e.createdAt)),
       h('span', { class: 'lvl' }, String(e.level)),
       h('span', { class: 'lstage' }, e.stage ?? ''),
-      h('span', { class: 'msg' }, String(e.message ?? '')),
-      keys.length
-        ? h(
-            'details',
-            { class: 'ctx' },
-            h('summary', null, fmt.jsonLine(ctxObj, 90)),
-            h('pre', null, JSON.stringify(ctxObj, null, 2)),
-          )
-        : null,
+      h(
+        'div',
+        { class: 'lbody' },
+        h('span', { class: 'msg' }, String(e.message ?? '')),
+        keys.length
+          ? h(
+              'details',
+              { class: 'ctx' },
+              h('summary', null, fmt.jsonLine(ctxObj, 90)),
+              h('pre', null, JSON.stringify(ctxObj, null, 2)),
+            )
+          : null,
+      ),
     );
     li._search = (String(e.message ?? '') + ' ' + (e.stage ?? '') + ' ' + (keys.length ? JSON.stringify(ctxObj) : '')).toLowerCase();
     applyText(li);
@@ -1770,14 +1775,14 @@ export function stageTimeline(run) {
     /// Every file by name: content type, ETag, bytes.
     static let files: [String: WebAsset] = [
         "api.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"078247b5b5b156e8\"", text: file_api_js, size: 2336),
-        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"a56fb7b47e5d3624\"", text: file_app_css, size: 8749),
+        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"75513fe7abd32c32\"", text: file_app_css, size: 8743),
         "app.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"917c826db942505d\"", text: file_app_js, size: 3067),
         "dom.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83ec962e44ffdc4b\"", text: file_dom_js, size: 3645),
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
         "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"43f2ab5bdecb96b3\"", text: file_index_html, size: 669),
         "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d079d2e279a77ca2\"", text: file_job_js, size: 4718),
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7d103b98846b9d7b\"", text: file_live_js, size: 4366),
-        "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d31bc5ad86bd73d6\"", text: file_logs_js, size: 11080),
+        "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3d2378677ef99b0a\"", text: file_logs_js, size: 11159),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9a0e1c61e7e020ed\"", text: file_progress_js, size: 3899),
         "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"303eaa3bd2990fec\"", text: file_run_js, size: 5954),
         "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a855a93437146e1\"", text: file_runs_js, size: 6851),

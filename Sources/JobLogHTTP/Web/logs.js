@@ -89,15 +89,19 @@ export function logsPanel(runId, ctx) {
       h('time', { datetime: e.createdAt, title: e.createdAt }, fmt.clockMs(e.createdAt)),
       h('span', { class: 'lvl' }, String(e.level)),
       h('span', { class: 'lstage' }, e.stage ?? ''),
-      h('span', { class: 'msg' }, String(e.message ?? '')),
-      keys.length
-        ? h(
-            'details',
-            { class: 'ctx' },
-            h('summary', null, fmt.jsonLine(ctxObj, 90)),
-            h('pre', null, JSON.stringify(ctxObj, null, 2)),
-          )
-        : null,
+      h(
+        'div',
+        { class: 'lbody' },
+        h('span', { class: 'msg' }, String(e.message ?? '')),
+        keys.length
+          ? h(
+              'details',
+              { class: 'ctx' },
+              h('summary', null, fmt.jsonLine(ctxObj, 90)),
+              h('pre', null, JSON.stringify(ctxObj, null, 2)),
+            )
+          : null,
+      ),
     );
     li._search = (String(e.message ?? '') + ' ' + (e.stage ?? '') + ' ' + (keys.length ? JSON.stringify(ctxObj) : '')).toLowerCase();
     applyText(li);
