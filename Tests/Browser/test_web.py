@@ -219,14 +219,33 @@ def start_slow_sync(daemon, delay):
                             stderr=subprocess.PIPE, text=True)
 
 
+def seed_finished_runs(daemon):
+    """Two earlier runs, so the list shows more than one status; returns their ids."""
+    ids = []
+    for name, status, error in (("nightly-backup", "SUCCESS", None), ("report-export", "FAILED", "disk full")):
+        run = daemon.rpc("startRun", {"jobName": name, "pid": os.getpid()})["jobRunId"]
+        ids.append(run)
+        daemon.rpc("setStage", {"jobRunId": run, "stage": "Copying"})
+        daemon.rpc("setTotal", {"jobRunId": run, "total": 4, "unit": "files"})
+        daemon.rpc("setProgress", {"jobRunId": run, "current": 4 if error is None else 3})
+        daemon.rpc("addOutcome", {"jobRunId": run, "key": "copied", "count": 4 if error is None else 3})
+        finish = {"jobRunId": run, "status": status}
+        if error:
+            finish["error"] = error
+        daemon.rpc("finishRun", finish)
+    return ids
+
+
 def test_user_sync_live_in_runs_list_and_run_page(daemon, browser, artifacts):
+    seeded = seed_finished_runs(daemon)
     sign_in(browser, daemon)
+    assert [b.text for b in css(browser, "table.runs tbody .badge")] == ["FAILED", "SUCCESS"]
     job = start_slow_sync(daemon, 0.5)
     try:
         # The runs list: the new run appears at the top, RUNNING, with a moving progress bar.
         row = "table.runs tbody tr[data-run-id]"
-        run_id = wait_until(lambda: css(browser, row) and css(browser, row)[0].get_attribute("data-run-id"),
-                            15, "the new run in the runs list")
+        run_id = wait_until(lambda: css(browser, row) and css(browser, row)[0].get_attribute("data-run-id") not in seeded
+                            and css(browser, row)[0].get_attribute("data-run-id"), 15, "the new run in the runs list")
         wait_until(lambda: text_of(browser, row + " .badge") == "RUNNING", 10, "a RUNNING badge")
         daemon.rpc("warning", {"jobRunId": run_id, "message": XSS, "context": {"html": "<b>bold</b>"}})
         seen = []
@@ -237,6 +256,7 @@ def test_user_sync_live_in_runs_list_and_run_page(daemon, browser, artifacts):
         values = [v for v in seen if v is not None]
         assert len(set(values)) >= 2 and values == sorted(values), "runs-list progress did not advance: %r" % seen
         assert "users" in text_of(browser, row + " .plabel")
+        wait_until(lambda: (percent(browser, row + " .progress") or 0) >= 30, 10, "30%")
         browser.save_screenshot(str(artifacts / "runs-list.png"))
 
         # The run page, reached by a click (no reload): progress, logs and stage arrive live.

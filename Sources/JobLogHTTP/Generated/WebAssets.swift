@@ -139,6 +139,8 @@ table.runs { width: 100%; border-collapse: collapse; }
 .progress .track { height: 8px; border-radius: 4px; background: var(--track); overflow: hidden; }
 .progress .fill { height: 100%; width: 0; background: var(--ok); transition: width .25s ease-out; }
 .progress.running .fill { background: var(--run); }
+.progress[data-status="FAILED"] .fill { background: var(--fail); }
+.progress[data-status="CANCELLED"] .fill, .progress[data-status="ABANDONED"] .fill { background: var(--gray); }
 .progress.indeterminate .fill { width: 30% !important; animation: slide 1.2s infinite linear; }
 @keyframes slide { from { margin-left: -30%; } to { margin-left: 100%; } }
 .progress .plabel { font-size: 12px; color: var(--muted); margin-top: 2px; font-family: var(--mono); }
@@ -1170,6 +1172,7 @@ export function progressBar(run) {
     if (percent === null && status === 'SUCCESS') percent = 100;
     node.dataset.percent = percent === null ? '' : String(percent);
     node.dataset.current = String(current);
+    node.dataset.status = String(status);
     node.classList.toggle('indeterminate', percent === null && status === 'RUNNING');
     node.classList.toggle('running', status === 'RUNNING');
     fill.style.width = (percent ?? 0) + '%';
@@ -1775,7 +1778,7 @@ export function stageTimeline(run) {
     /// Every file by name: content type, ETag, bytes.
     static let files: [String: WebAsset] = [
         "api.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"078247b5b5b156e8\"", text: file_api_js, size: 2336),
-        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"75513fe7abd32c32\"", text: file_app_css, size: 8743),
+        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"a0fd73d1025178a6\"", text: file_app_css, size: 8922),
         "app.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"917c826db942505d\"", text: file_app_js, size: 3067),
         "dom.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83ec962e44ffdc4b\"", text: file_dom_js, size: 3645),
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
@@ -1783,7 +1786,7 @@ export function stageTimeline(run) {
         "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d079d2e279a77ca2\"", text: file_job_js, size: 4718),
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7d103b98846b9d7b\"", text: file_live_js, size: 4366),
         "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3d2378677ef99b0a\"", text: file_logs_js, size: 11159),
-        "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"9a0e1c61e7e020ed\"", text: file_progress_js, size: 3899),
+        "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"301468a5d55907f4\"", text: file_progress_js, size: 3941),
         "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"303eaa3bd2990fec\"", text: file_run_js, size: 5954),
         "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a855a93437146e1\"", text: file_runs_js, size: 6851),
         "timeline.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"30ded5d22ce839d8\"", text: file_timeline_js, size: 4816),

@@ -32,6 +32,7 @@ export function progressBar(run) {
     if (percent === null && status === 'SUCCESS') percent = 100;
     node.dataset.percent = percent === null ? '' : String(percent);
     node.dataset.current = String(current);
+    node.dataset.status = String(status);
     node.classList.toggle('indeterminate', percent === null && status === 'RUNNING');
     node.classList.toggle('running', status === 'RUNNING');
     fill.style.width = (percent ?? 0) + '%';
