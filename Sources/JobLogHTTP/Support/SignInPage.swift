@@ -8,7 +8,10 @@ enum SignInPage {
         <body><main id="sign-in"><h1>joblogd</h1>
         <p>Sign in: open the URL that joblogd logged when it started
         (<code>http: open http://HOST:PORT/?token=…</code>); the token is in the daemon's
-        <code>http-token</code> file.</p></main></body></html>
+        <code>http-token</code> file. Or paste the token here:</p>
+        <form method="get" action="/"><input type="password" name="token" autocomplete="off"
+        aria-label="access token" placeholder="access token" required> <button type="submit">Sign in</button></form>
+        </main></body></html>
         """
 
     static func response() -> Response {
