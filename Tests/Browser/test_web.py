@@ -332,6 +332,13 @@ def test_wrong_or_missing_token_shows_sign_in(daemon, browser):
         assert "token" in css(browser, "#sign-in")[0].text.lower()
         assert "secret-job" not in browser.page_source
         assert css(browser, "table.runs tbody tr") == []
+    # Pasting the right token into the sign-in form opens the Job Manager.
+    field = css(browser, "#sign-in input[name='token']")[0]
+    field.send_keys(TOKEN)
+    field.submit()
+    wait_until(lambda: css(browser, "table.runs tbody tr[data-run-id]"), 10, "the runs list after signing in")
+    assert "token=" not in browser.current_url
+    assert text_of(browser, "table.runs tbody tr td:nth-child(2)") == "secret-job"
 
 
 def test_reconnect_after_daemon_restart_misses_and_repeats_nothing(daemon, browser):
