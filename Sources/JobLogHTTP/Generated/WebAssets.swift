@@ -128,7 +128,7 @@ table.runs { width: 100%; border-collapse: collapse; }
 .pager { display: flex; gap: 1rem; margin: .6rem 0; }
 .panel .tablewrap { border: 0; }
 
-.badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 11.5px; font-weight: 600; letter-spacing: .02em; color: #fff; background: var(--gray); }
+.badge { display: inline-block; white-space: nowrap; padding: 1px 8px; border-radius: 999px; font-size: 11.5px; font-weight: 600; letter-spacing: .02em; color: #fff; background: var(--gray); }
 .st-running { background: var(--run); }
 .st-success { background: var(--ok); }
 .st-failed { background: var(--fail); }
@@ -211,14 +211,19 @@ details.params pre { margin-top: .5rem; }
 @media (max-width: 760px) {
   main { padding: .6rem; }
   .cols { grid-template-columns: 1fr; }
-  .runs th:nth-child(4), .runs td:nth-child(4), .runs th:nth-child(6), .runs td:nth-child(6) { display: none; }
-  .pcell { min-width: 7rem; }
+  .runs th:nth-child(4), .runs td:nth-child(4), .runs th:nth-child(6), .runs td:nth-child(6),
+  .runs th:nth-child(7), .runs td:nth-child(7) { display: none; }
+  .runs th, .runs td { padding: .4rem .35rem; }
+  .runs td:nth-child(2) { overflow-wrap: anywhere; }
+  .pcell { min-width: 6.5rem; }
+  .job .runs th:nth-child(4), .job .runs td:nth-child(4) { display: table-cell; }
+  .job .runs th:nth-child(5), .job .runs td:nth-child(5) { display: none; }
   .log { grid-template-columns: 5.2rem 4.3rem 1fr; }
   .log .lstage { display: none; }
   .log .lbody { grid-column: 3; }
   .tlrow { grid-template-columns: 6rem 1fr; }
   .tltime { grid-column: 1 / -1; }
-  .filters input { min-width: 0; flex: 1; }
+  .filters input { min-width: 0; flex: 1 1 100%; }
 }
 
 """#
@@ -550,7 +555,7 @@ export function mountJob(root, name, ctx) {
     h('section', { class: 'panel' }, h('h2', null, 'Duration of the last runs'), chart, summary),
     h(
       'section',
-      { class: 'panel' },
+      { class: 'panel job' },
       h('h2', null, 'Last runs'),
       h(
         'div',
@@ -958,8 +963,9 @@ export function logsPanel(runId, ctx) {
   }
 
   function renderControls() {
-    olderBtn.disabled = !hasOlder || busy !== null;
-    oldestBtn.disabled = !hasOlder || busy !== null;
+    olderBtn.disabled = busy !== null;
+    oldestBtn.disabled = busy !== null;
+    top.hidden = !hasOlder;
     newerBtn.hidden = mode === 'tail';
     tailBtn.hidden = mode === 'tail';
     jump.hidden = unseen === 0 || (mode === 'tail' && follow);
@@ -1662,6 +1668,7 @@ import { h, replace } from './dom.js';
 import * as fmt from './format.js';
 
 const PAGE = 1000;
+let stagesEndpoint = true; // false once the daemon answered that it has no …/stages
 const MAX_PAGES = 5;
 
 function isStageEntry(e) {
@@ -1735,12 +1742,14 @@ export function stageTimeline(run) {
     async load() {
       let loaded;
       try {
+        if (!stagesEndpoint) throw new Error('no stages endpoint');
         const st = await api.getStages(run.id);
         loaded = {
           found: st.map((s) => ({ stage: s.stage, start: fmt.parseTime(s.startedAt), end: fmt.parseTime(s.finishedAt), message: s.message || '' })),
           partial: false,
         };
-      } catch {
+      } catch (e) {
+        if (e instanceof api.ApiError && e.status === 404) stagesEndpoint = false;
         loaded = await fromLogs(run.id);
       }
       // keep live stages newer than what the store returned
@@ -1778,17 +1787,17 @@ export function stageTimeline(run) {
     /// Every file by name: content type, ETag, bytes.
     static let files: [String: WebAsset] = [
         "api.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"078247b5b5b156e8\"", text: file_api_js, size: 2336),
-        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"a0fd73d1025178a6\"", text: file_app_css, size: 8922),
+        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"49b9a9d118599a0c\"", text: file_app_css, size: 9259),
         "app.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"917c826db942505d\"", text: file_app_js, size: 3067),
         "dom.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83ec962e44ffdc4b\"", text: file_dom_js, size: 3645),
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
         "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"43f2ab5bdecb96b3\"", text: file_index_html, size: 669),
-        "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d079d2e279a77ca2\"", text: file_job_js, size: 4718),
+        "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3cbf093408562337\"", text: file_job_js, size: 4722),
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7d103b98846b9d7b\"", text: file_live_js, size: 4366),
-        "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3d2378677ef99b0a\"", text: file_logs_js, size: 11159),
+        "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"07a9d32f73e3b944\"", text: file_logs_js, size: 11161),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"301468a5d55907f4\"", text: file_progress_js, size: 3941),
         "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"303eaa3bd2990fec\"", text: file_run_js, size: 5954),
         "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a855a93437146e1\"", text: file_runs_js, size: 6851),
-        "timeline.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"30ded5d22ce839d8\"", text: file_timeline_js, size: 4816),
+        "timeline.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d759269c6388b8d3\"", text: file_timeline_js, size: 5058),
     ]
 }

@@ -22,7 +22,7 @@ export function mountJob(root, name, ctx) {
     h('section', { class: 'panel' }, h('h2', null, 'Duration of the last runs'), chart, summary),
     h(
       'section',
-      { class: 'panel' },
+      { class: 'panel job' },
       h('h2', null, 'Last runs'),
       h(
         'div',

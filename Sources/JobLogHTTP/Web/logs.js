@@ -143,8 +143,9 @@ export function logsPanel(runId, ctx) {
   }
 
   function renderControls() {
-    olderBtn.disabled = !hasOlder || busy !== null;
-    oldestBtn.disabled = !hasOlder || busy !== null;
+    olderBtn.disabled = busy !== null;
+    oldestBtn.disabled = busy !== null;
+    top.hidden = !hasOlder;
     newerBtn.hidden = mode === 'tail';
     tailBtn.hidden = mode === 'tail';
     jump.hidden = unseen === 0 || (mode === 'tail' && follow);

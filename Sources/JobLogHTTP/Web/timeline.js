@@ -9,6 +9,7 @@ import { h, replace } from './dom.js';
 import * as fmt from './format.js';
 
 const PAGE = 1000;
+let stagesEndpoint = true; // false once the daemon answered that it has no …/stages
 const MAX_PAGES = 5;
 
 function isStageEntry(e) {
@@ -82,12 +83,14 @@ export function stageTimeline(run) {
     async load() {
       let loaded;
       try {
+        if (!stagesEndpoint) throw new Error('no stages endpoint');
         const st = await api.getStages(run.id);
         loaded = {
           found: st.map((s) => ({ stage: s.stage, start: fmt.parseTime(s.startedAt), end: fmt.parseTime(s.finishedAt), message: s.message || '' })),
           partial: false,
         };
-      } catch {
+      } catch (e) {
+        if (e instanceof api.ApiError && e.status === 404) stagesEndpoint = false;
         loaded = await fromLogs(run.id);
       }
       // keep live stages newer than what the store returned
