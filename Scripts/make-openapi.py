@@ -63,8 +63,8 @@ run_id = {
     "name": "jobRunId",
     "in": "path",
     "required": True,
-    "description": "The run's id, decimal.",
-    "schema": {"type": "string"},
+    "description": "The run's id, decimal (1 ... 2^63-1; larger is 400).",
+    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,18}$"},
 }
 
 
