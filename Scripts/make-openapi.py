@@ -63,8 +63,8 @@ run_id = {
     "name": "jobRunId",
     "in": "path",
     "required": True,
-    "description": "The run's id, decimal.",
-    "schema": {"type": "string"},
+    "description": "The run's id, decimal (1 ... 2^63-1; larger is 400).",
+    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,18}$"},
 }
 
 
@@ -170,9 +170,10 @@ paths = {
         "get": {
             "summary": "Prometheus metrics",
             "description": (
-                "Prometheus text format: joblogd_connections, joblogd_watchers, joblogd_messages_total{method}, "
-                "joblogd_commit_latency_seconds, joblogd_store_errors_total, joblogd_lagged_events_total, "
-                "joblogd_runs_total{job,status}, joblogd_run_duration_seconds{job}, "
+                "Prometheus text format: joblogd_connections, joblogd_watchers, joblogd_write_queue_depth, "
+                "joblogd_messages_total{method}, joblogd_commit_latency_seconds, joblogd_store_errors_total, "
+                "joblogd_lagged_events_total, joblogd_runs_started_total{job}, "
+                "joblogd_runs_finished_total{job,status}, joblogd_run_duration_seconds{job}, "
                 "joblogd_run_progress_ratio{job,run}. Job names past the 1,000th are `other`."
             ),
             "operationId": "metrics",

@@ -114,6 +114,9 @@ public final class JobLogStore: Sendable {
         return !full
     }
 
+    /// Writes queued and not yet taken by the writer thread (for metrics).
+    public var queuedWrites: Int { queue.depth }
+
     /// Calls `callback` (on any thread) once the write queue has room.
     public func whenSpaceAvailable(_ callback: @escaping @Sendable () -> Void) {
         queue.onSpace(callback)

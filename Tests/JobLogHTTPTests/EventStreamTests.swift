@@ -17,7 +17,7 @@ import Testing
         let logs = try await f.call(.getLogs, [("jobRunId", .string("\(id)")), ("afterId", .string("0"))])
         guard case .array(let entries)? = logs.objectValue?["logs"] else { throw TestFailure("no logs") }
         let ids = entries.compactMap { $0.objectValue?["id"]?.stringValue }
-        #expect(ids.count == 5)
+        #expect(ids.count == 6, "the stage's own entry and five levels")
         try await f.app(keepAlive: .milliseconds(300)).test(.live) { client in
             let port = try #require(client.port)
             // Resume after the second entry: the other three are replayed, then live ones follow.
@@ -25,7 +25,7 @@ import Testing
             headers["Last-Event-ID"] = ids[1]
             let stream = try RawHTTPStream(
                 port: port, request: RawHTTPStream.get("/api/admin/events?jobRunId=\(id)", headers: headers))
-            #expect(stream.read { $0.contains("id: \(ids[4])\n") })
+            #expect(stream.read { $0.contains("id: \(ids[5])\n") })
             #expect(stream.text.hasPrefix("HTTP/1.1 200"))
             #expect(stream.text.lowercased().contains("content-type: text/event-stream"))
             #expect(!stream.text.contains("id: \(ids[1])\n"))
@@ -37,12 +37,12 @@ import Testing
                 String($0.dropFirst(4))
             }
             #expect(logIDs.count == Set(logIDs).count, "no duplicate")
-            #expect(Array(logIDs.prefix(3)) == Array(ids[2...4]), "replayed in order")
-            #expect(logIDs.count == 4)
+            #expect(Array(logIDs.prefix(4)) == Array(ids[2...5]), "replayed in order")
+            #expect(logIDs.count == 5)
             #expect(!stream.text.contains("\"subscription\""))
             // The data of a log event is the socket event's params.
             #expect(
-                stream.text.contains("event: log\nid: \(logIDs[3])\ndata: {\"jobRunId\":\"\(id)\",\"type\":\"log\""))
+                stream.text.contains("event: log\nid: \(logIDs[4])\ndata: {\"jobRunId\":\"\(id)\",\"type\":\"log\""))
             #expect(stream.read { $0.contains(": keep-alive\n\n") })
         }
     }

@@ -18,8 +18,10 @@ import Testing
                 let text = response.text
                 for needle in [
                     "joblogd_connections ", "joblogd_watchers ", #"joblogd_messages_total{method="startRun"}"#,
-                    #"joblogd_runs_total{job="user-sync",status="SUCCESS"} 1"#,
-                    #"joblogd_runs_total{job="user-sync",status="RUNNING"} 2"#,
+                    #"joblogd_runs_finished_total{job="user-sync",status="SUCCESS"} 1"#,
+                    #"joblogd_runs_started_total{job="user-sync"} 2"#, "joblogd_write_queue_depth ",
+                    "joblogd_commit_latency_seconds_bucket", "joblogd_store_errors_total ",
+                    "joblogd_lagged_events_total ",
                     "joblogd_run_duration_seconds_bucket", #"joblogd_run_progress_ratio{job="user-sync",run=""#,
                 ] {
                     #expect(text.contains(needle), "\(needle)")

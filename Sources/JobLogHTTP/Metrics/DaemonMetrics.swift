@@ -8,10 +8,10 @@ import Synchronization
 /// The daemon's figures for `/metrics`, recorded through swift-metrics into a private
 /// Prometheus registry (no global bootstrap: the daemon's own registry, nothing else's).
 ///
-/// Daemon health: connections, watchers (sampled at scrape), messages by method, commit
+/// Daemon health: connections, watchers, write queue depth (sampled at scrape), messages by method, commit
 /// latency, store errors, lagged events (counted as they happen). Job figures from each
-/// commit, on the writer thread (a few counter updates): runs started and finished by job
-/// name and status, run duration by job name; and at scrape, the progress ratio of running runs.
+/// commit, on the writer thread (a few counter updates): runs started by job name, finished
+/// by job name and status, run duration by job name; and at scrape, the progress ratio of running runs.
 /// Job names past the 1,000th distinct one are folded into `other`.
 final class DaemonMetrics: ServerStatsSink, Sendable {
     let registry = PrometheusCollectorRegistry()
@@ -24,6 +24,7 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
     private let laggedEvents: CoreMetrics.Counter
     private let connections: CoreMetrics.Gauge
     private let watchers: CoreMetrics.Gauge
+    private let queueDepth: CoreMetrics.Gauge
     /// Start times of the runs seen starting (bounded by the runs running at once).
     private let starts = Mutex<[Int64: Timestamp]>([:])
     /// Progress gauges of running runs, by run id (at most ``maxProgressGauges``).
@@ -53,6 +54,7 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
         laggedEvents = CoreMetrics.Counter(label: "joblogd_lagged_events_total", factory: factory)
         connections = CoreMetrics.Gauge(label: "joblogd_connections", factory: factory)
         watchers = CoreMetrics.Gauge(label: "joblogd_watchers", factory: factory)
+        queueDepth = CoreMetrics.Gauge(label: "joblogd_write_queue_depth", factory: factory)
     }
 
     /// Starts recording: the server's events and the store's commits.
@@ -87,10 +89,16 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
             switch event.kind {
             case .started:
                 starts.withLock { $0[event.runID] = event.at }
-                runs(event.jobName, RunStatus.running.rawValue).increment()
+                CoreMetrics.Counter(
+                    label: "joblogd_runs_started_total", dimensions: [("job", folder.label(event.jobName))],
+                    factory: factory
+                ).increment()
             case .finished(let status):
                 let job = folder.label(event.jobName)
-                runs(event.jobName, status.rawValue).increment()
+                CoreMetrics.Counter(
+                    label: "joblogd_runs_finished_total", dimensions: [("job", job), ("status", status.rawValue)],
+                    factory: factory
+                ).increment()
                 if let start = starts.withLock({ $0.removeValue(forKey: event.runID) }) {
                     let ms = max(0, event.at.milliseconds - start.milliseconds)
                     CoreMetrics.Timer(
@@ -103,18 +111,13 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
         }
     }
 
-    private func runs(_ job: String, _ status: String) -> CoreMetrics.Counter {
-        CoreMetrics.Counter(
-            label: "joblogd_runs_total", dimensions: [("job", folder.label(job)), ("status", status)],
-            factory: factory)
-    }
-
     // MARK: - Scrape
 
     /// The text exposition, after sampling the gauges.
     func scrape() async -> [UInt8] {
         connections.record(server.connectionCount)
         watchers.record(server.watcherCount)
+        queueDepth.record(store.queuedWrites)
         await sampleProgress()
         var out: [UInt8] = []
         registry.emit(into: &out)

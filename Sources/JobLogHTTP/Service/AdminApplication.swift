@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import JobLogServer
 import JobLogStore
@@ -44,7 +45,9 @@ public enum AdminApplication {
         return Application(
             router: router(server: server, metrics: metrics, token: token, keepAlive: configuration.keepAliveInterval),
             server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter(server: server, token: token)),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

@@ -10,6 +10,9 @@ public struct HTTPConfiguration: Sendable {
     public var requireToken: Bool = true
     /// When set, the bound port is written there (decimal, one line) once listening.
     public var portFile: String?
+    /// HTTP connections served at once (event streams and WebSockets included); further
+    /// connections wait in the listen backlog until one closes.
+    public var maxConnections: Int = 256
     /// How often an idle event stream gets a `: keep-alive` comment.
     public var keepAliveInterval: Duration = .seconds(15)
 

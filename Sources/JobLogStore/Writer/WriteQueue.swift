@@ -24,6 +24,9 @@ final class WriteQueue: @unchecked Sendable {
         self.flushInterval = Double(flushIntervalMs) / 1000
     }
 
+    /// Writes waiting for the writer thread (for metrics).
+    var depth: Int { condition.withLock { pending.count } }
+
     /// Queues writes in order; suspends while the queue is full. Returns false once stopping.
     func push(_ ops: [WriteOp]) async -> Bool {
         while true {
