@@ -371,3 +371,49 @@ def test_reconnect_after_daemon_restart_misses_and_repeats_nothing(daemon, brows
     assert len(ids) == len(set(ids))
     assert css(browser, "#conn[data-state='live']")
     assert_not_reloaded(browser)
+
+
+def test_log_tail_pauses_while_scrolled_up_and_pages_back(daemon, browser):
+    run_id = daemon.rpc("startRun", {"jobName": "long-log", "pid": os.getpid()})["jobRunId"]
+    for start in range(1, 451, 50):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:  # 50 notifications and a ping
+            s.connect(daemon.socket)
+            batch = [{"jsonrpc": "2.0", "method": "info", "params": {"jobRunId": run_id, "message": "entry %03d" % i}}
+                     for i in range(start, start + 50)]
+            s.sendall((json.dumps(batch) + "\n" + json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}) + "\n").encode())
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(65536):
+                pass
+    sign_in(browser, daemon)
+    browser.get(daemon.url("/#/runs/" + run_id))
+    messages = lambda: [r[2] for r in log_rows(browser)]  # noqa: E731
+    # Only the newest page is loaded, and the list follows its end.
+    wait_until(lambda: messages() == ["entry %03d" % i for i in range(251, 451)], 10, "the newest 200 entries")
+    scroller = css(browser, ".logscroll")[0]
+    at_bottom = "const s = arguments[0]; return s.scrollTop + s.clientHeight >= s.scrollHeight - 30;"
+    wait_until(lambda: browser.execute_script(at_bottom, scroller), 5, "the list scrolled to its end")
+
+    # Scrolled up: new entries are added below without moving the view, and counted.
+    browser.execute_script("arguments[0].scrollTop = 0;", scroller)
+    wait_until(lambda: css(browser, ".logs[data-follow='false']"), 5, "following paused")
+    for i in range(451, 456):
+        daemon.rpc("info", {"jobRunId": run_id, "message": "entry %03d" % i})
+    wait_until(lambda: messages()[-1] == "entry 455", 10, "the new entries")
+    assert browser.execute_script("return arguments[0].scrollTop;", scroller) == 0
+    jump = css(browser, "button.jump")[0]
+    wait_until(lambda: jump.is_displayed() and jump.text.startswith("↓ 5 new"), 5, "the '5 new' button")
+    jump.click()
+    wait_until(lambda: browser.execute_script(at_bottom, scroller), 5, "back at the end")
+    assert css(browser, ".logs[data-follow='true']")
+    daemon.rpc("info", {"jobRunId": run_id, "message": "entry 456"})
+    wait_until(lambda: messages()[-1] == "entry 456" and browser.execute_script(at_bottom, scroller), 10,
+               "following again")
+
+    # Paging back reads older entries by keyset, a page at a time.
+    first_before = int(log_rows(browser)[0][0])
+    browser.execute_script("arguments[0].scrollTop = 0;", scroller)
+    css(browser, "button.older")[0].click()
+    wait_until(lambda: int(log_rows(browser)[0][0]) < first_before, 10, "older entries")
+    shown = messages()
+    assert len(shown) == len(set(shown)) and shown == sorted(shown), "paged entries out of order or repeated"
+    assert "entry 001" in shown or "entry 051" in shown
