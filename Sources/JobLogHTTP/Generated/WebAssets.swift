@@ -683,7 +683,7 @@ class Live {
     this.ws = null;
     this.subs = new Set(); // active subscriptions: {params, handlers, id}
     this.byId = new Map(); // subscription id -> sub
-    this.pending = []; // subs waiting for their {"subscription"} answer, in order
+    this.pending = []; // requests waiting for their answer, in order: a sub (watch) or null (unwatch)
     this.delay = MIN_DELAY;
     this.timer = null;
     this.state = 'idle';
@@ -702,7 +702,7 @@ class Live {
         this.subs.delete(sub);
         if (sub.id !== null) {
           this.byId.delete(sub.id);
-          this.send({ unwatch: sub.id });
+          this.sendUnwatch(sub.id);
         }
       },
     };
@@ -764,6 +764,13 @@ class Live {
     this.send({ watch: sub.params });
   }
 
+  sendUnwatch(id) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.pending.push(null);
+      this.send({ unwatch: id });
+    }
+  }
+
   send(obj) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(obj));
   }
@@ -786,16 +793,16 @@ class Live {
       safe(() => sub.handlers.event && sub.handlers.event(msg));
       return;
     }
-    if (msg.subscription !== undefined || msg.error !== undefined) {
+    if (msg.subscription !== undefined || msg.unwatched !== undefined || msg.error !== undefined) {
       const sub = this.pending.shift();
-      if (!sub) return;
+      if (!sub) return; // the answer to an unwatch
       if (msg.error !== undefined) {
         safe(() => sub.handlers.failed && sub.handlers.failed(msg.error));
         return;
       }
       const id = String(msg.subscription);
       if (sub.closed) {
-        this.send({ unwatch: id });
+        this.sendUnwatch(id);
         return;
       }
       sub.id = id;
@@ -1793,7 +1800,7 @@ export function stageTimeline(run) {
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
         "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"43f2ab5bdecb96b3\"", text: file_index_html, size: 669),
         "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3cbf093408562337\"", text: file_job_js, size: 4722),
-        "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"7d103b98846b9d7b\"", text: file_live_js, size: 4366),
+        "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ba27b65d7ab00d3c\"", text: file_live_js, size: 4589),
         "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"07a9d32f73e3b944\"", text: file_logs_js, size: 11161),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"301468a5d55907f4\"", text: file_progress_js, size: 3941),
         "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"303eaa3bd2990fec\"", text: file_run_js, size: 5954),

@@ -17,7 +17,7 @@ class Live {
     this.ws = null;
     this.subs = new Set(); // active subscriptions: {params, handlers, id}
     this.byId = new Map(); // subscription id -> sub
-    this.pending = []; // subs waiting for their {"subscription"} answer, in order
+    this.pending = []; // requests waiting for their answer, in order: a sub (watch) or null (unwatch)
     this.delay = MIN_DELAY;
     this.timer = null;
     this.state = 'idle';
@@ -36,7 +36,7 @@ class Live {
         this.subs.delete(sub);
         if (sub.id !== null) {
           this.byId.delete(sub.id);
-          this.send({ unwatch: sub.id });
+          this.sendUnwatch(sub.id);
         }
       },
     };
@@ -98,6 +98,13 @@ class Live {
     this.send({ watch: sub.params });
   }
 
+  sendUnwatch(id) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.pending.push(null);
+      this.send({ unwatch: id });
+    }
+  }
+
   send(obj) {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(obj));
   }
@@ -120,16 +127,16 @@ class Live {
       safe(() => sub.handlers.event && sub.handlers.event(msg));
       return;
     }
-    if (msg.subscription !== undefined || msg.error !== undefined) {
+    if (msg.subscription !== undefined || msg.unwatched !== undefined || msg.error !== undefined) {
       const sub = this.pending.shift();
-      if (!sub) return;
+      if (!sub) return; // the answer to an unwatch
       if (msg.error !== undefined) {
         safe(() => sub.handlers.failed && sub.handlers.failed(msg.error));
         return;
       }
       const id = String(msg.subscription);
       if (sub.closed) {
-        this.send({ unwatch: id });
+        this.sendUnwatch(id);
         return;
       }
       sub.id = id;
