@@ -150,6 +150,7 @@ let package = Package(
             name: "JobLogHTTPTests",
             dependencies: [
                 "JobLogHTTP", "JobLogServer", "JobLogStore", "JobLogProtocol", "JobLogJSON", "JobLogModel",
+                "JobLogTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
