@@ -25,7 +25,7 @@ struct EventStreamRoute: Sendable {
     private func stream(_ request: Request) async throws -> Response {
         let params = QueryParams.params(request, strings: ["jobName", "level"], ids: ["jobRunId"])
         let lastID = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
-        let handoff = Handoff()
+        let handoff = Handoff<[UInt8]>()
         let replayed = ReplayMark()
         let session = server.localSession { bytes in
             let skip = replayed.value

@@ -3,6 +3,8 @@ import HummingbirdWebSocket
 import JobLogJSON
 import JobLogProtocol
 import JobLogServer
+import NIOCore
+import NIOWebSocket
 
 /// `GET /api/admin/ws`: `watch` over a WebSocket.
 ///
@@ -23,21 +25,25 @@ struct WebSocketRoute: Sendable {
     }
 
     private func serve(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter) async {
-        let handoff = Handoff()
+        // One handoff per delivered chunk (all the events a subscription took at once), not per event.
+        let handoff = Handoff<[ByteBuffer]>()
         let session = server.localSession { bytes in
-            for p in EventLines.params(bytes) { try await handoff.put(Array(p)) }
+            let frames = EventLines.params(bytes).map { ByteBuffer(bytes: $0) }
+            if !frames.isEmpty { try await handoff.put(frames) }
         }
         defer { session.close() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await handoff.drain { bytes in
-                    try await outbound.write(.text(String(decoding: bytes, as: UTF8.self)))
+                await handoff.drain { frames in
+                    for frame in frames {
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
+                    }
                 }
             }
             do {
                 for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
                     guard case .text(let text) = message else {
-                        try await handoff.put(Self.error(.invalidRequest("send text frames")))
+                        try await Self.send(Self.error(.invalidRequest("send text frames")), handoff)
                         continue
                     }
                     try await handle(text, session, handoff)
@@ -48,9 +54,9 @@ struct WebSocketRoute: Sendable {
         }
     }
 
-    private func handle(_ text: String, _ session: LocalSession, _ handoff: Handoff) async throws {
+    private func handle(_ text: String, _ session: LocalSession, _ handoff: Handoff<[ByteBuffer]>) async throws {
         guard case .object(let message)? = try? JSONParser.parse(Array(text.utf8)), message.members.count == 1 else {
-            try await handoff.put(Self.error(.invalidRequest(#"send {"watch":{…}} or {"unwatch":"ID"}"#)))
+            try await Self.send(Self.error(.invalidRequest(#"send {"watch":{…}} or {"unwatch":"ID"}"#)), handoff)
             return
         }
         switch (message.members[0].key, message.members[0].value) {
@@ -58,19 +64,24 @@ struct WebSocketRoute: Sendable {
             let answer = await session.call(.watch, params)
             switch answer.result {
             case .success(let value):
-                try await handoff.put(JSONWriter.encode(value))
+                try await Self.send(JSONWriter.encode(value), handoff)
                 answer.afterDelivery?()
             case .failure(let error):
-                try await handoff.put(Self.error(error))
+                try await Self.send(Self.error(error), handoff)
             }
         case ("unwatch", .string(let id)):
             switch await session.call(.unwatch, JSONObject([("subscription", .string(id))])).result {
-            case .success: try await handoff.put(JSONWriter.encode(.object(JSONObject([("unwatched", .string(id))]))))
-            case .failure(let error): try await handoff.put(Self.error(error))
+            case .success:
+                try await Self.send(JSONWriter.encode(.object(JSONObject([("unwatched", .string(id))]))), handoff)
+            case .failure(let error): try await Self.send(Self.error(error), handoff)
             }
         default:
-            try await handoff.put(Self.error(.invalidRequest(#"send {"watch":{…}} or {"unwatch":"ID"}"#)))
+            try await Self.send(Self.error(.invalidRequest(#"send {"watch":{…}} or {"unwatch":"ID"}"#)), handoff)
         }
+    }
+
+    private static func send(_ bytes: [UInt8], _ handoff: Handoff<[ByteBuffer]>) async throws {
+        try await handoff.put([ByteBuffer(bytes: bytes)])
     }
 
     private static func error(_ error: RPCError) -> [UInt8] {
