@@ -25,19 +25,14 @@ struct EventStreamRoute: Sendable {
     private func stream(_ request: Request) async throws -> Response {
         let params = QueryParams.params(request, strings: ["jobName", "level"], ids: ["jobRunId"])
         let lastID = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
-        let handoff = Handoff<[UInt8]>()
-        let replayed = ReplayMark()
-        let session = server.localSession { bytes in
-            let skip = replayed.value
-            var out: [UInt8] = []
-            for p in EventLines.params(bytes) { out += EventLines.serverSentEvent(p, skipLogsUpTo: skip) ?? [] }
-            if !out.isEmpty { try await handoff.put(out) }
-        }
-        let answer = await session.call(.watch, params)
-        if case .failure(let error) = answer.result {
-            session.close()
+        // Bad params are a 400 now; the subscription itself is made when the body is written, so a
+        // response that is never sent leaves none behind.
+        do {
+            _ = try WatchParams(from: ParamReader(params))
+        } catch {
             throw APIError(error)
         }
+        let server = self.server
         let runID = params["jobRunId"]?.stringValue.flatMap { Int64($0) }
         let level = params["level"]
         let keepAlive = self.keepAlive
@@ -47,7 +42,24 @@ struct EventStreamRoute: Sendable {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
+                let handoff = Handoff<[UInt8]>()
+                let replayed = ReplayMark()
+                let session = server.localSession { bytes in
+                    let skip = replayed.value
+                    var out: [UInt8] = []
+                    for p in EventLines.params(bytes) {
+                        out += EventLines.serverSentEvent(p, skipLogsUpTo: skip) ?? []
+                    }
+                    if !out.isEmpty { try await handoff.put(out) }
+                }
                 defer { session.close() }
+                let answer = await session.call(.watch, params)
+                if case .failure(let error) = answer.result {
+                    let data = JSONValue.object(JSONObject([("error", error.json)]))
+                    try await writer.write(ByteBuffer(bytes: EventLines.frame(type: "error", id: nil, data: data)))
+                    try await writer.finish(nil)
+                    return
+                }
                 try await writer.write(ByteBuffer(string: ": joblogd events\n\n"))
                 if let runID, let lastID {
                     let last = try await Self.replay(
