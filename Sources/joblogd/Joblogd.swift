@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import JobLogProtocol
 import JobLogHTTP
+import JobLogProtocol
 import JobLogServer
 import JobLogStore
 import Logging
