@@ -42,7 +42,9 @@ struct RunBench: AsyncParsableCommand {
     var joblogd: String?
 
     @Option(
-        help: "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin).")
+        help:
+            "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin, http)."
+    )
     var only: String?
 
     @Option(help: "The repository root, for the Python, C and shell clients (default: the current directory).")
@@ -98,6 +100,8 @@ struct RunBench: AsyncParsableCommand {
         if wanted("admin") { try AdminScenario.run(daemon, sizes, into: &report) }
         FootprintScenario.peak(daemon, into: &report)
         daemon.stop()
+        log("http")
+        if wanted("http") { try HTTPScenario.run(binary: binary, sizes, into: &report) }
 
         print(json ? report.json : report.table)
         let missed = report.figures.filter { $0.met == false }.map(\.name)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobLogHTTP
 import JobLogProtocol
 import JobLogServer
 import JobLogStore
@@ -52,6 +53,9 @@ struct Joblogd: AsyncParsableCommand {
     )
     var maxConnectionsPerUid: Int?
 
+    @Option(help: "Bytes of answers one connection may be owed or have unread; past it, answers are errors.")
+    var maxPendingBytes: Int = 64 << 20
+
     @Option(help: "Keep at most this many log entries per run (debug dropped first, then info).")
     var maxLogsPerRun: Int64?
 
@@ -67,6 +71,8 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @OptionGroup var httpOptions: HTTPOptions
+
     @Option(help: "Under systemd (NOTIFY_SOCKET): how often a STATUS= line is sent, in milliseconds.")
     var statusIntervalMs: Int = 5000
 
@@ -81,6 +87,7 @@ struct Joblogd: AsyncParsableCommand {
         guard sync == "normal" || sync == "full" else { throw ValidationError("--sync must be 'normal' or 'full'") }
         try Self.check("--max-connections", maxConnections, 1...1_000_000)
         if let maxConnectionsPerUid { try Self.check("--max-connections-per-uid", maxConnectionsPerUid, 1...1_000_000) }
+        try Self.check("--max-pending-bytes", maxPendingBytes, 65_536...(1 << 40))
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         if let maxLogsPerRun { try Self.check("--max-logs-per-run", maxLogsPerRun, 1...(1 << 40)) }
         if let adminGroup, Permissions.groupID(adminGroup) == nil { throw ValidationError("no group \(adminGroup)") }
@@ -101,7 +108,8 @@ struct Joblogd: AsyncParsableCommand {
         Self.bootstrapLogging(level: level, environment: environment)
         let logger = Logger(label: "joblogd")
 
-        var storeConfiguration = StoreConfiguration(path: db ?? Self.defaultDatabasePath(environment))
+        let databasePath = db ?? Self.defaultDatabasePath(environment)
+        var storeConfiguration = StoreConfiguration(path: databasePath)
         storeConfiguration.syncFull = sync == "full"
         storeConfiguration.flushIntervalMs = flushIntervalMs
         storeConfiguration.maxLogsPerRun = maxLogsPerRun
@@ -112,6 +120,7 @@ struct Joblogd: AsyncParsableCommand {
         )
         serverConfiguration.socketMode = UInt32(socketMode, radix: 8) ?? 0o600
         serverConfiguration.maxLineBytes = maxLineBytes
+        serverConfiguration.maxPendingBytes = maxPendingBytes
         serverConfiguration.maxConnections = Self.connectionLimit(maxConnections, logger: logger)
         serverConfiguration.maxConnectionsPerUid = maxConnectionsPerUid
         serverConfiguration.permissions = Permissions(
@@ -123,6 +132,11 @@ struct Joblogd: AsyncParsableCommand {
         try Self.applyServiceManager(
             environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger
         )
+        if let http = httpOptions.configuration(databasePath: databasePath) {
+            options.moreServices.append { server, store in
+                HTTPService(configuration: http, server: server, store: store, logger: logger)
+            }
+        }
         do {
             try await JobLogDaemon.run(options, logger: logger)
         } catch {

@@ -9,6 +9,7 @@ struct ConnectionServices: Sendable {
     let hub: WatchHub
     let pruner: Pruner
     let registry: ConnectionRegistry
+    let stats: ServerStats
     let logger: Logger
     var cancels: CancelService? = nil
 }

@@ -19,12 +19,15 @@ public final class JobLogServer: Service, Sendable {
     private let configuration: ServerConfiguration
     private let store: JobLogStore
     private let logger: Logger
-    private let registry = ConnectionRegistry()
-    private let rates = ProgressRates()
+    private let registry: ConnectionRegistry
+    private let rates: ProgressRates
     private let hub: WatchHub
     private let pruner: Pruner
     private let cancels: CancelService
     private let group: any EventLoopGroup
+    private let services: ConnectionServices
+    /// Where the server reports messages, commits, errors and lagging subscribers.
+    public let stats: ServerStats
     /// How often the socket path is checked.
     let socketCheckInterval: Duration = .seconds(1)
 
@@ -36,12 +39,34 @@ public final class JobLogServer: Service, Sendable {
         self.store = store
         self.logger = logger
         self.group = group
-        hub = WatchHub(store: store)
-        pruner = Pruner(store: store, logger: logger)
-        cancels = CancelService(store: store, logger: logger)
-        let rates = self.rates
+        let stats = ServerStats()
+        let hub = WatchHub(store: store, stats: stats)
+        let pruner = Pruner(store: store, logger: logger)
+        let cancels = CancelService(store: store, logger: logger)
+        let rates = ProgressRates()
+        let registry = ConnectionRegistry()
+        self.stats = stats
+        self.hub = hub
+        self.pruner = pruner
+        self.cancels = cancels
+        self.rates = rates
+        self.registry = registry
+        services = ConnectionServices(
+            store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
+            stats: stats, logger: logger, cancels: cancels)
         store.onCommit { events in rates.record(events) }
     }
+
+    /// A session for another transport (HTTP), acting as `peer`; its `watch` events go to `write`.
+    public func localSession(
+        as peer: PeerCredentials = LocalSession.daemonIdentity,
+        write: @escaping @Sendable ([UInt8]) async throws -> Void
+    ) -> LocalSession {
+        LocalSession(services: services, peer: peer, write: write)
+    }
+
+    /// Live `watch` subscriptions (socket and other transports).
+    public var watcherCount: Int { hub.count }
 
     /// Connections open now.
     public var connectionCount: Int { registry.count }
@@ -126,9 +151,7 @@ public final class JobLogServer: Service, Sendable {
         let maxConnections = configuration.maxConnections
         let limits = configuration.connectionLimits
         let registry = self.registry
-        let services = ConnectionServices(
-            store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
-            logger: logger, cancels: cancels)
+        let services = self.services
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .childChannelOption(.allowRemoteHalfClosure, value: true)

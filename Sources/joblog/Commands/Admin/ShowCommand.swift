@@ -27,7 +27,7 @@ struct ShowCommand: AsyncParsableCommand {
             return
         }
         let run = try session.decode(RunResult.self, from: value, method: .getRun).run
-        let lines = RunDetails(run: run, now: .now()).render(style: Style(enabled: Console.stdoutIsTerminal))
+        let lines = RunDetails(run: run, now: .now()).render(style: output.style)
         Console.out(lines.joined(separator: "\n") + "\n")
     }
 }
