@@ -76,8 +76,10 @@ public final class JobLogServer: Service, Sendable {
         let inherited = configuration.inheritedSocket
         if inherited == nil { try SocketFile.prepare(path) }
         // A passed socket belongs to the service manager: its mode and file are left alone.
-        let first = try await serve(try inherited ?? SocketFile.listen(path, mode: configuration.socketMode))
-        let created = inherited == nil ? SocketFile.identity(path) : nil
+        let bound: (fd: Int32, identity: SocketFile.Identity?) =
+            if let inherited { (inherited, nil) } else { try SocketFile.listen(path, mode: configuration.socketMode) }
+        let first = try await serve(bound.fd)
+        let created = bound.identity
         logger.info("listening", metadata: ["socket": "\(path)", "activated": "\(inherited != nil)"])
         configuration.onListening?()
         let listeners = Listeners(first)
@@ -132,12 +134,13 @@ public final class JobLogServer: Service, Sendable {
         }
         logger.error("the socket file was removed: creating it again", metadata: ["socket": "\(path)"])
         do {
-            let channel = try await serve(try SocketFile.listen(path, mode: configuration.socketMode))
+            let bound = try SocketFile.listen(path, mode: configuration.socketMode)
+            let channel = try await serve(bound.fd)
             guard listeners.add(channel) else {
                 channel.close(promise: nil)
                 return owned
             }
-            return SocketFile.identity(path)
+            return bound.identity
         } catch {
             logger.error(
                 "cannot create the socket file again", metadata: ["socket": "\(path)", "error": "\(error)"])

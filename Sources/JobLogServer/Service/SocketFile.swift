@@ -46,7 +46,10 @@ enum SocketFile {
     /// A listening socket bound at `path` with permission bits `mode` (no moment with wider
     /// ones: the umask is narrowed while binding). Bound here, not by NIO, because NIO removes
     /// the path when it closes a listener it bound, even when the path has become another's.
-    static func listen(_ path: String, mode: UInt32, backlog: Int32 = 512) throws -> Int32 {
+    ///
+    /// Returns the descriptor and the socket file's identity, taken before `listen`: no client can
+    /// connect (and then remove the file) before the daemon knows which file is its own.
+    static func listen(_ path: String, mode: UInt32, backlog: Int32 = 512) throws -> (fd: Int32, identity: Identity?) {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketFileError(description: "socket(): \(String(cString: strerror(errno)))") }
         var address = sockaddr_un()
@@ -72,13 +75,14 @@ enum SocketFile {
             throw SocketFileError(description: "cannot bind \(path): \(String(cString: strerror(bindErrno)))")
         }
         chmod(path, mode_t(mode))
+        let created = identity(path)
         guard Glibc.listen(fd, backlog) == 0 else {
             let e = errno
             close(fd)
             unlink(path)
             throw SocketFileError(description: "cannot listen on \(path): \(String(cString: strerror(e)))")
         }
-        return fd
+        return (fd, created)
     }
 
     /// True when something accepts connections on the socket.
