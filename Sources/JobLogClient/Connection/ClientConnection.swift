@@ -242,20 +242,6 @@ final class ClientConnection: @unchecked Sendable {
         droppedByRun.removeAll()
     }
 
-    /// Why a connect failed, in the words of every joblog client: `no such file`, `not a socket`,
-    /// `permission denied`, `nobody listening`.
-    static func unreachableReason(_ attempt: Result<Int32, UnixSocketError>, _ path: String) -> String {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return errno == ENOENT ? "no such file" : String(cString: strerror(errno)) }
-        guard (st.st_mode & S_IFMT) == S_IFSOCK else { return "not a socket" }
-        guard case .failure(let e) = attempt else { return "nobody listening" }
-        switch e.errno {
-        case EACCES, EPERM: return "permission denied"
-        case ECONNREFUSED, ENOENT: return "nobody listening"
-        default: return String(cString: strerror(e.errno))
-        }
-    }
-
     // Lock held.
     private func compact() {
         guard start > 1 << 20, start * 2 > buffer.count else { return }

@@ -71,10 +71,7 @@ final class BatchWriter: @unchecked Sendable {
             let wake = configuration.heartbeatIntervalMs.map { Double($0) / 1000 }
             while let batch = queue.takeBatch(wakeAfter: wake) {
                 heartbeat.beat()
-                if !batch.isEmpty {
-                    process(batch)
-                    heartbeat.countBatch()
-                }
+                if !batch.isEmpty { process(batch) }
             }
             inserter = nil
             connection = nil
