@@ -148,7 +148,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["JobLogJSON", "JobLogModel", "JobLogProtocol", "JobLogTestSupport"],
+            dependencies: ["JobLogClient", "JobLogJSON", "JobLogModel", "JobLogProtocol", "JobLogTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "CLITests", dependencies: ["JobLogTestSupport", "JobLogJSON"], swiftSettings: strict),

@@ -39,7 +39,7 @@ schemas["Health"] = {
     "properties": {
         "status": {"const": "ok"},
         "version": {"type": "string"},
-        "protocolVersion": {"const": 1},
+        "protocolVersion": {"const": 2},
     },
     "required": ["status", "version", "protocolVersion"],
     "additionalProperties": False,

@@ -587,7 +587,7 @@ def _final_ping(conn: "LineConnection", path: str, vectors: List[Vector], silent
     ping = ('{"jsonrpc":"2.0","method":"ping","id":"%s"}\n' % FINAL_PING_ID).encode()
     conn.send(ping)
     line = conn.read_line()
-    expected_ping = {"jsonrpc": "2.0", "result": {"version": "$any", "protocolVersion": 1}, "id": FINAL_PING_ID}
+    expected_ping = {"jsonrpc": "2.0", "result": {"version": "$any", "protocolVersion": 2}, "id": FINAL_PING_ID}
     last = silent[-1][0] if silent else (vectors[-1] if vectors else None)
     reason = None
     if line is None:

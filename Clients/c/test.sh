@@ -162,6 +162,9 @@ else
 	stop_daemon
 fi
 
+# Exactly once across kill -9 (issue 14): its own daemon, killed and restarted.
+run "exactly once across kill -9" build/test_exactly_once "$bin"
+
 for f in "$repo"/Spec/conformance/*.jsonl; do
 	n=$(basename "$f" .jsonl)
 	if start_daemon "$tmp/conf-$n"; then

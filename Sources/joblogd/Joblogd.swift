@@ -65,6 +65,9 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "Delete runs finished more than N days ago (checked at start and every hour).")
     var retainDays: Int64?
 
+    @Option(help: "Forget a client session (hello) idle for more than this many seconds (default: 24 h).")
+    var sessionTtl: Int64 = 86_400
+
     @Option(help: "How often the liveness reaper checks RUNNING runs, in milliseconds.")
     var livenessIntervalMs: Int = 1000
 
@@ -93,6 +96,7 @@ struct Joblogd: AsyncParsableCommand {
         if let adminGroup, Permissions.groupID(adminGroup) == nil { throw ValidationError("no group \(adminGroup)") }
         if let retainDays { try Self.check("--retain-days", retainDays, 0...100_000) }
         try Self.check("--liveness-interval-ms", livenessIntervalMs, 10...3_600_000)
+        try Self.check("--session-ttl", sessionTtl, 1...315_360_000)
         try Self.check("--status-interval-ms", statusIntervalMs, 100...3_600_000)
     }
 
@@ -129,6 +133,7 @@ struct Joblogd: AsyncParsableCommand {
         var options = JobLogDaemon.Options(store: storeConfiguration, server: serverConfiguration)
         options.livenessInterval = .milliseconds(livenessIntervalMs)
         options.retainDays = retainDays
+        options.sessionTTL = .seconds(sessionTtl)
         try Self.applyServiceManager(
             environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger
         )

@@ -100,12 +100,12 @@ import Testing
         let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(message.contains("already serving"))
         // The first one still answers.
-        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 1)
+        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 2)
         // After kill -9 the socket file is stale: a new daemon replaces it.
         daemon.kill9()
         #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
         try daemon.start()
-        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 1)
+        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 2)
         // The socket is 0600.
         var st = stat()
         stat(daemon.socketPath, &st)

@@ -68,7 +68,7 @@ import Testing
         let c = try daemon.connect()
         for i in 0..<2000 { try c.notify("m\(i)", [:]) }
         #expect(try c.result("ping", ["rejected": true])["rejected"] as? Int == 2000)
-        #expect(try c.result("ping")["protocolVersion"] as? Int == 1)
+        #expect(try c.result("ping")["protocolVersion"] as? Int == 2)
     }
 
     @Test func entriesKeepTheJobsTimeWithin24Hours() throws {

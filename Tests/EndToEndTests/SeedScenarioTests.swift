@@ -146,7 +146,7 @@ import Testing
         try client.notify("setTotal", ["jobRunId": "1", "total": -3])
         try client.notify("nope", [:])
         let pong = try client.result("ping", ["rejected": true])
-        #expect(pong["protocolVersion"] as? Int == 1)
+        #expect(pong["protocolVersion"] as? Int == 2)
         #expect(pong["rejected"] as? Int == 3)
         // The run that did not exist was not created by a write.
         let lookup = try client.call("getRun", ["jobRunId": "424242"])

@@ -59,7 +59,7 @@ import Testing
         try await f.app().test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(response.text == #"{"status":"ok","version":"test","protocolVersion":1}"#)
+                #expect(response.text == #"{"status":"ok","version":"test","protocolVersion":2}"#)
             }
         }
     }

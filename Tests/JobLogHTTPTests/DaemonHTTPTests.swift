@@ -38,13 +38,13 @@ import Testing
         for _ in 0..<100 where !daemon.daemonLog().contains("http: open") { usleep(20_000) }
         #expect(daemon.daemonLog().contains("http: open http://127.0.0.1:\(port)/?token=\(token)"))
         let health = try RawHTTPStream(port: port, request: RawHTTPStream.get("/healthz"))
-        #expect(health.read { $0.contains("\"protocolVersion\":1}") })
+        #expect(health.read { $0.contains("\"protocolVersion\":2}") })
         #expect(health.text.hasPrefix("HTTP/1.1 200"))
         let denied = try RawHTTPStream(port: port, request: RawHTTPStream.get("/api/admin/jobs"))
         #expect(denied.read { $0.contains("\"code\":-32003") })
         #expect(denied.text.hasPrefix("HTTP/1.1 401"))
         // The socket is served as before.
-        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 1)
+        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 2)
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"))
@@ -59,7 +59,7 @@ import Testing
         for _ in 0..<100 where !second.daemonLog().contains("http: cannot listen") { usleep(20_000) }
         let log = second.daemonLog()
         #expect(log.components(separatedBy: "http: cannot listen").count == 2, "one warning")
-        #expect(try second.connect().result("ping")["protocolVersion"] as? Int == 1)
+        #expect(try second.connect().result("ping")["protocolVersion"] as? Int == 2)
         #expect(second.terminate() == 0)
     }
 

@@ -110,6 +110,7 @@ static joblog_t *handle_new(void)
 		return NULL;
 	h->fd = -1;
 	h->next_id = 1;
+	jl_session_init(h);
 	h->timeout_ms = 30000;
 	h->max_delay_ms = 100;
 	{
@@ -165,6 +166,7 @@ int jl_open_fd(int fd, joblog_t **out)
 	if (!h)
 		return JOBLOG_ENOMEM;
 	h->fd = fd;
+	h->session_state = -1; /* a test's fake daemon: no hello, nothing kept */
 	flags = fcntl(fd, F_GETFL);
 	if (flags >= 0)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
@@ -179,6 +181,7 @@ void joblog_close(joblog_t *h)
 		joblog_flush(h);
 	jl_drop_connection(h);
 	jl_buf_free(&h->out);
+	jl_buf_free(&h->journal);
 	free(h->in);
 	free(h->path);
 	if (h->rpc_data)

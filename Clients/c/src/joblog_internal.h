@@ -20,6 +20,8 @@
 #define JL_MAX_OBJECT 65536       /* context, params: bytes as sent */
 #define JL_MAX_DEPTH 32           /* context, params: nesting depth */
 #define JL_FLUSH_BYTES 65536      /* write the notification buffer past this */
+#define JL_JOURNAL_ACK (1 << 20)  /* ask for an acknowledgement (ping) when this much is unacknowledged */
+#define JL_MAX_KEPT (16 << 20)    /* while unreachable, keep at most this much for resending */
 
 /* A growable byte buffer. After an allocation failure `oom` is set and
  * further appends are ignored (checked once, at the end of a message). */
@@ -100,6 +102,15 @@ struct joblog {
 	void *on_cancel_user;
 	int cancel_requested;          /* a "cancel" notification for this run arrived */
 	char cancel_reason[1100];
+	/* The session (PROTOCOL.md section 11): exactly once across reconnects. */
+	char session[40];              /* this handle's session id */
+	int session_state;             /* 0: not known yet, 1: the daemon takes sessions, -1: it does not */
+	jl_buf journal;                /* messages written and not yet acknowledged, one per line */
+	size_t journal_msgs;
+	long long oldest;              /* the number of the first message kept (journal, then out) */
+	long long retry_at;            /* after -32005: no reconnect before this (ms, monotonic) */
+	int retry_ms;                  /* the next such wait (50 ms doubling to 1 s) */
+	int in_ack_ping;
 	char err[512];
 };
 
@@ -128,6 +139,7 @@ JL_HIDDEN int jl_read_line(joblog_t *h, long long deadline, int keep_on_timeout,
 JL_HIDDEN int jl_queue_event(joblog_t *h, json_t *msg);
 JL_HIDDEN void jl_note_cancel(joblog_t *h, json_t *params);
 JL_HIDDEN int jl_wait_response(joblog_t *h, long long id, long long deadline, json_t **resp);
+JL_HIDDEN void jl_session_init(joblog_t *h);
 
 /* message.c: building one message in the handle's buffer */
 JL_HIDDEN int jl_begin(joblog_t *h, jl_msg *m, const char *method, int with_run);

@@ -124,6 +124,10 @@ int jl_end_request(joblog_t *h, jl_msg *m, const char *method, json_t **result)
 		return jl_abort_msg(h, m, jl_fail(h, JOBLOG_ENOMEM, "out of memory"));
 	deadline = jl_deadline_from_now(h);
 	rc = jl_write_out(h, deadline);
+	if (rc == JOBLOG_ECONNECT && h->session_state == 1 && h->out.len >= m->mark) {
+		/* Never sent: the caller gets the error; the notifications before it stay kept. */
+		h->out.len = m->mark;
+	}
 	if (rc != JOBLOG_OK)
 		return rc;
 	rc = jl_wait_response(h, id, deadline, &resp);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,11 +89,169 @@ void jl_drop_connection(joblog_t *h)
 	h->in_off = h->in_len = 0;
 }
 
+/* ---------------------------------------------------------------- the session */
+
+void jl_session_init(joblog_t *h)
+{
+	unsigned char r[16];
+	size_t i;
+	ssize_t n = -1;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, r, sizeof r);
+		close(fd);
+	}
+	if (n != (ssize_t)sizeof r) {
+		struct timespec t;
+		unsigned long long x;
+		clock_gettime(CLOCK_REALTIME, &t);
+		x = ((unsigned long long)t.tv_nsec << 20) ^ (unsigned long long)t.tv_sec ^
+		    ((unsigned long long)getpid() << 40) ^ (unsigned long long)(uintptr_t)h;
+		for (i = 0; i < sizeof r; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			r[i] = (unsigned char)(x >> 56);
+		}
+	}
+	memcpy(h->session, "c-", 2);
+	for (i = 0; i < sizeof r; i++)
+		snprintf(h->session + 2 + 2 * i, 3, "%02x", r[i]);
+	h->oldest = 1;
+	h->retry_ms = 50;
+}
+
+static size_t count_lines(const char *p, size_t n)
+{
+	size_t c = 0;
+	const char *e = p + n;
+	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+/* Bytes of the first k lines of p[0, n). */
+static size_t lines_len(const char *p, size_t n, size_t k)
+{
+	const char *q = p, *e = p + n;
+	while (k > 0 && q < e && (q = memchr(q, '\n', (size_t)(e - q))) != NULL) {
+		q++;
+		k--;
+	}
+	return q ? (size_t)(q - p) : n;
+}
+
+/* A response acknowledged everything written. */
+static void journal_acked(joblog_t *h)
+{
+	h->oldest += (long long)h->journal_msgs;
+	h->journal.len = 0;
+	h->journal_msgs = 0;
+}
+
+/* -32005: wait before the next connection (50 ms doubling to 1 s). */
+static void store_unavailable(joblog_t *h)
+{
+	jl_drop_connection(h);
+	h->retry_at = jl_now_ms() + h->retry_ms;
+	h->retry_ms = h->retry_ms >= 500 ? 1000 : h->retry_ms * 2;
+}
+
+/* Sends hello on a new connection; forgets what the daemon applied and puts the rest (the
+ * journal, then what was never written) in front of h->out, to be resent in order. */
+static int hello(joblog_t *h)
+{
+	jl_buf line = {0}, all = {0};
+	long long deadline = jl_now_ms() + (h->timeout_ms > 0 ? h->timeout_ms : 30000);
+	size_t off = 0, k, skip, n;
+	char *l;
+	json_t *msg, *res;
+	json_int_t applied, code;
+	int rc;
+
+	jl_buf_adds(&line, "{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"params\":{\"session\":\"");
+	jl_buf_adds(&line, h->session);
+	jl_buf_adds(&line, "\",\"firstSeq\":");
+	jl_buf_add_i64(&line, h->oldest);
+	jl_buf_adds(&line, "},\"id\":\"hello\"}\n");
+	if (line.oom) {
+		jl_buf_free(&line);
+		jl_drop_connection(h);
+		return jl_fail(h, JOBLOG_ENOMEM, "out of memory");
+	}
+	while (off < line.len) {
+		ssize_t w = send(h->fd, line.p + off, line.len - off, MSG_NOSIGNAL);
+		if (w > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = {h->fd, POLLOUT, 0};
+			if (poll(&p, 1, 100) >= 0 && jl_now_ms() < deadline)
+				continue;
+		}
+		jl_buf_free(&line);
+		jl_drop_connection(h);
+		return jl_fail(h, JOBLOG_ECONNECT, "daemon unreachable at %s (hello not sent)", h->path);
+	}
+	jl_buf_free(&line);
+	rc = jl_read_line(h, deadline, 0, &l, &n);
+	if (rc != JOBLOG_OK) {
+		jl_drop_connection(h);
+		return jl_fail(h, JOBLOG_ECONNECT, "daemon unreachable at %s (no answer to hello)", h->path);
+	}
+	msg = json_loadb(l, n, JSON_DECODE_ANY, NULL);
+	res = json_object_get(msg, "result");
+	applied = json_integer_value(json_object_get(res, "applied"));
+	if (!json_is_integer(json_object_get(res, "applied"))) {
+		code = json_integer_value(json_object_get(json_object_get(msg, "error"), "code"));
+		json_decref(msg);
+		if (code == JOBLOG_RPC_METHOD_NOT_FOUND) {
+			/* A version 1 daemon: no session; nothing is kept for resending. */
+			h->session_state = -1;
+			journal_acked(h);
+			return JOBLOG_OK;
+		}
+		if (code == JOBLOG_RPC_STORE_UNAVAILABLE)
+			store_unavailable(h);
+		else
+			jl_drop_connection(h);
+		return jl_fail(h, JOBLOG_ECONNECT, "joblogd at %s did not take the session (%lld)", h->path,
+		              (long long)code);
+	}
+	json_decref(msg);
+	h->session_state = 1;
+	/* Kept: the journal (written), then h->out (not written): one numbered sequence. */
+	jl_buf_add(&all, h->journal.p, h->journal.len);
+	jl_buf_add(&all, h->out.p, h->out.len);
+	if (all.oom) {
+		jl_buf_free(&all);
+		jl_drop_connection(h);
+		return jl_fail(h, JOBLOG_ENOMEM, "out of memory");
+	}
+	k = applied >= h->oldest ? (size_t)(applied - h->oldest + 1) : 0;
+	skip = lines_len(all.p, all.len, k);
+	h->oldest = applied + 1 > h->oldest + (long long)k ? applied + 1 : h->oldest + (long long)k;
+	h->out.len = 0;
+	jl_buf_add(&h->out, all.p + skip, all.len - skip);
+	h->pending = count_lines(h->out.p, h->out.len);
+	h->journal.len = 0;
+	h->journal_msgs = 0;
+	jl_buf_free(&all);
+	return JOBLOG_OK;
+}
+
 /* Closes the connection after a failure; says what may be lost. */
 int jl_lost(joblog_t *h, int rc, const char *what)
 {
 	unsigned long n = h->unacked + h->pending;
 	jl_drop_connection(h);
+	if (h->session_state == 1) {
+		/* A session: everything is kept and resent after hello on the next connection. */
+		h->unacked = 0;
+		return jl_fail(h, rc, "%s; %lu message(s) kept for resending", what,
+		              (unsigned long)(h->journal_msgs + count_lines(h->out.p, h->out.len)));
+	}
 	h->dropped += h->pending;
 	h->dropped_unnoted += h->pending;
 	h->out.len = 0;
@@ -169,6 +328,8 @@ int jl_connect_socket(joblog_t *h)
 		return JOBLOG_OK;
 	if (!h->path)
 		return jl_fail(h, JOBLOG_ECONNECT, "not connected");
+	if (h->retry_at && jl_now_ms() < h->retry_at)
+		return jl_fail(h, JOBLOG_ECONNECT, "joblogd at %s cannot store now (store unavailable); retrying", h->path);
 	if (strlen(h->path) >= sizeof addr.sun_path)
 		return jl_fail(h, JOBLOG_ECONNECT, "socket path too long: %s", h->path);
 	memset(&addr, 0, sizeof addr);
@@ -191,8 +352,32 @@ int jl_connect_socket(joblog_t *h)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	h->fd = fd;
 	h->in_off = h->in_len = 0;
+	if (h->session_state >= 0) {
+		int rc = hello(h);
+		if (rc != JOBLOG_OK)
+			return rc;
+	}
 	note_dropped(h);
 	return JOBLOG_OK;
+}
+
+/* Asks for an acknowledgement (a ping) so that the journal stays small. */
+static int ack_ping(joblog_t *h, long long deadline)
+{
+	long long id = h->next_id++;
+	json_t *resp = NULL;
+	int rc;
+	h->in_ack_ping = 1;
+	jl_buf_adds(&h->out, "{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":");
+	jl_buf_add_i64(&h->out, id);
+	jl_buf_adds(&h->out, "}\n");
+	rc = jl_write_out(h, deadline);
+	if (rc == JOBLOG_OK)
+		rc = jl_wait_response(h, id, deadline, &resp);
+	if (resp)
+		json_decref(resp);
+	h->in_ack_ping = 0;
+	return rc;
 }
 
 /* Writes everything in h->out. */
@@ -210,6 +395,17 @@ int jl_write_out(joblog_t *h, long long deadline)
 	if (h->out.len == 0)
 		return JOBLOG_OK;
 	rc = jl_connect_socket(h);
+	if (rc != JOBLOG_OK && h->session_state == 1) {
+		/* A session keeps what it could not send (bounded), for the next connection. */
+		size_t lines;
+		if (h->journal.len + h->out.len <= JL_MAX_KEPT)
+			return rc;
+		lines = h->journal_msgs + count_lines(h->out.p, h->out.len);
+		h->oldest += (long long)lines;
+		h->journal.len = 0;
+		h->journal_msgs = 0;
+		h->pending = lines;
+	}
 	if (rc != JOBLOG_OK) {
 		unsigned long n = h->pending;
 		h->out.len = 0;
@@ -247,9 +443,19 @@ int jl_write_out(joblog_t *h, long long deadline)
 			return jl_lost(h, JOBLOG_EIO, msg);
 		}
 	}
+	if (h->session_state == 1) {
+		jl_buf_add(&h->journal, h->out.p, h->out.len);
+		h->journal_msgs += count_lines(h->out.p, h->out.len);
+		if (h->journal.oom) { /* cannot keep it: resending is no longer possible */
+			h->journal.oom = 0;
+			journal_acked(h);
+		}
+	}
 	h->unacked += h->pending;
 	h->pending = 0;
 	h->out.len = 0;
+	if (h->session_state == 1 && h->journal.len > JL_JOURNAL_ACK && !h->in_ack_ping)
+		return ack_ping(h, deadline);
 	return JOBLOG_OK;
 }
 
@@ -364,6 +570,14 @@ int jl_wait_response(joblog_t *h, long long id, long long deadline, json_t **res
 			continue;
 		jid = json_object_get(msg, "id");
 		if (json_is_integer(jid) && json_integer_value(jid) == id) {
+			json_int_t code = json_integer_value(json_object_get(json_object_get(msg, "error"), "code"));
+			if (h->session_state == 1 && code == JOBLOG_RPC_STORE_UNAVAILABLE) {
+				/* Not an acknowledgement: keep everything, reconnect after a backoff, resend. */
+				store_unavailable(h);
+			} else {
+				journal_acked(h);
+				h->retry_ms = 50;
+			}
 			h->unacked = 0;
 			*resp = msg;
 			return JOBLOG_OK;

@@ -18,6 +18,12 @@ import JobLogProtocol
 /// after a reconnect the unacknowledged part is sent again, in order. The
 /// thread sends a `ping` now and then when only notifications are in flight,
 /// so that the kept part stays small.
+///
+/// Exactly once (Spec section 11): the connection is a session whose messages are numbered
+/// 1, 2, 3, … (the request ids are these numbers). Every connect starts with `hello` (the
+/// session and the number of the oldest kept message); what the daemon says it applied is
+/// dropped from the buffer, the rest is resent. A `-32005 store unavailable` answer
+/// acknowledges nothing: the client reconnects after a backoff and resends.
 final class ClientConnection: @unchecked Sendable {
     typealias Completion = @Sendable (Result<JSONValue, JobLogClientError>) -> Void
 
@@ -34,6 +40,8 @@ final class ClientConnection: @unchecked Sendable {
     }
 
     let configuration: ClientConfiguration
+    /// This client's session id (a UUID, 36 characters).
+    let session = UUID().uuidString
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var buffer: [UInt8] = []
@@ -59,6 +67,9 @@ final class ClientConnection: @unchecked Sendable {
     private var eventHandler: (@Sendable (String, JSONValue) -> Void)?
     /// Called for the daemon's `cancel` notifications (kept apart from watch events).
     private var cancelHandler: (@Sendable (JSONValue) -> Void)?
+    /// After `-32005 store unavailable`: no reconnect before this, and the next wait (doubling to 1 s).
+    private var unavailableUntil: ContinuousClock.Instant?
+    private var unavailableBackoffMs = 20
 
     /// A self-pipe: callers write a byte to wake the I/O thread out of `poll`.
     private let wakeFD: Int32
@@ -253,6 +264,29 @@ final class ClientConnection: @unchecked Sendable {
         start = 0
     }
 
+    /// Lock held, after `hello`: forgets the messages the daemon already applied. A request
+    /// among them lost its answer in a daemon restart: a `ping` is answered, any other fails.
+    private func dropApplied(upTo applied: Int64) -> [(Completion, Result<JSONValue, JobLogClientError>)] {
+        var done: [(Completion, Result<JSONValue, JobLogClientError>)] = []
+        var from = start
+        for i in messagesHead..<messages.count where messages[i].seq <= applied {
+            let m = messages[i]
+            if m.isRequest, let w = waiters.removeValue(forKey: m.seq) {
+                let isPing = buffer[from..<m.end].firstRange(of: Array(#""method":"ping""#.utf8)) != nil
+                done.append(
+                    isPing
+                        ? (w.completion, .success(PingResult(version: "", protocolVersion: PingResult.protocolVersion).json))
+                        : (w.completion, .failure(.badResponse("applied, but its answer was lost when joblogd restarted"))))
+            }
+            from = m.end
+        }
+        acknowledge(upTo: applied)
+        return done
+    }
+
+    /// The number of the oldest message kept (the next one's when none is).
+    private var oldestKept: Int64 { messagesHead < messages.count ? messages[messagesHead].seq : nextSeq }
+
     // Lock held.
     private func acknowledge(upTo seq: Int64) {
         while messagesHead < messages.count, messages[messagesHead].seq <= seq {
@@ -291,13 +325,40 @@ final class ClientConnection: @unchecked Sendable {
         while true {
             if condition.withLock({ stopping }) { break }
             if fd < 0 {
-                let attempt = Result { () throws(UnixSocketError) -> Int32 in
+                if let until = condition.withLock({ unavailableUntil }), until > .now {
+                    let left = ContinuousClock.now.duration(to: until).components
+                    sleepOrWake(milliseconds: max(1, Int(left.seconds) * 1000 + Int(left.attoseconds / 1_000_000_000_000_000)))
+                    continue
+                }
+                var attempt = Result { () throws(UnixSocketError) -> Int32 in
                     try UnixSocket.connect(configuration.socketPath, nonBlocking: true)
+                }
+                if case .success(let s) = attempt {
+                    // Resume the session: drop what the daemon applied, resend the rest.
+                    let first = condition.withLock { oldestKept }
+                    var rest: [UInt8] = []
+                    let answer = SessionHello.exchange(
+                        s, session: session, firstSeq: first, deadline: .now + configuration.connectTimeout,
+                        rest: &rest)
+                    switch answer {
+                    case .applied(let applied):
+                        let done = condition.withLock { dropApplied(upTo: applied) }
+                        for (w, r) in done { w(r) }
+                    case .unsupported:
+                        break
+                    case .unavailable(let why):
+                        noteUnavailable()
+                        Glibc.close(s)
+                        attempt = .failure(UnixSocketError(path: configuration.socketPath, errno: ENOSPC, detail: why))
+                    case .failed(let why):
+                        Glibc.close(s)
+                        attempt = .failure(UnixSocketError(path: configuration.socketPath, errno: EPROTO, detail: why))
+                    }
+                    readBuffer = rest
                 }
                 if case .success(let s) = attempt {
                     fd = s
                     backoffMs = 20
-                    readBuffer.removeAll()
                     let reconnected: Bool = condition.withLock {
                         connected = true
                         sent = start  // resend everything not acknowledged
@@ -370,8 +431,7 @@ final class ClientConnection: @unchecked Sendable {
                 let r = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if r > 0 {
                     readBuffer.append(contentsOf: chunk[..<r])
-                    handleLines(&readBuffer)
-                    broken = false
+                    broken = !handleLines(&readBuffer)
                 } else if r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
                     broken = true
                 } else {
@@ -418,8 +478,20 @@ final class ClientConnection: @unchecked Sendable {
         return true
     }
 
-    private func handleLines(_ readBuffer: inout [UInt8]) {
+    /// Lock not held: the store cannot take writes; wait before reconnecting (doubling to 1 s).
+    private func noteUnavailable() {
+        condition.withLock {
+            unavailableUntil = .now + .milliseconds(unavailableBackoffMs)
+            unavailableBackoffMs = min(unavailableBackoffMs * 2, 1000)
+        }
+    }
+
+    /// Reads the daemon's lines; false when one was `-32005 store unavailable` (nothing after the
+    /// last good answer is acknowledged: the caller reconnects and resends).
+    @discardableResult
+    private func handleLines(_ readBuffer: inout [UInt8]) -> Bool {
         var lineStart = 0
+        var storeAvailable = true
         var acked: Int64 = 0
         var results: [(Completion, Result<JSONValue, JobLogClientError>)] = []
         var events: [(String, JSONValue)] = []
@@ -429,7 +501,12 @@ final class ClientConnection: @unchecked Sendable {
             guard let message = try? ServerMessage.decode(line: line) else { continue }
             switch message {
             case .response(let id, let result):
-                guard case .number(let n) = id, let seq = Int64(n) else { continue }
+                guard storeAvailable, case .number(let n) = id, let seq = Int64(n) else { continue }
+                if case .failure(let e) = result, e.code == RPCErrorCode.storeUnavailable {
+                    // Not an acknowledgement: keep everything from here on, and the waiter.
+                    storeAvailable = false
+                    break
+                }
                 acked = max(acked, seq)
                 if let w = condition.withLock({ waiters.removeValue(forKey: seq) }) {
                     results.append((w.completion, result.mapError { .rpc($0) }))
@@ -443,11 +520,18 @@ final class ClientConnection: @unchecked Sendable {
             }
         }
         readBuffer.removeFirst(lineStart)
-        if acked > 0 { condition.withLock { acknowledge(upTo: acked) } }
+        if acked > 0 {
+            condition.withLock {
+                acknowledge(upTo: acked)
+                unavailableBackoffMs = 20
+            }
+        }
         for (w, r) in results { w(r) }
         if !events.isEmpty, let handler = condition.withLock({ eventHandler }) {
             for (m, p) in events { handler(m, p) }
         }
+        if !storeAvailable { noteUnavailable() }
+        return storeAvailable
     }
 
     /// While unreachable: requests past their deadline fail (their messages stay queued for resending).

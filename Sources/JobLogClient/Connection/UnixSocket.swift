@@ -6,11 +6,19 @@
 public struct UnixSocketError: Error, Sendable, CustomStringConvertible {
     public let path: String
     public let errno: Int32
+    /// Why, when the socket connected but the daemon refused the session (`hello`).
+    public var detail: String?
+
+    public init(path: String, errno: Int32, detail: String? = nil) {
+        self.path = path
+        self.errno = errno
+        self.detail = detail
+    }
 
     public var description: String { "cannot connect to \(path): \(reason)" }
 
     /// Why, in a few words: `no such file`, `not a socket`, `nobody listening`, ...
-    public var reason: String { Self.reason(errno) }
+    public var reason: String { detail ?? Self.reason(errno) }
 
     /// The words for a `connect(2)` errno.
     public static func reason(_ code: Int32) -> String {

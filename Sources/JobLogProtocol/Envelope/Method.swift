@@ -28,6 +28,8 @@ public enum Method: String, Sendable, CaseIterable {
     case unwatch
     case pruneRuns
     case cancelRun
+    // Sessions (protocol version 2).
+    case hello
 
     /// The method with this wire name: one hash lookup instead of a comparison per case.
     public static func named(_ name: String) -> Method? { byName[name] }

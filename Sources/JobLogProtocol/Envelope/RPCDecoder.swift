@@ -70,12 +70,17 @@ public enum RPCDecoder {
             return .invalid(.invalidRequest("method must be a string"), id: echo)
         }
         var params = JSONObject()
+        var positional = false
         if let rawParams {
-            guard case .object(let object) = rawParams else {
-                return .invalid(.invalidRequest("params must be an object"), id: echo)
+            switch rawParams {
+            case .object(let object): params = object
+            // By-position params are valid JSON-RPC 2.0, but every method takes named params.
+            case .array: positional = true
+            default: return .invalid(.invalidRequest("params must be an object"), id: echo)
             }
-            params = object
         }
-        return .request(RPCRequest(method: method, params: params, id: id))
+        var request = RPCRequest(method: method, params: params, id: id)
+        request.positionalParams = positional
+        return .request(request)
     }
 }

@@ -8,6 +8,9 @@ public struct RPCRequest: Sendable {
     public var params: JSONObject
     /// The id; nil for a notification.
     public var id: RequestID?
+    /// True when `params` was sent as an array (by-position params, which no method takes):
+    /// the request is answered `-32602 invalid params`, a notification is refused.
+    public var positionalParams = false
 
     public init(method: String, params: JSONObject = JSONObject(), id: RequestID?) {
         self.method = method

@@ -3,7 +3,7 @@ import JobLogJSON
 /// `ping`'s result.
 public struct PingResult: RPCResult, Equatable {
     /// The version of this protocol.
-    public static let protocolVersion: Int64 = 1
+    public static let protocolVersion: Int64 = 2
 
     public var version: String
     public var protocolVersion: Int64

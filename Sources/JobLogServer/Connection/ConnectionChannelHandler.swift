@@ -51,6 +51,8 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
     private var readQueue: [@Sendable () async -> Void] = []
     private var readQueueHead = 0
     private var readsRunning = 0
+    /// The client session after `hello`, and how it numbers this connection's messages.
+    private var session = ConnectionSession()
 
     init(services: ConnectionServices, connectionID: UInt64) {
         self.services = services
@@ -118,6 +120,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         for frame in frames {
             switch frame {
             case .tooLong:
+                session.count()
                 let error = RPCError.lineTooLong(maxLineBytes: services.configuration.maxLineBytes)
                 responses.append(ready: RPCResponse.failure(error, id: .null))
             case .line(let buffer):
@@ -125,6 +128,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                 case .blank:
                     continue
                 case .failure(let error):
+                    session.count()
                     responses.append(ready: RPCResponse.failure(error, id: .null))
                 case .single(let message):
                     handleSingle(message, requestContext, now, &ops, context)
@@ -281,15 +285,16 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             ops.append(op)
         case .afterBarrier(let line, let id, let onFailure):
             // The answer says everything before it is stored: when that failed, it is the failure.
-            ops.append(
-                WriteOp(.barrier, receivedAt: now, tracker: tracker) { outcome in
-                    if case .failed(let error) = outcome {
-                        onFailure?()
-                        deliver(Self.encode(.failure(RPCError(error)), id: id), false)
-                    } else {
-                        deliver(line, true)
-                    }
-                })
+            var barrier = WriteOp(.barrier, receivedAt: now, tracker: tracker) { outcome in
+                if case .failed(let error) = outcome {
+                    onFailure?()
+                    deliver(Self.encode(.failure(RPCError(error)), id: id), false)
+                } else {
+                    deliver(line, true)
+                }
+            }
+            session.tag(&barrier)
+            ops.append(barrier)
         case .read(let read, let id):
             let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
@@ -312,14 +317,15 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             if ops.isEmpty, Self.isClean(tracker) {
                 start()
             } else {
-                ops.append(
-                    WriteOp(.barrier, receivedAt: now, tracker: tracker) { outcome in
-                        if case .failed(let error) = outcome {
-                            deliver(Self.encode(.failure(RPCError(error)), id: id), true)
-                        } else {
-                            start()
-                        }
-                    })
+                var barrier = WriteOp(.barrier, receivedAt: now, tracker: tracker) { outcome in
+                    if case .failed(let error) = outcome {
+                        deliver(Self.encode(.failure(RPCError(error)), id: id), true)
+                    } else {
+                        start()
+                    }
+                }
+                session.tag(&barrier)
+                ops.append(barrier)
             }
         }
     }
@@ -337,24 +343,32 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         let request: RPCRequest
         switch message {
         case .invalid(let error, let id):
+            session.count()
             return .now(RPCResponse.failure(error, id: id), after: nil)
         case .request(let r):
             request = r
         }
         services.stats.current?.message(Method.named(request.method) == nil ? "unknown" : request.method)
+        if request.method == Method.hello.rawValue, !request.positionalParams {
+            return hello(request, now, &ops)
+        }
+        session.count()
         let uid = rc.peer?.uid
         switch Router.route(request, rc) {
         case .failure(let error):
             guard let id = request.id else {
                 // Counted on its run and reported to the next `ping`, in order, by the writer.
                 let rejection = Self.rejection(request, error)
-                ops.append(WriteOp(rejection, receivedAt: now, callerUid: uid, tracker: tracker))
+                var op = WriteOp(rejection, receivedAt: now, callerUid: uid, tracker: tracker)
+                session.tag(&op)
+                ops.append(op)
                 return .none
             }
             return .now(RPCResponse.failure(error, id: id), after: nil)
         case .success(.write(let command, let at, let respond)):
             let jobTime = CallTime.accepted(at, now: now.milliseconds).map(Timestamp.init(milliseconds:))
-            let op = WriteOp(command, receivedAt: now, callerUid: uid, tracker: tracker, at: jobTime)
+            var op = WriteOp(command, receivedAt: now, callerUid: uid, tracker: tracker, at: jobTime)
+            session.tag(&op)
             guard let id = request.id else {
                 ops.append(op)
                 return .none
@@ -372,6 +386,33 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             guard let id = request.id else { return .none }
             return .later(.read(read, id: id), after: nil)
         }
+    }
+
+    /// `hello`: starts numbering this connection's messages in a client session. Answered once the
+    /// writer has applied it (after every write queued before it): the session's committed count.
+    private func hello(_ request: RPCRequest, _ now: Timestamp, _ ops: inout [WriteOp]) -> Answer {
+        let params: HelloParams
+        do {
+            params = try HelloParams(from: ParamReader(request.params))
+        } catch {
+            guard let id = request.id else { return .none }
+            return .now(RPCResponse.failure(error, id: id), after: nil)
+        }
+        let link = session.start(params)
+        let op = WriteOp(.hello(link), receivedAt: now, tracker: tracker)
+        guard let id = request.id else {
+            ops.append(op)
+            return .none
+        }
+        let name = params.session
+        let respond: @Sendable (WriteOutcome) -> Result<JSONValue, RPCError> = { outcome in
+            switch outcome {
+            case .session(let applied): .success(HelloResult(session: name, applied: applied).json)
+            case .failed(let e): .failure(RPCError(e))
+            default: .failure(.internalError)
+            }
+        }
+        return .later(.write(op, respond: respond, id: id), after: nil)
     }
 
     /// A refused notification as a write for the writer to count: its run (when its

@@ -6,6 +6,7 @@ enum Router {
         guard let method = Method.named(request.method) else {
             return .failure(.methodNotFound(request.method))
         }
+        if request.positionalParams { return .failure(.invalidParams(field: "params", reason: "params must be named")) }
         let p = ParamReader(request.params)
         do {
             switch method {
@@ -35,6 +36,12 @@ enum Router {
             case .unwatch: return .success(try UnwatchHandler.route(p, context))
             case .pruneRuns: return .success(try PruneRunsHandler.route(p, context))
             case .cancelRun: return .success(try CancelRunHandler.route(p, context))
+            case .hello:
+                // A connection takes `hello` before routing (it numbers its messages); elsewhere
+                // (in-process sessions) there is nothing to resume: a new session.
+                let hello = try HelloParams(from: p)
+                let result = HelloResult(session: hello.session, applied: hello.firstSeq - 1)
+                return .success(.immediate(.success(result.json), afterWrite: nil))
             }
         } catch {
             return .failure(error)

@@ -27,6 +27,8 @@ public enum JobLogDaemon {
         public var server: ServerConfiguration
         public var livenessInterval: Duration = .seconds(1)
         public var retainDays: Int64?
+        /// Client sessions (`hello`) idle longer than this are forgotten (`--session-ttl`).
+        public var sessionTTL: Duration = .seconds(86_400)
         /// systemd (`NOTIFY_SOCKET`, `WATCHDOG_USEC`), when it started the daemon.
         public var serviceManager: ServiceManagerLink?
         /// More services that need the server (the HTTP service); stopped before the server.
@@ -74,6 +76,7 @@ public enum JobLogDaemon {
         services.append(
             .init(
                 service: RetentionService(pruner: Pruner(store: store, logger: logger), days: options.retainDays)))
+        services.append(.init(service: SessionSweeper(store: store, ttl: options.sessionTTL, logger: logger)))
         // Stopped first on shutdown (reverse order): the HTTP service, the server, then retention and liveness, the store last.
         services.append(
             .init(

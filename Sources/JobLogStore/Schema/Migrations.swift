@@ -80,6 +80,20 @@ enum Migrations {
                     ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
                     """)
         }
+        migrator.registerMigration("v8-sessions-applied-count") { db in
+            // Client sessions (protocol version 2, `hello`): how many of a session's messages are
+            // committed, updated in the same transaction as their effects; forgotten after
+            // `--session-ttl` without use.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sessions (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        applied INTEGER NOT NULL,
+                        touched_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX sessions_by_touched ON sessions(touched_at);
+                    """)
+        }
         return migrator
     }
 }

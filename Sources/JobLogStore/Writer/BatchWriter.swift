@@ -46,6 +46,8 @@ final class BatchWriter: @unchecked Sendable {
     /// Notifications refused in the current transaction: reported to their connections and
     /// logged once it committed.
     private var rejections: [(tracker: CommitTracker?, run: Int64?, reason: String)] = []
+    /// Client sessions' committed counts (`hello`), written in the same transaction as the effects.
+    private let sessions = SessionBook()
 
     init(
         path: String, connectionConfiguration: Configuration, queue: WriteQueue, configuration: StoreConfiguration,
@@ -94,9 +96,16 @@ final class BatchWriter: @unchecked Sendable {
         // stays a gap-free prefix of what it sent, and no answer acknowledges a lost notification.
         var held = [Bool](repeating: false, count: batch.count)
         for (i, op) in batch.enumerated() {
+            if let link = op.session, link.broken {
+                // A session that lost a write: nothing more of it (not even a barrier's answer) until hello.
+                held[i] = true
+                outcomes[i] = .failed(.unavailable("this connection's session lost a write; send hello again"))
+                continue
+            }
             guard let tracker = op.tracker, let lost = tracker.unreportedLoss else { continue }
             held[i] = true
             outcomes[i] = .failed(.unavailable("an earlier notification on this connection was not stored (\(lost))"))
+            sessions.lost(op)
             if op.completion != nil { tracker.clearLoss() }
         }
         let needsTransaction = batch.indices.contains { i in
@@ -111,8 +120,7 @@ final class BatchWriter: @unchecked Sendable {
                     try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
                     do {
                         for (i, op) in batch.enumerated() where !held[i] {
-                            outcomes[i] = try apply(op, db)
-                            if op.completion == nil { try noteIfRejected(op, outcomes[i], db) }
+                            outcomes[i] = try applyOnce(op, db)
                         }
                         let end = batch.last?.receivedAt ?? .now()
                         for id in progressChanged {
@@ -127,6 +135,7 @@ final class BatchWriter: @unchecked Sendable {
                                 if let r = runs[id]?.record { try update.execute(arguments: RunRow.updateArguments(r)) }
                             }
                         }
+                        try sessions.persist(db)
                         try db.cachedStatement(sql: "COMMIT").execute()
                     } catch {
                         try? db.execute(sql: "ROLLBACK")
@@ -134,6 +143,7 @@ final class BatchWriter: @unchecked Sendable {
                     }
                 }
                 dirty.removeAll(keepingCapacity: true)
+                sessions.committed()
                 commits.add(1, ordering: .relaxed)
                 for r in rejections {
                     r.tracker?.noteRejection(r.reason)
@@ -152,6 +162,7 @@ final class BatchWriter: @unchecked Sendable {
                 events.removeAll()
                 progressChanged.removeAll()
                 rejections.removeAll()
+                sessions.rolledBack()
                 inserter = nil
                 connection = nil
                 let reason = Self.reason(error)
@@ -161,6 +172,7 @@ final class BatchWriter: @unchecked Sendable {
                 }
                 for (i, op) in batch.enumerated() where !held[i] {
                     outcomes[i] = .failed(.unavailable(reason))
+                    sessions.lost(op)
                     // In order: a lost notification marks its connection, a request reports the loss.
                     if op.completion == nil {
                         op.tracker?.markLoss(reason)
@@ -292,6 +304,24 @@ final class BatchWriter: @unchecked Sendable {
 
     // MARK: - Applying one write
 
+    /// Applies a write unless its session already has (a resend racing a commit), counting it in its session.
+    private func applyOnce(_ op: WriteOp, _ db: Database) throws -> WriteOutcome {
+        let admission = try sessions.admit(op, db)
+        switch admission {
+        case .skip(let outcome), .refuse(let outcome):
+            return outcome
+        case .plain, .apply:
+            break
+        }
+        let outcome = try apply(op, db)
+        if op.completion == nil { try noteIfRejected(op, outcome, db) }
+        if case .apply(let entry, let seq) = admission {
+            sessions.applied(
+                entry, seq: seq, outcome: outcome, isRequest: op.completion != nil, at: op.receivedAt.milliseconds)
+        }
+        return outcome
+    }
+
     /// Applies one write inside the open transaction. Validation failures are
     /// outcomes; SQL errors are thrown and fail the whole batch.
     private func apply(_ op: WriteOp, _ db: Database) throws -> WriteOutcome {
@@ -299,6 +329,10 @@ final class BatchWriter: @unchecked Sendable {
         switch op.command {
         case .barrier, .reject:
             return .done
+        case .hello(let link):
+            return try sessions.hello(link, at: now.milliseconds, db)
+        case .forgetSessions(let before):
+            return .forgotten(try sessions.forget(before: before.milliseconds, db))
         case .startRun(let new):
             return try startRun(new, at: now, db)
         case .prune(let cutoff, let status, let maxRows):
@@ -440,7 +474,7 @@ final class BatchWriter: @unchecked Sendable {
             outcome = .run(state.record)
             emitProgressIfChanged(state.record, at: now)
             emit(state.record, .finished(.abandoned), at: now)
-        case .startRun, .barrier, .logSummary, .prune, .vacuum, .reject:
+        case .startRun, .barrier, .logSummary, .prune, .vacuum, .reject, .hello, .forgetSessions:
             break
         }
         markDirty(state)

@@ -27,11 +27,15 @@ public enum WriteCommand: Sendable {
     /// No write: a notification the daemon refused before it reached the writer (invalid params,
     /// unknown method). Counted on its run (`rejectedCount`) when it names one the caller may write to.
     case reject(run: Int64?, method: String, reason: String)
+    /// Starts or resumes a client session on a connection (`hello`).
+    case hello(SessionLink)
+    /// Forgets the sessions untouched since `before` (the session TTL).
+    case forgetSessions(before: Timestamp)
 
     /// The run it writes to, if any.
     public var runID: Int64? {
         switch self {
-        case .startRun, .barrier, .prune, .vacuum, .reject: nil
+        case .startRun, .barrier, .prune, .vacuum, .reject, .hello, .forgetSessions: nil
         case .setStage(let r, _, _), .setTotal(let r, _, _), .incrementProgress(let r, _), .setProgress(let r, _),
             .log(let r, _, _, _), .addOutcome(let r, _, _), .saveOutcome(let r), .logSummary(let r),
             .finish(let r, _, _, _), .abandon(let r, _), .cancel(let r, _, _, _):
@@ -60,6 +64,8 @@ extension WriteCommand {
         case .prune: "pruneRuns"
         case .vacuum: "vacuum"
         case .reject(_, let method, _): method
+        case .hello: "hello"
+        case .forgetSessions: "forgetSessions"
         }
     }
 }

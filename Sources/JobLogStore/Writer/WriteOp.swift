@@ -12,6 +12,10 @@ public enum WriteOutcome: Sendable {
     case pruned(runs: Int64, logs: Int64, complete: Bool)
     /// Free pages still in the file after a vacuum step.
     case vacuumed(freePagesLeft: Int64)
+    /// A `hello`: the session's committed count.
+    case session(applied: Int64)
+    /// Sessions forgotten by a sweep.
+    case forgotten(Int64)
 }
 
 /// Counts a connection's writes that are queued but not yet committed, so that a
@@ -66,6 +70,10 @@ public struct WriteOp: Sendable {
     /// Called on the writer thread once the outcome is durable; nil for notifications.
     public var completion: (@Sendable (WriteOutcome) -> Void)?
     public var tracker: CommitTracker?
+    /// The connection's session (after `hello`) and this message's number on the connection
+    /// since that `hello` (1, 2, …): the writer skips a message its session already applied.
+    public var session: SessionLink?
+    public var seq: Int64 = 0
 
     public init(
         _ command: WriteCommand, receivedAt: Timestamp = .now(), callerUid: UInt32? = nil,

@@ -18,7 +18,16 @@ final class LineSocket: @unchecked Sendable {
         } catch {
             throw BenchError(error.description)
         }
+        // `JOBLOG_BENCH_SESSIONS=1`: every connection is a client session (`hello`), as the
+        // Swift, Python and C clients' are, so the figures include the sessions' cost.
+        if Self.sessions {
+            let session = "bench-" + UUID().uuidString
+            let answer = try call(#"{"jsonrpc":"2.0","method":"hello","params":{"session":"\#(session)"},"id":0}"#)
+            guard answer.contains("\"applied\"") else { throw BenchError("hello: \(answer)") }
+        }
     }
+
+    static let sessions = ProcessInfo.processInfo.environment["JOBLOG_BENCH_SESSIONS"] == "1"
 
     deinit { Glibc.close(fd) }
 

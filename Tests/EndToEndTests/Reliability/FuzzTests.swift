@@ -219,7 +219,7 @@ import Testing
             #expect(next == expected.count, "lines \(start)..: \(expected.count - next) answers missing; seed \(seed)")
         }
         #expect(daemon.process?.isRunning == true)
-        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 1)
+        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 2)
         #expect(Reliability.integrityCheck(daemon.databasePath) == "ok")
         print(
             "fuzz: seed \(seed), \(lines.count) lines: \(stats.answers) answers (\(stats.results) results, "

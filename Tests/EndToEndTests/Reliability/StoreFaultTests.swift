@@ -104,7 +104,7 @@ import Testing
         let read = try Self.timed(reader, "getRun", ["jobRunId": runA])
         #expect(((read.answer["result"] as? [String: Any])?["run"] as? [String: Any])?["id"] as? String == runA)
         #expect(try Self.logMessages(reader, runA).count == 100 + storedWhileFilling)
-        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 1)
+        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 2)
 
         // Every write is refused promptly, and the cause is logged once, not per write.
         var slowest = 0
@@ -279,7 +279,7 @@ import Testing
             slowest = max(slowest, t.ms)
         }
         #expect(slowest < 2000)
-        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 1)
+        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 2)
         #expect(Reliability.logLines(daemon, containing: "store write failed") == 1)
 
         #expect(Reliability.run(unprotect).status == 0)

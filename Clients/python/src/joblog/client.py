@@ -18,9 +18,13 @@ One ``Client`` per socket is shared by everything in a process
   connection, PROTOCOL.md 5). When the connection breaks (the daemon stops,
   crashes or restarts) the background thread reconnects with backoff
   (50 ms doubling to 1 s) and resends, in order, everything not
-  acknowledged. Delivery is therefore at-least-once: a notification that the
-  daemon had committed but not yet acknowledged when it died is applied a
-  second time.
+  acknowledged. Delivery is exactly-once: the client is a session (a random
+  id made with it, PROTOCOL.md 11) whose messages are numbered 1, 2, 3, ...;
+  on every connect it sends ``hello`` with the number of its oldest kept
+  message, drops what the daemon says it already applied (committed before
+  a crash, not yet acknowledged) and resends the rest.
+* A ``-32005 store unavailable`` answer (disk full) acknowledges nothing: the
+  client keeps its buffer, reconnects with backoff and resends.
 * The unacknowledged journal is bounded (``max_unacked`` messages, 100k).
   When it is full while connected (the daemon is slower than the job), the
   job waits for acknowledgements; while the daemon is away the oldest
@@ -53,6 +57,7 @@ import stat
 import sys
 import threading
 import time
+import uuid
 import warnings
 import weakref
 from typing import Any, Callable, Deque, Dict, List, Optional, Union
@@ -70,7 +75,7 @@ __all__ = [
     "get_client",
 ]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 class JobLogError(Exception):
@@ -239,6 +244,13 @@ class Client:
         self._inflight = 0  # requests in _sent
         self._waiting: Dict[int, _Request] = {}
         self._next_id = 1
+        #: The session (PROTOCOL.md 11): its id, and the number of the oldest message kept
+        #: (the first of ``_sent`` then ``_pending``; later ones are numbered in order).
+        self.session = "py-" + uuid.uuid4().hex
+        self._oldest = 1
+        #: After ``-32005``: no reconnect before this time; the next wait doubles (to 1 s).
+        self._unavailable_until = 0.0
+        self._unavailable_backoff = 0.05
         self._sock: Optional[socket.socket] = None
         self._gen = 0
         self._rbuf = b""
@@ -479,6 +491,7 @@ class Client:
                 self._pending_bytes -= len(e.line if type(e) is _Request else e)  # type: ignore[union-attr]
             else:
                 break
+            self._oldest += 1
             if type(e) is _Request:
                 self._waiting.pop(e.id, None)  # type: ignore[union-attr]
                 failed.append(e)
@@ -572,22 +585,29 @@ class Client:
                               "message(s) and reconnecting" % (self.socket_path, why, n))
 
     def _try_connect(self) -> bool:
+        if time.monotonic() < self._unavailable_until:
+            return False
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(self.send_timeout)
         try:
             s.connect(self.socket_path)
-        except OSError as e:
+            with self._lock:
+                first = self._oldest
+            applied, rest = self._hello(s, first)
+        except (OSError, ValueError) as e:
             s.close()
             with self._lock:
-                self._last_error = unreachable_reason(self.socket_path, e)
+                self._last_error = unreachable_reason(self.socket_path, e) if isinstance(e, OSError) else str(e)
             return False
         with self._lock:
             if self._closed:
                 s.close()
                 return False
+            if applied is not None:
+                self._drop_applied_locked(applied)
             self._sock = s
             self._gen += 1
-            self._rbuf = b""
+            self._rbuf = rest
             resent = len(self._pending) if self._ever_connected else 0
             self._down_since = None
             self._ever_connected = True
@@ -597,6 +617,58 @@ class Client:
             self._note_drops_locked()
         self._flush()
         return True
+
+    def _hello(self, s: socket.socket, first: int) -> "tuple[Optional[int], bytes]":
+        """Starts or resumes the session on a new connection: how many of its messages the
+        daemon applied, and any bytes read after the answer. ValueError when it refused."""
+        s.sendall(encode_request("hello", {"session": self.session, "firstSeq": first}, "hello"))
+        buf = b""
+        while b"\n" not in buf:
+            data = s.recv(65536)
+            if not data:
+                raise ValueError("connection closed by joblogd")
+            buf += data
+        line, rest = buf.split(b"\n", 1)
+        msg = json.loads(line.decode("utf-8"))
+        result = msg.get("result") if isinstance(msg, dict) else None
+        if not isinstance(result, dict) or type(result.get("applied")) is not int:
+            err = msg.get("error") if isinstance(msg, dict) else None
+            if isinstance(err, dict) and err.get("code") == -32601:
+                return None, rest  # a version 1 daemon: no session, at-least-once
+            if isinstance(err, dict) and err.get("code") == -32005:
+                with self._lock:
+                    wait = self._unavailable_backoff
+                    self._unavailable_backoff = min(wait * 2, 1.0)
+                    self._unavailable_until = time.monotonic() + wait
+            raise ValueError("hello refused: %s" % (err.get("message") if isinstance(err, dict) else "no result"))
+        return result["applied"], rest
+
+    def _drop_applied_locked(self, applied: int) -> None:
+        """After ``hello``: forget every kept message the daemon already applied (numbered at or
+        below ``applied``); its next message is number ``applied + 1``. A request among them
+        lost its answer in a daemon restart: a ``ping`` is answered, any other fails."""
+        self._sent.extend(self._pending)
+        self._pending = self._sent
+        self._sent = collections.deque()
+        self._inflight = 0
+        done = []
+        while self._pending and self._oldest <= applied:
+            e = self._pending.popleft()
+            self._oldest += 1
+            if type(e) is _Request:
+                self._pending_bytes -= len(e.line)  # type: ignore[union-attr]
+                if self._waiting.pop(e.id, None) is not None:  # type: ignore[union-attr]
+                    done.append(e)
+            else:
+                self._pending_bytes -= len(e)  # type: ignore[arg-type]
+        self._oldest = max(self._oldest, applied + 1)
+        self._pending_bytes = sum(len(e.line) if type(e) is _Request else len(e) for e in self._pending)  # type: ignore
+        for req in done:
+            if req.method == "ping":  # type: ignore[union-attr]
+                req.complete({"jsonrpc": "2.0", "result": {}, "id": req.id})  # type: ignore[union-attr]
+            else:
+                req.complete(None, NotDelivered(  # type: ignore[union-attr]
+                    "%s: applied, but its answer was lost when joblogd restarted" % req.method))  # type: ignore
 
     def _note_drops_locked(self) -> None:
         """Tell each run that lost messages in the buffer (issue 10 #16): a
@@ -743,6 +815,21 @@ class Client:
             # precedes it) for the next daemon; the connection closes soon.
             self.warn("shutdown", "joblogd at %s is shutting down; will resend to the next one" % self.socket_path)
             return
+        if code == -32005 and rid is not None:
+            # Store unavailable (disk full): nothing is acknowledged. Keep everything, reconnect
+            # after a backoff; hello then says what was applied and the rest is resent.
+            with self._lock:
+                known = isinstance(rid, int) and rid in self._waiting
+                gen = self._gen
+                wait = self._unavailable_backoff
+                self._unavailable_backoff = min(wait * 2, 1.0)
+                self._unavailable_until = time.monotonic() + wait
+            if known:
+                reason = err.get("data", {}).get("reason") if isinstance(err.get("data"), dict) else None
+                self.warn("unavailable", "joblogd at %s cannot store now (%s); keeping %d message(s) and retrying"
+                          % (self.socket_path, reason or "store unavailable", self.unacknowledged()))
+                self._lost(gen, "store unavailable")
+                return
         with self._lock:
             req = self._waiting.pop(rid, None) if isinstance(rid, int) and not isinstance(rid, bool) else None
             if req is not None:
@@ -750,10 +837,12 @@ class Client:
                 self._last_ack = time.monotonic()
                 while self._sent:
                     e = self._sent.popleft()
+                    self._oldest += 1
                     if type(e) is _Request:
                         self._inflight -= 1
                         if e is req:
                             break
+                self._unavailable_backoff = 0.05
                 self._acked.notify_all()
         if req is not None and req.method == "ping":
             self._on_ping(msg.get("result"))

@@ -1,0 +1,42 @@
+import JobLogJSON
+
+/// `hello`: starts or resumes a client session on this connection (protocol version 2).
+///
+/// The messages of a session are numbered 1, 2, 3, … across all its connections; after `hello`
+/// the daemon takes the connection's next message to be number `applied + 1`.
+public struct HelloParams: RPCParams, Equatable {
+    /// The client-chosen session id: 16–64 characters of `[A-Za-z0-9_-]`.
+    public var session: String
+    /// The number of the oldest message the client still holds (1 for a new session).
+    public var firstSeq: Int64
+
+    public init(session: String, firstSeq: Int64 = 1) {
+        self.session = session
+        self.firstSeq = firstSeq
+    }
+
+    public init(from r: ParamReader) throws(RPCError) {
+        let id = try r.requiredString("session", maxBytes: 1024)
+        guard Self.isValidSession(id) else {
+            throw .invalidParams(field: "session", reason: "must be 16-64 characters of [A-Za-z0-9_-]")
+        }
+        session = id
+        firstSeq = try r.int("firstSeq", in: 1...(Int64.max - 1)) ?? 1
+    }
+
+    public var json: JSONObject {
+        var b = ParamsBuilder()
+        b.add("session", session)
+        b.add("firstSeq", firstSeq)
+        return b.object
+    }
+
+    /// 16–64 characters of `[A-Za-z0-9_-]`.
+    public static func isValidSession(_ s: String) -> Bool {
+        let bytes = s.utf8
+        guard (16...64).contains(bytes.count) else { return false }
+        return bytes.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D
+        }
+    }
+}
