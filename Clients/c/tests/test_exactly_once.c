@@ -38,7 +38,8 @@ static pid_t start_daemon(const char *dir)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execl(daemon_bin, daemon_bin, "--socket", sockpath, "--db", dbpath, "--http", "off", (char *)NULL);
+		execl(daemon_bin, daemon_bin, "--socket", sockpath, "--db", dbpath, "--http", "off", "--flush-interval-ms", "1",
+		      (char *)NULL);
 		_exit(127);
 	}
 	for (i = 0; i < 400; i++) {

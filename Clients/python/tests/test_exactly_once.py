@@ -15,7 +15,9 @@ import sqlite3
 import time
 from typing import Dict, List
 
+import conformance_replay
 import joblog
+import pytest
 from joblog._encoding import encode
 
 from conftest import Raw
@@ -35,7 +37,19 @@ def _message(run_id: str, i: int) -> Dict:
     return {"jsonrpc": "2.0", "method": "addOutcome", "params": {"jobRunId": run_id, "key": "k%d" % (i // 3 % 3)}}
 
 
-def test_counts_exact_across_kill_9(fresh_daemon) -> None:
+@pytest.fixture
+def fast_daemon(daemon_bin: str):
+    """A private daemon committing every millisecond: while the client asks for an acknowledgement
+    every 50 ms, a kill mostly lands between a commit and its acknowledgement, where a plain resend
+    would apply a message twice."""
+    d = conformance_replay.Daemon(daemon_bin, extra_args=["--flush-interval-ms", "1"])
+    d.start()
+    yield d
+    d.cleanup()
+
+
+def test_counts_exact_across_kill_9(fast_daemon) -> None:
+    fresh_daemon = fast_daemon
     seed = int(os.environ.get("JOBLOG_SEED", "0")) or random.randrange(1, 1 << 30)
     rng = random.Random(seed)
     c = joblog.Client(fresh_daemon.socket_path, quiet=True, timeout=60.0, connect_timeout=5.0)
