@@ -275,8 +275,14 @@ final class ClientConnection: @unchecked Sendable {
                 let isPing = buffer[from..<m.end].firstRange(of: Array(#""method":"ping""#.utf8)) != nil
                 done.append(
                     isPing
-                        ? (w.completion, .success(PingResult(version: "", protocolVersion: PingResult.protocolVersion).json))
-                        : (w.completion, .failure(.badResponse("applied, but its answer was lost when joblogd restarted"))))
+                        ? (
+                            w.completion,
+                            .success(PingResult(version: "", protocolVersion: PingResult.protocolVersion).json)
+                        )
+                        : (
+                            w.completion,
+                            .failure(.badResponse("applied, but its answer was lost when joblogd restarted"))
+                        ))
             }
             from = m.end
         }
@@ -327,7 +333,8 @@ final class ClientConnection: @unchecked Sendable {
             if fd < 0 {
                 if let until = condition.withLock({ unavailableUntil }), until > .now {
                     let left = ContinuousClock.now.duration(to: until).components
-                    sleepOrWake(milliseconds: max(1, Int(left.seconds) * 1000 + Int(left.attoseconds / 1_000_000_000_000_000)))
+                    sleepOrWake(
+                        milliseconds: max(1, Int(left.seconds) * 1000 + Int(left.attoseconds / 1_000_000_000_000_000)))
                     continue
                 }
                 var attempt = Result { () throws(UnixSocketError) -> Int32 in

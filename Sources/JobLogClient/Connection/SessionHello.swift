@@ -28,7 +28,9 @@ enum SessionHello {
         let line = RPCRequest(.hello, HelloParams(session: session, firstSeq: firstSeq), id: .string("hello")).line
         var written = 0
         while written < line.count {
-            let n = line.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + written, line.count - written, Int32(MSG_NOSIGNAL)) }
+            let n = line.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + written, line.count - written, Int32(MSG_NOSIGNAL))
+            }
             if n > 0 {
                 written += n
             } else if n < 0, errno == EAGAIN || errno == EWOULDBLOCK {

@@ -143,7 +143,9 @@ final class SessionBook {
 
     private func entry(_ id: String, _ db: Database) throws -> Entry? {
         if let e = entries[id] { return e }
-        guard let row = try Row.fetchOne(db, sql: "SELECT applied, touched_at FROM sessions WHERE id = ?", arguments: [id])
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT applied, touched_at FROM sessions WHERE id = ?", arguments: [id])
         else { return nil }
         return Entry(id: id, applied: row[0], touchedAt: row[1])
     }

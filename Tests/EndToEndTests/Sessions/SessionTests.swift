@@ -54,7 +54,10 @@ import Testing
         try daemon.start()
         let d = try daemon.connect()
         #expect(try Self.hello(d, session, firstSeq: 4) == 10)
-        #expect(try d.result("getRun", ["jobRunId": run])["run"].flatMap { ($0 as? [String: Any])?["progressCurrent"] as? Int } == 10)
+        #expect(
+            try d.result("getRun", ["jobRunId": run])["run"].flatMap {
+                ($0 as? [String: Any])?["progressCurrent"] as? Int
+            } == 10)
     }
 
     /// A session idle longer than `--session-ttl` is forgotten: `hello` starts it at `firstSeq - 1`.
