@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A strict RFC 8259 parser working directly on bytes.
 ///
 /// - Input must be UTF-8; it is validated once up front, so strings without
@@ -87,15 +93,22 @@ public struct JSONParser: ~Copyable {
             index += 1
             return object
         }
+        // Room for a protocol envelope or params at once, instead of growing 1, 2, 4.
+        object.members.reserveCapacity(4)
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw JSONParseError("expected a member name", at: index) }
-            let key = try parseString()
+            let key = try parseKey()
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw JSONParseError("expected ':'", at: index) }
             index += 1
             skipWhitespace()
-            let value = try parseValue(depth: depth + 1)
+            let value: JSONValue
+            if (key == "method" || key == "jsonrpc") && peek() == UInt8(ascii: "\"") {
+                value = .string(try parseKey())
+            } else {
+                value = try parseValue(depth: depth + 1)
+            }
             object.append(key, value)
             skipWhitespace()
             switch peek() {
@@ -287,6 +300,54 @@ public struct JSONParser: ~Copyable {
             }
         }
         throw JSONParseError("unterminated string", at: index)
+    }
+
+    /// A member name: the protocol's own names come from constants (no copy, no UTF-8 check).
+    private mutating func parseKey() throws(JSONParseError) -> String {
+        let start = index + 1
+        var end = start
+        while end < bytes.count, end - start <= 17 {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                if let known = Self.knownKey(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) {
+                    index = end + 1
+                    return known
+                }
+                break
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
+        return try parseString()
+    }
+
+    /// The member names of every request and the hot methods' names, matched by length and bytes.
+    private static func knownKey(_ key: UnsafeRawBufferPointer) -> String? {
+        func matches(_ literal: StaticString) -> Bool {
+            memcmp(literal.utf8Start, key.baseAddress!, key.count) == 0
+        }
+        switch key.count {
+        case 2: return matches("id") ? "id" : nil
+        case 3: return matches("2.0") ? "2.0" : nil
+        case 4:
+            if matches("info") { return "info" }
+            return matches("ping") ? "ping" : nil
+        case 5:
+            if matches("level") { return "level" }
+            if matches("debug") { return "debug" }
+            return matches("error") ? "error" : nil
+        case 6: return matches("method") ? "method" : (matches("params") ? "params" : nil)
+        case 7:
+            if matches("jsonrpc") { return "jsonrpc" }
+            if matches("message") { return "message" }
+            if matches("context") { return "context" }
+            return matches("warning") ? "warning" : nil
+        case 8: return matches("jobRunId") ? "jobRunId" : nil
+        case 9: return matches("milestone") ? "milestone" : nil
+        case 11: return matches("setProgress") ? "setProgress" : nil
+        case 17: return matches("incrementProgress") ? "incrementProgress" : nil
+        default: return nil
+        }
     }
 
     private mutating func parseString() throws(JSONParseError) -> String {

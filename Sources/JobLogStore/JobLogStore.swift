@@ -161,24 +161,8 @@ public final class JobLogStore: Sendable {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run]) != nil else {
                 return nil
             }
-            var sql = "SELECT id, level, stage, message, context, created_at FROM logs WHERE run_id = ?"
-            var arguments: StatementArguments = [run]
-            if let minLevel {
-                if minLevel == .error {
-                    sql += " AND level = 4"
-                } else {
-                    sql += " AND level >= ?"
-                    arguments += [minLevel.rawValue]
-                }
-            }
-            if let afterId {
-                sql += " AND id > ? ORDER BY id LIMIT ?"
-                arguments += [afterId, limit]
-            } else {
-                sql = "SELECT * FROM (\(sql) ORDER BY id DESC LIMIT ?) ORDER BY id"
-                arguments += [limit]
-            }
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let query = LogPageQuery(run: run, minLevel: minLevel, limit: limit, afterId: afterId)
+            return try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map { row in
                 LogRecord(
                     id: row[0], level: LogLevel(rawValue: row[1]) ?? .info, stage: row[2], message: row[3],
                     context: RawJSON(validating: row[4] as String) ?? .emptyObject,

@@ -21,7 +21,10 @@ struct Baselines {
     var directWrite: Double
     var pingPongP50: Double
     var pingPongP99: Double
-    var pingPong8: Double
+    /// 8 threads, each committing its rows one by one into one WAL file (rows/s).
+    var directWrite8: Double
+    /// One thread, 8 rows into 8 runs per commit (rows/s).
+    var groupCommit8: Double
     /// The echo server's socket, for scenarios that interleave their rounds with the baseline's.
     var echoPath: String
 }
@@ -42,8 +45,16 @@ struct RunBench: AsyncParsableCommand {
     var joblogd: String?
 
     @Option(
-        help: "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin).")
+        help:
+            "Run only these scenarios (comma-separated: instructions, footprint, ingest, storm, acks, watchers, clients, admin)."
+    )
     var only: String?
+
+    @Flag(help: "Only count the daemon's instructions per event under callgrind (same as --only instructions).")
+    var instructions = false
+
+    @Option(help: "Events per instruction count (default: 100,000; 2,000 with --quick).")
+    var instructionCount: Int?
 
     @Option(help: "The repository root, for the Python, C and shell clients (default: the current directory).")
     var root: String = FileManager.default.currentDirectoryPath
@@ -66,19 +77,35 @@ struct RunBench: AsyncParsableCommand {
         let (echo, echoPath) = try PingPongBaseline.start(directory: scratch)
         defer { echo.terminate() }
         let (pp50, pp99) = try PingPongBaseline.latency(path: echoPath, count: sizes.roundTrips)
-        let pp8 = try PingPongBaseline.throughput(path: echoPath, clients: 8, each: max(1, sizes.roundTrips / 2)) { _ in
-            Workload.ping(1)
-        }
         let batched = try SQLiteBaseline.insertRate(directory: scratch, rows: sizes.baselineRows, perTransaction: 1000)
         let direct = try SQLiteBaseline.insertRate(directory: scratch, rows: sizes.directRows, perTransaction: 1)
+        let direct8 = try ConcurrentWriteBaseline.directWrites(
+            directory: scratch, threads: 8, each: max(1, sizes.roundTrips / 2))
+        let group8 = try ConcurrentWriteBaseline.groupCommit(
+            directory: scratch, rowsPerCommit: 8, commits: max(1, sizes.roundTrips / 2))
         let baselines = Baselines(
-            sqliteBatched: batched, directWrite: direct, pingPongP50: pp50, pingPongP99: pp99, pingPong8: pp8,
-            echoPath: echoPath)
+            sqliteBatched: batched, directWrite: direct, pingPongP50: pp50, pingPongP99: pp99, directWrite8: direct8,
+            groupCommit8: group8, echoPath: echoPath)
         report.add(
             Figure(name: "baseline: raw SQLite batched insert (1,000/transaction)", value: batched, unit: "rows/s"))
         report.add(Figure(name: "baseline: direct write, commit per row", value: direct, unit: "rows/s"))
         report.add(Figure(name: "baseline: raw socket ping-pong p50", value: pp50 * 1e6, unit: "µs"))
-        report.add(Figure(name: "baseline: raw socket ping-pong, 8 clients", value: pp8, unit: "round trips/s"))
+        report.add(
+            Figure(
+                name: "baseline: direct writes from 8 threads (BEGIN IMMEDIATE; INSERT; COMMIT each, one WAL file)",
+                value: direct8, unit: "rows/s"))
+        report.add(
+            Figure(name: "baseline: group-commit bound (1 thread, 8 rows into 8 runs per commit)", value: group8, unit: "rows/s"))
+
+        if wanted("instructions") {
+            log("instructions (callgrind)")
+            try InstructionScenario.run(
+                binary: binary, count: instructionCount ?? (quick ? 2000 : 100_000), into: &report)
+        }
+        if instructions {
+            print(json ? report.json : report.table)
+            return
+        }
 
         let daemon = try DaemonUnderTest(binary: binary)
         report.facts.append(("daemon", daemon.description))
@@ -105,6 +132,7 @@ struct RunBench: AsyncParsableCommand {
     }
 
     func wanted(_ scenario: String) -> Bool {
+        if instructions { return scenario == "instructions" }
         guard let only else { return true }
         return only.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == scenario }
     }

@@ -54,6 +54,12 @@ enum Migrations {
                     CREATE INDEX logs_by_run_level ON logs(run_id, level, id);
                     """)
         }
+        // One log index instead of two: every new entry was written into both. The remaining
+        // `logs_by_run_level(run_id, level, id)` serves pages with and without a level filter
+        // (see LogPageQuery) and the log budget's oldest-entry lookup.
+        migrator.registerMigration("v4-one-log-index") { db in
+            try db.execute(sql: "DROP INDEX IF EXISTS logs_by_run")
+        }
         return migrator
     }
 }

@@ -31,13 +31,4 @@ enum RunRow {
             dropped_debug = ?, dropped_info = ?
         WHERE id = ?
         """
-
-    static func updateArguments(_ r: RunRecord) -> StatementArguments {
-        [
-            r.status.rawValue, r.currentStage, r.progressCurrent, r.progressTotal, r.unit, r.outcome.jsonText,
-            r.savedOutcome.jsonText, r.finishedAt?.milliseconds, r.lastHeartbeatAt.milliseconds, r.errorMessage,
-            r.errorStack, r.logCounts[0], r.logCounts[1], r.logCounts[2], r.logCounts[3], r.logCounts[4],
-            r.droppedLogCounts[0], r.droppedLogCounts[1], r.id,
-        ]
-    }
 }

@@ -22,6 +22,12 @@ public enum WriteCommand: Sendable {
     /// Returns up to `pages` free pages to the file system (after pruning).
     case vacuum(pages: Int)
 
+    /// True for ``barrier`` (no write).
+    public var isBarrier: Bool {
+        if case .barrier = self { return true }
+        return false
+    }
+
     /// The run it writes to, if any.
     public var runID: Int64? {
         switch self {

@@ -22,6 +22,8 @@ public enum WriteOutcome: Sendable {
 public final class CommitTracker: Sendable {
     private let inflight = Atomic<Int>(0)
     private let lost = Mutex<String?>(nil)
+    /// Whether `lost` holds a reason: the writer checks it for every write, without the lock.
+    private let hasLoss = Atomic<Bool>(false)
 
     public init() {}
 
@@ -29,10 +31,21 @@ public final class CommitTracker: Sendable {
     public var isSettled: Bool { inflight.load(ordering: .acquiring) == 0 }
 
     /// Why a notification of this connection was not stored, while no request has reported it yet.
-    public var unreportedLoss: String? { lost.withLock { $0 } }
+    public var unreportedLoss: String? {
+        guard hasLoss.load(ordering: .acquiring) else { return nil }
+        return lost.withLock { $0 }
+    }
 
-    func markLoss(_ reason: String) { lost.withLock { $0 = reason } }
-    func clearLoss() { lost.withLock { $0 = nil } }
+    func markLoss(_ reason: String) {
+        lost.withLock { $0 = reason }
+        hasLoss.store(true, ordering: .releasing)
+    }
+
+    func clearLoss() {
+        guard hasLoss.load(ordering: .acquiring) else { return }
+        lost.withLock { $0 = nil }
+        hasLoss.store(false, ordering: .releasing)
+    }
 
     func begin(_ n: Int) { inflight.add(n, ordering: .relaxed) }
     func end(_ n: Int = 1) { inflight.subtract(n, ordering: .releasing) }
