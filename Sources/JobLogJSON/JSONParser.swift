@@ -147,7 +147,7 @@ public struct JSONParser: ~Copyable {
     /// Validates a container without building it; returns its nesting depth
     /// (relative: `{}` is 1). Iterative, so depth costs no stack.
     private mutating func skipContainer(depth: Int) throws(JSONParseError) -> Int {
-        var stack: [UInt8] = []
+        var stack = BracketStack()
         var deepest = 0
         // States: expecting a value, or after a value.
         var expectingValue = true
@@ -437,5 +437,38 @@ public struct JSONParser: ~Copyable {
             index += 1
         }
         return value
+    }
+}
+
+/// The open brackets of a container being skipped: the first 64 in a bit set (no allocation
+/// for any context a job sends), deeper ones in an array.
+private struct BracketStack {
+    private var objects: UInt64 = 0
+    private var deeper: [UInt8] = []
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    /// The innermost open bracket (`{` or `[`), nil when none is open.
+    var last: UInt8? {
+        if count == 0 { return nil }
+        if count > 64 { return deeper.last }
+        return objects & (1 << UInt64(count - 1)) != 0 ? UInt8(ascii: "{") : UInt8(ascii: "[")
+    }
+
+    mutating func append(_ bracket: UInt8) {
+        if count >= 64 {
+            deeper.append(bracket)
+        } else if bracket == UInt8(ascii: "{") {
+            objects |= 1 << UInt64(count)
+        } else {
+            objects &= ~(1 << UInt64(count))
+        }
+        count += 1
+    }
+
+    mutating func removeLast() {
+        if count > 64 { deeper.removeLast() }
+        count -= 1
     }
 }

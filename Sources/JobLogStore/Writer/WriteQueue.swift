@@ -46,8 +46,13 @@ final class WriteQueue: @unchecked Sendable {
         return condition.withLock {
             if stopping { return false }
             Self.begin(ops)
-            if pending.isEmpty { firstPendingAt = Date() }
-            pending.append(contentsOf: ops)
+            if pending.isEmpty {
+                firstPendingAt = Date()
+                // Take the caller's array as it is (no copy of each write, no release of the originals).
+                pending = ops
+            } else {
+                pending.append(contentsOf: ops)
+            }
             if ops.contains(where: { $0.completion != nil }) { acknowledgedWaiting = true }
             if acknowledgedWaiting || pending.count >= maxBatch || pending.count == ops.count {
                 condition.signal()
@@ -63,8 +68,13 @@ final class WriteQueue: @unchecked Sendable {
         condition.withLock {
             if stopping { return (false, false) }
             Self.begin(ops)
-            if pending.isEmpty { firstPendingAt = Date() }
-            pending.append(contentsOf: ops)
+            if pending.isEmpty {
+                firstPendingAt = Date()
+                // Take the caller's array as it is (no copy of each write, no release of the originals).
+                pending = ops
+            } else {
+                pending.append(contentsOf: ops)
+            }
             if ops.contains(where: { $0.completion != nil }) { acknowledgedWaiting = true }
             if acknowledgedWaiting || pending.count >= maxBatch || pending.count == ops.count {
                 condition.signal()
@@ -113,7 +123,6 @@ final class WriteQueue: @unchecked Sendable {
         }
         let batch = pending
         pending = []
-        pending.reserveCapacity(min(batch.count, maxBatch))
         acknowledgedWaiting = false
         firstPendingAt = nil
         let waiters = spaceWaiters

@@ -81,8 +81,8 @@ final class CallgrindDaemon {
         let deadline = now() + 60
         while now() < deadline {
             if let text = try? String(contentsOfFile: file, encoding: .utf8),
-                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("totals:") })
-                    ?? text.split(separator: "\n").first(where: { $0.hasPrefix("summary:") }),
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("summary:") })
+                    ?? text.split(separator: "\n").first(where: { $0.hasPrefix("totals:") }),
                 let n = Double(line.split(separator: " ").last ?? "")
             {
                 return (n, seconds)
