@@ -285,6 +285,8 @@ public struct JSONParser: ~Copyable {
         var scratch: [UInt8] = []
         index += 1
         while index < bytes.count {
+            index = plainEnd(from: index)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
@@ -350,20 +352,44 @@ public struct JSONParser: ~Copyable {
         }
     }
 
+    /// The offset of the first `"`, `\` or control character at or after `from` (the count if
+    /// none): eight bytes at a time while none of them is one.
+    private func plainEnd(from: Int) -> Int {
+        var i = from
+        let n = bytes.count
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= n {
+            let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let quote = w ^ (ones &* 0x22)
+            let backslash = w ^ (ones &* 0x5C)
+            // Exact test for "some byte is zero" (after the xor) or "some byte is below 0x20".
+            let found =
+                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
+            if found & highs != 0 { break }
+            i += 8
+        }
+        while i < n {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return i }
+            i += 1
+        }
+        return n
+    }
+
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         let start = index
         // Fast path: no escapes.
-        while index < bytes.count {
+        index = plainEnd(from: index)
+        if index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 index += 1
                 return s
             }
-            if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw JSONParseError("control character in string", at: index) }
-            index += 1
         }
         var scalars: [UInt8] = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {

@@ -56,6 +56,12 @@ struct RunBench: AsyncParsableCommand {
     @Option(help: "Events per instruction count (default: 100,000; 2,000 with --quick).")
     var instructionCount: Int?
 
+    @Option(
+        help:
+            "SQL run on the database of the counted daemon before counting, to count a schema variant (e.g. \"CREATE INDEX logs_by_run ON logs(run_id, id)\")."
+    )
+    var instructionSetupSql: String?
+
     @Option(help: "The repository root, for the Python, C and shell clients (default: the current directory).")
     var root: String = FileManager.default.currentDirectoryPath
 
@@ -100,7 +106,8 @@ struct RunBench: AsyncParsableCommand {
         if wanted("instructions") {
             log("instructions (callgrind)")
             try InstructionScenario.run(
-                binary: binary, count: instructionCount ?? (quick ? 2000 : 100_000), into: &report)
+                binary: binary, count: instructionCount ?? (quick ? 2000 : 100_000), setupSQL: instructionSetupSql,
+                into: &report)
         }
         if instructions {
             print(json ? report.json : report.table)

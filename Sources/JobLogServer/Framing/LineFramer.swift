@@ -22,7 +22,8 @@ final class LineFramer: ChannelInboundHandler, RemovableChannelHandler {
     private var partial: ByteBuffer?
     /// Discarding the rest of an over-long line.
     private var skipping = false
-    private var frames: [Frame] = []
+    /// Event-loop confined: no dynamic exclusivity check per line.
+    @exclusivity(unchecked) private var frames: [Frame] = []
 
     init(maxLineBytes: Int) {
         self.maxLineBytes = maxLineBytes

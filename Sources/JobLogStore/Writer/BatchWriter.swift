@@ -23,20 +23,20 @@ final class BatchWriter: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let onCommit: @Sendable ([CommittedEvent]) -> Void
 
-    // Owned by the writer thread only.
-    private var runs: [Int64: RunState] = [:]
+    // Owned by the writer thread only (so no dynamic exclusivity checks on the hot ones).
+    @exclusivity(unchecked) private var runs: [Int64: RunState] = [:]
     /// Runs changed in this transaction (each once; ``RunState/isDirty`` says whether it is listed).
-    private var dirty: [RunState] = []
+    @exclusivity(unchecked) private var dirty: [RunState] = []
     /// The run of the previous write: consecutive writes to one run skip the dictionary.
-    private var lastState: RunState?
+    @exclusivity(unchecked) private var lastState: RunState?
     private var connection: DatabaseQueue?
     private var inserter: LogInserter?
     private var updater: RunUpdater?
     private var failing = false
-    private var events: [CommittedEvent] = []
+    @exclusivity(unchecked) private var events: [CommittedEvent] = []
     /// Runs whose progress changed in this transaction: one progress event each, at commit.
     /// (``RunState/progressChanged`` says whether a run is listed.)
-    private var progressChanged: [RunState] = []
+    @exclusivity(unchecked) private var progressChanged: [RunState] = []
     /// Read once per batch from the store: log events are built only for entries at or above
     /// the lowest level a watcher asked for (6: nobody watches logs).
     private var logEventLevel = 6
@@ -513,7 +513,8 @@ final class BatchWriter: @unchecked Sendable {
 
 /// A run's row while it is being written to: a reference, so the writer changes it in place.
 final class RunState {
-    var record: RunRecord
+    /// Only the writer thread touches it: no dynamic exclusivity check on each change.
+    @exclusivity(unchecked) var record: RunRecord
     /// Listed in the writer's `dirty` (its row is written at commit).
     var isDirty = false
     /// Listed in the writer's `progressChanged` (one progress event at commit).

@@ -5,13 +5,17 @@
 /// committed), minus an idle window of the same length (a `ping` after a pause: timers, the
 /// round trip, callgrind's own start and stop of the count), divided by the count.
 enum InstructionScenario {
-    static func run(binary: String?, count: Int, into report: inout Report) throws {
+    static func run(binary: String?, count: Int, setupSQL: String? = nil, into report: inout Report) throws {
         let missing = CallgrindDaemon.missingTools()
         guard missing.isEmpty else {
             throw BenchError("instruction counts need \(missing.joined(separator: ", ")) (apt-get install valgrind)")
         }
         let daemon = try CallgrindDaemon(binary: binary)
         defer { daemon.stop() }
+        if let setupSQL {
+            try daemon.execute(setupSQL)
+            report.facts.append(("instruction counts: schema variant", setupSQL))
+        }
         let s = try LineSocket(path: daemon.socketPath)
         let run = try Workload.runID(try s.call(Workload.startRun("instructions")))
         let infos = Workload.chunks((0..<count).map { Workload.shortInfo(run: run, $0) })

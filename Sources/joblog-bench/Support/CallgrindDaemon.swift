@@ -1,4 +1,5 @@
 import Foundation
+import GRDBSQLite
 
 #if canImport(Glibc)
     import Glibc
@@ -13,6 +14,7 @@ import Foundation
 final class CallgrindDaemon {
     let directory: String
     let socketPath: String
+    let databasePath: String
     let process: Process
     private var dumps = 0
 
@@ -38,6 +40,7 @@ final class CallgrindDaemon {
         directory = NSTemporaryDirectory() + "joblog-bench-callgrind-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         socketPath = directory + "/sock"
+        databasePath = directory + "/db.sqlite"
         let stripped = directory + "/joblogd-nodbg"
         try Self.tool("objcopy", ["--strip-debug", binary ?? CommandLine.arguments[0], stripped])
         try Self.sigsuspendShim.write(toFile: directory + "/sigshim.c", atomically: true, encoding: .utf8)
@@ -48,7 +51,7 @@ final class CallgrindDaemon {
             [
                 "--tool=callgrind", "--separate-threads=no", "--callgrind-out-file=\(directory)/cg.out", stripped,
             ] + (binary == nil ? ["serve"] : [])
-            + ["--socket", socketPath, "--db", directory + "/db.sqlite", "--log-level", "warning"]
+            + ["--socket", socketPath, "--db", databasePath, "--log-level", "warning"]
         var environment = ProcessInfo.processInfo.environment
         environment["LD_PRELOAD"] = directory + "/sigshim.so"
         p.environment = environment
@@ -66,6 +69,18 @@ final class CallgrindDaemon {
             }
             if now() - t0 > 120 { throw BenchError("the daemon under callgrind did not answer within 120 s") }
             usleep(20_000)
+        }
+    }
+
+    /// Runs SQL on the daemon's database through a connection of its own (WAL: the daemon
+    /// keeps running; its statements are prepared again for a changed schema).
+    func execute(_ sql: String) throws {
+        var db: OpaquePointer?
+        guard sqlite3_open(databasePath, &db) == SQLITE_OK, let db else { throw BenchError("cannot open the database") }
+        defer { sqlite3_close(db) }
+        sqlite3_busy_timeout(db, 10_000)
+        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
+            throw BenchError("\(sql): \(String(cString: sqlite3_errmsg(db)))")
         }
     }
 
