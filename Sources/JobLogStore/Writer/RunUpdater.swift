@@ -57,11 +57,14 @@ final class RunUpdater {
             sqlite3_bind_null(statement, index)
             return
         }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         text.withUTF8 { utf8 in
             utf8.withMemoryRebound(to: CChar.self) { chars in
-                _ = sqlite3_bind_text(
-                    statement, index, chars.baseAddress ?? "", Int32(chars.count),
-                    unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+                if let base = chars.baseAddress {
+                    _ = sqlite3_bind_text(statement, index, base, Int32(chars.count), transient)
+                } else {
+                    _ = sqlite3_bind_text(statement, index, "", 0, transient)
+                }
             }
         }
     }

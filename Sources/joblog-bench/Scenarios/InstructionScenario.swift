@@ -1,3 +1,5 @@
+import Foundation
+
 /// 0. Instructions the daemon executes per ingested `info` (about 60 bytes of context) and per
 /// `incrementProgress`, counted by callgrind: repeatable to well under 1% on a noisy machine.
 ///
