@@ -104,7 +104,7 @@ public struct JSONParser: ~Copyable {
             index += 1
             skipWhitespace()
             let value: JSONValue
-            if (key == "method" || key == "jsonrpc") && peek() == UInt8(ascii: "\"") {
+            if Self.isMethodOrVersion(key) && peek() == UInt8(ascii: "\"") {
                 value = .string(try parseKey())
             } else {
                 value = try parseValue(depth: depth + 1)
@@ -304,21 +304,25 @@ public struct JSONParser: ~Copyable {
         throw JSONParseError("unterminated string", at: index)
     }
 
+    /// `method` or `jsonrpc`, whose string values are interned too. Length and first byte
+    /// first: comparing two different strings is a call.
+    private static func isMethodOrVersion(_ key: String) -> Bool {
+        switch key.utf8.count {
+        case 6: return key.utf8.first == UInt8(ascii: "m") && key == "method"
+        case 7: return key.utf8.first == UInt8(ascii: "j") && key == "jsonrpc"
+        default: return false
+        }
+    }
+
     /// A member name: the protocol's own names come from constants (no copy, no UTF-8 check).
     private mutating func parseKey() throws(JSONParseError) -> String {
         let start = index + 1
-        var end = start
-        while end < bytes.count, end - start <= 17 {
-            let byte = bytes[end]
-            if byte == UInt8(ascii: "\"") {
-                if let known = Self.knownKey(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) {
-                    index = end + 1
-                    return known
-                }
-                break
-            }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
-            end += 1
+        let end = plainEnd(from: start)
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\""), end - start <= 17,
+            let known = Self.knownKey(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        {
+            index = end + 1
+            return known
         }
         return try parseString()
     }

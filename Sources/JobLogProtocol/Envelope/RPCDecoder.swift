@@ -52,8 +52,8 @@ public enum RPCDecoder {
             case 2: if member.key == "id" { rawID = member.value }
             case 7: if member.key == "jsonrpc" { version = member.value }
             case 6:
-                if member.key == "method" {
-                    methodValue = member.value
+                if member.key.utf8.first == UInt8(ascii: "m") {
+                    if member.key == "method" { methodValue = member.value }
                 } else if member.key == "params" {
                     rawParams = member.value
                 }

@@ -77,13 +77,16 @@ final class BatchWriter: @unchecked Sendable {
     // MARK: - One transaction
 
     private func process(_ batch: [WriteOp]) {
-        var outcomes = [WriteOutcome](repeating: .done, count: batch.count)
+        // Outcomes are kept only for writes that are answered or failed (in batch order): a
+        // notification that succeeded needs none.
+        var outcomes: [(index: Int, outcome: WriteOutcome)] = []
+        var transactionFailure: String?
         logEventLevel = logEventLevelSource()
         // A connection whose notification was lost to a store failure has its later writes held back
         // (not applied) until one of its requests has reported the loss: what is stored of a connection
         // stays a gap-free prefix of what it sent, and no answer acknowledges a lost notification.
         // One walk, by index (no copy of a write), the loss flag read once per run of one connection's writes.
-        var held: [Bool] = []
+        var held: [String?] = []
         var needsTransaction = false
         var lastTracker: CommitTracker?
         var lastLoss: String?
@@ -94,10 +97,8 @@ final class BatchWriter: @unchecked Sendable {
                     lastLoss = tracker.unreportedLoss
                 }
                 if let lost = lastLoss {
-                    if held.isEmpty { held = [Bool](repeating: false, count: batch.count) }
-                    held[i] = true
-                    outcomes[i] = .failed(
-                        .unavailable("an earlier notification on this connection was not stored (\(lost))"))
+                    if held.isEmpty { held = [String?](repeating: nil, count: batch.count) }
+                    held[i] = lost
                     if batch[i].completion != nil {
                         tracker.clearLoss()
                         lastLoss = nil
@@ -115,10 +116,14 @@ final class BatchWriter: @unchecked Sendable {
                     if updater == nil { updater = try RunUpdater(db) }
                     try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
                     do {
-                        if held.isEmpty {
-                            for i in batch.indices { outcomes[i] = try apply(batch[i], db) }
-                        } else {
-                            for i in batch.indices where !held[i] { outcomes[i] = try apply(batch[i], db) }
+                        for i in batch.indices {
+                            if !held.isEmpty, held[i] != nil { continue }
+                            let outcome = try apply(batch[i], db)
+                            if batch[i].completion != nil {
+                                outcomes.append((i, outcome))
+                            } else if case .failed = outcome {
+                                outcomes.append((i, outcome))
+                            }
                         }
                         let end = batch.last?.receivedAt ?? .now()
                         for state in progressChanged where state.progressChanged {
@@ -154,12 +159,13 @@ final class BatchWriter: @unchecked Sendable {
                 updater = nil
                 connection = nil
                 let reason = Self.reason(error)
+                outcomes.removeAll()
+                transactionFailure = reason
                 if !failing {
                     failing = true
                     logger.error("store write failed", metadata: ["error": "\(reason)", "writes": "\(batch.count)"])
                 }
-                for i in batch.indices where held.isEmpty || !held[i] {
-                    outcomes[i] = .failed(.unavailable(reason))
+                for i in batch.indices where held.isEmpty || held[i] == nil {
                     // In order: a lost notification marks its connection, a request reports the loss.
                     if batch[i].completion == nil {
                         batch[i].tracker?.markLoss(reason)
@@ -174,13 +180,25 @@ final class BatchWriter: @unchecked Sendable {
             events.removeAll(keepingCapacity: true)
         }
         var rejected = 0
+        var example: WriteOutcome?
+        var next = 0
         var pendingEnd: (tracker: CommitTracker, count: Int)?
         defer { if let pending = pendingEnd { pending.tracker.end(pending.count) } }
         for i in batch.indices {
+            var outcome = WriteOutcome.done
+            if next < outcomes.count, outcomes[next].index == i {
+                outcome = outcomes[next].outcome
+                next += 1
+            } else if !held.isEmpty, let lost = held[i] {
+                outcome = .failed(.unavailable("an earlier notification on this connection was not stored (\(lost))"))
+            } else if let reason = transactionFailure {
+                outcome = .failed(.unavailable(reason))
+            }
             if let completion = batch[i].completion {
-                completion(outcomes[i])
-            } else if case .failed = outcomes[i] {
+                completion(outcome)
+            } else if case .failed = outcome {
                 rejected += 1
+                if example == nil { example = outcome }
             }
             // One atomic per run of consecutive writes from the same connection.
             if let t = batch[i].tracker {
@@ -193,7 +211,7 @@ final class BatchWriter: @unchecked Sendable {
             }
         }
         if rejected > 0 {
-            countRejected(rejected, example: outcomes.first { if case .failed = $0 { true } else { false } })
+            countRejected(rejected, example: example)
         }
     }
 

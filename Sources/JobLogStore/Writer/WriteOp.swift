@@ -5,8 +5,9 @@ import Synchronization
 public enum WriteOutcome: Sendable {
     case done
     case logID(Int64)
-    /// The run after the write (startRun, saveOutcome, logSummary, finish).
-    case run(RunRecord)
+    /// The run after the write (startRun, saveOutcome, logSummary, finish). Boxed (`indirect`):
+    /// a run record is hundreds of bytes, and every outcome of the hot path would be as large.
+    indirect case run(RunRecord)
     case failed(StoreError)
     /// What one prune step deleted; `complete` when nothing older is left.
     case pruned(runs: Int64, logs: Int64, complete: Bool)
