@@ -33,6 +33,9 @@ install_missing() {
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     command -v dash >/dev/null 2>&1 || missing+=(dash)
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+    # The benchmark's instruction counts (callgrind) strip a copy of the daemon and build a preload shim.
+    command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
+    command -v cc >/dev/null 2>&1 || missing+=(gcc)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ]; then
             echo "installing: ${missing[*]}"

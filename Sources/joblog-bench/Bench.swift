@@ -101,7 +101,9 @@ struct RunBench: AsyncParsableCommand {
                 name: "baseline: direct writes from 8 threads (BEGIN IMMEDIATE; INSERT; COMMIT each, one WAL file)",
                 value: direct8, unit: "rows/s"))
         report.add(
-            Figure(name: "baseline: group-commit bound (1 thread, 8 rows into 8 runs per commit)", value: group8, unit: "rows/s"))
+            Figure(
+                name: "baseline: group-commit bound (1 thread, 8 rows into 8 runs per commit)", value: group8,
+                unit: "rows/s"))
 
         if wanted("instructions") {
             log("instructions (callgrind)")

@@ -26,7 +26,8 @@ struct LogPageQuery {
                 arguments += [run, afterId, limit]
             } else {
                 parts.append(
-                    "SELECT id FROM (SELECT id FROM logs WHERE run_id = ? AND level = \(level) ORDER BY id DESC LIMIT ?)")
+                    "SELECT id FROM (SELECT id FROM logs WHERE run_id = ? AND level = \(level) ORDER BY id DESC LIMIT ?)"
+                )
                 arguments += [run, limit]
             }
         }
