@@ -76,6 +76,12 @@ struct RunBench: AsyncParsableCommand {
         report.facts.append(("machine", Self.machine()))
         report.facts.append(("date", ISO8601DateFormatter().string(from: Date())))
 
+        if instructions {
+            // Only the counts: no baselines, no other scenario.
+            try countInstructions(binary: binary, into: &report)
+            print(json ? report.json : report.table)
+            return
+        }
         log("baselines")
         let scratch = NSTemporaryDirectory() + "joblog-bench-baselines-" + UUID().uuidString.prefix(6)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -105,16 +111,7 @@ struct RunBench: AsyncParsableCommand {
                 name: "baseline: group-commit bound (1 thread, 8 rows into 8 runs per commit)", value: group8,
                 unit: "rows/s"))
 
-        if wanted("instructions") {
-            log("instructions (callgrind)")
-            try InstructionScenario.run(
-                binary: binary, count: instructionCount ?? (quick ? 2000 : 100_000), setupSQL: instructionSetupSql,
-                into: &report)
-        }
-        if instructions {
-            print(json ? report.json : report.table)
-            return
-        }
+        if wanted("instructions") { try countInstructions(binary: binary, into: &report) }
 
         let daemon = try DaemonUnderTest(binary: binary)
         report.facts.append(("daemon", daemon.description))
@@ -140,8 +137,14 @@ struct RunBench: AsyncParsableCommand {
         if !missed.isEmpty { log("targets not met: \(missed.joined(separator: "; "))") }
     }
 
+    func countInstructions(binary: String?, into report: inout Report) throws {
+        log("instructions (callgrind)")
+        try InstructionScenario.run(
+            binary: binary, count: instructionCount ?? (quick ? 2000 : 100_000), setupSQL: instructionSetupSql,
+            into: &report)
+    }
+
     func wanted(_ scenario: String) -> Bool {
-        if instructions { return scenario == "instructions" }
         guard let only else { return true }
         return only.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == scenario }
     }
