@@ -55,14 +55,15 @@ enum ConcurrentWriteBaseline {
     private static func open(_ path: String) throws -> OpaquePointer {
         var db: OpaquePointer?
         guard sqlite3_open(path, &db) == SQLITE_OK, let db else { throw BenchError("cannot open \(path)") }
-        try exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
-        // Retry a busy lock at once (after yielding the core): no sleeping back-off.
+        // Retry a busy lock at once (after yielding the core): no sleeping back-off. Set before
+        // the first statement: the 8 writers open the file at the same time.
         sqlite3_busy_handler(
             db,
             { _, _ in
                 sched_yield()
                 return 1
             }, nil)
+        try exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
         return db
     }
 
