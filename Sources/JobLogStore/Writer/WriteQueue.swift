@@ -11,6 +11,9 @@ final class WriteQueue: @unchecked Sendable {
     private var pending: [WriteOp] = []
     private var firstPendingAt: Date?
     private var acknowledgedWaiting = false
+    /// The batch taken last held a write that waits for its answer.
+    private var lastBatchAnswered = false
+    private static let yieldsBeforeSleep = 16
     private var spaceWaiters: [CheckedContinuation<Void, Never>] = []
     private var spaceCallbacks: [@Sendable () -> Void] = []
     private var stopping = false
@@ -110,9 +113,20 @@ final class WriteQueue: @unchecked Sendable {
     func takeBatch() -> [WriteOp]? {
         condition.lock()
         defer { condition.unlock() }
+        var yields = 0
         while true {
             if pending.isEmpty {
                 if stopping { return nil }
+                // Right after a batch that answered requests, their next requests are on their way:
+                // give the core away a few times before sleeping (a wake-up costs more than a yield
+                // on a busy machine).
+                if lastBatchAnswered, yields < Self.yieldsBeforeSleep {
+                    yields += 1
+                    condition.unlock()
+                    sched_yield()
+                    condition.lock()
+                    continue
+                }
                 condition.wait()
                 continue
             }
@@ -123,6 +137,7 @@ final class WriteQueue: @unchecked Sendable {
         }
         let batch = pending
         pending = []
+        lastBatchAnswered = acknowledgedWaiting
         acknowledgedWaiting = false
         firstPendingAt = nil
         let waiters = spaceWaiters
