@@ -56,7 +56,7 @@ final class CallgrindDaemon {
         environment["LD_PRELOAD"] = directory + "/sigshim.so"
         p.environment = environment
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        FileManager.default.createFile(atPath: directory + "/valgrind.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/valgrind.log", contents: nil)
         p.standardError = FileHandle(forWritingAtPath: directory + "/valgrind.log")
         try p.run()
         process = p
