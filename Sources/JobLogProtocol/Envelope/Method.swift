@@ -27,7 +27,10 @@ public enum Method: String, Sendable, CaseIterable {
     case watch
     case unwatch
     case pruneRuns
+}
 
+// The lookup lives outside the enum's body, which lists the cases only (Spec/tests reads it).
+extension Method {
     /// The method with this wire name: the hot notifications by one comparison, the rest by
     /// one hash lookup instead of a comparison per case.
     public static func named(_ name: String) -> Method? {
