@@ -64,6 +64,8 @@ step "swift build" swift build --build-tests
 export JOBLOGD_BIN="$root/.build/debug/joblogd"
 step "swift test" swift test --skip-build
 step "install and uninstall scripts in a DESTDIR" bash Scripts/test-install.sh
+step "DocC: JobLogClient documentation, broken links fail" swift package --disable-sandbox generate-documentation \
+    --target JobLogClient --warnings-as-errors --output-path "$root/.build/docc"
 step "swift format lint" swift format lint --strict -r Sources Tests Examples Package.swift
 for client in shell python c; do
     if [ -x "Clients/$client/test.sh" ] || [ -f "Clients/$client/test.sh" ]; then

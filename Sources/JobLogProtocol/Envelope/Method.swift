@@ -27,6 +27,7 @@ public enum Method: String, Sendable, CaseIterable {
     case watch
     case unwatch
     case pruneRuns
+    case cancelRun
 }
 
 // The lookup lives outside the enum's body, which lists the cases only (Spec/tests reads it).

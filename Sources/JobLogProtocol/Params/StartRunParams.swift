@@ -12,11 +12,15 @@ public struct StartRunParams: RPCParams, Equatable {
     public var pid: Int64?
     /// For owners the daemon cannot watch: abandon the run after this much silence.
     public var heartbeatTimeoutMs: Int64?
+    /// The connection reads what the daemon sends: it gets the `cancel` notification of its runs.
+    public var acceptsCancel: Bool
 
     public init(
         jobName: String, trigger: String = "MANUAL", scope: String = "system", algorithmVersion: String? = nil,
-        params: RawJSON = .emptyObject, pid: Int64? = nil, heartbeatTimeoutMs: Int64? = nil
+        params: RawJSON = .emptyObject, pid: Int64? = nil, heartbeatTimeoutMs: Int64? = nil,
+        acceptsCancel: Bool = false
     ) {
+        self.acceptsCancel = acceptsCancel
         self.jobName = jobName
         self.trigger = trigger
         self.scope = scope
@@ -34,6 +38,7 @@ public struct StartRunParams: RPCParams, Equatable {
         params = try r.rawObject("params") ?? .emptyObject
         pid = try r.int("pid", in: 1...Int64(Int32.max))
         heartbeatTimeoutMs = try r.int("heartbeatTimeoutMs", in: 1...Int64(Int32.max) * 1000)
+        acceptsCancel = try r.bool("acceptsCancel") ?? false
     }
 
     public var json: JSONObject {
@@ -45,6 +50,7 @@ public struct StartRunParams: RPCParams, Equatable {
         b.add("params", params)
         b.add("pid", pid)
         b.add("heartbeatTimeoutMs", heartbeatTimeoutMs)
+        if acceptsCancel { b.add("acceptsCancel", JSONValue.bool(true)) }
         return b.object
     }
 }

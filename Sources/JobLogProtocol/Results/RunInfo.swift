@@ -51,6 +51,7 @@ extension RunRecord {
                 ("pid", .int(orNull: ownerPid)), ("uid", .int(orNull: ownerUid)),
                 ("ratePerSecond", Self.double(ratePerSecond)), ("etaSeconds", Self.double(etaSeconds)),
                 ("rejectedCount", .int(rejectedCount)), ("lastRejection", .string(orNull: lastRejection)),
+                ("cancelRequestedAt", .timestamp(cancelRequestedAt)), ("cancelReason", .string(orNull: cancelReason)),
             ]))
     }
 
@@ -78,7 +79,8 @@ extension RunRecord {
             savedOutcome: OutcomeCounters(json: metadata["outcome"]?.objectValue ?? JSONObject()),
             ownerPid: r.optionalInt("pid"), ownerUid: r.optionalInt("uid"),
             ratePerSecond: r.optionalDouble("ratePerSecond"), etaSeconds: r.optionalDouble("etaSeconds"),
-            rejectedCount: r.optionalInt("rejectedCount") ?? 0, lastRejection: r.optionalString("lastRejection"))
+            rejectedCount: r.optionalInt("rejectedCount") ?? 0, lastRejection: r.optionalString("lastRejection"),
+            cancelRequestedAt: r.optionalTimestamp("cancelRequestedAt"), cancelReason: r.optionalString("cancelReason"))
     }
 
     /// `getProgress`'s view.
@@ -92,6 +94,7 @@ extension RunRecord {
                 ("entitiesTotal", .int(orNull: progressTotal)), ("unit", .string(orNull: unit)),
                 ("startedAt", .timestamp(startedAt)), ("lastHeartbeatAt", .timestamp(lastHeartbeatAt)),
                 ("ratePerSecond", Self.double(ratePerSecond)), ("etaSeconds", Self.double(etaSeconds)),
+                ("cancelRequestedAt", .timestamp(cancelRequestedAt)),
             ]))
     }
 

@@ -10,6 +10,8 @@ public struct WatchEvent: Sendable, Equatable {
         case log(LogEntry)
         case outcome(OutcomeCounters)
         case runFinished(RunStatus)
+        /// Someone asked the run to stop (`cancelRun`).
+        case cancelRequested(reason: String)
         /// The subscriber fell behind: `dropped` events were lost.
         case lagged(dropped: Int64, resumeAfterId: Int64)
     }
@@ -36,6 +38,7 @@ public struct WatchEvent: Sendable, Equatable {
         case .log: "log"
         case .outcome: "outcome"
         case .runFinished: "run.finished"
+        case .cancelRequested: "cancel"
         case .lagged: "lagged"
         }
     }
@@ -55,6 +58,7 @@ public struct WatchEvent: Sendable, Equatable {
         case .log(let entry): o.append("log", entry.json)
         case .outcome(let counters): o.append("outcomeSummary", counters.json)
         case .runFinished(let status): o.append("status", .string(status.rawValue))
+        case .cancelRequested(let reason): o.append("reason", .string(reason))
         case .lagged(let dropped, let resume):
             o.append("dropped", .int(dropped))
             o.append("resumeAfterId", .string(String(resume)))
@@ -101,6 +105,7 @@ public struct WatchEvent: Sendable, Equatable {
         case "log": kind = .log(try LogEntry(json: try r.value("log")))
         case "outcome": kind = .outcome(OutcomeCounters(json: try r.object("outcomeSummary")))
         case "run.finished": kind = .runFinished(try r.status("status"))
+        case "cancel": kind = .cancelRequested(reason: r.optionalString("reason") ?? "")
         case "lagged": kind = .lagged(dropped: try r.int("dropped"), resumeAfterId: try r.id("resumeAfterId"))
         default: throw ResultDecodingError(field: "type")
         }

@@ -34,6 +34,7 @@ enum Router {
             case .watch: return .success(try WatchHandler.route(p, context))
             case .unwatch: return .success(try UnwatchHandler.route(p, context))
             case .pruneRuns: return .success(try PruneRunsHandler.route(p, context))
+            case .cancelRun: return .success(try CancelRunHandler.route(p, context))
             }
         } catch {
             return .failure(error)

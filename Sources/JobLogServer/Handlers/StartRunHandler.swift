@@ -22,9 +22,12 @@ enum StartRunHandler {
             params: p.params.text, ownerPid: pid, ownerUid: context.peer.map { Int64($0.uid) },
             ownerStartTime: startTime,
             heartbeatTimeoutMs: p.heartbeatTimeoutMs)
+        // With `acceptsCancel`, this connection is told of the run's cancel requests.
+        let listen = p.acceptsCancel ? CancelListener(context) : nil
         return .write(.startRun(new)) { outcome in
             switch outcome {
             case .run(let run):
+                listen?.listen(run.id)
                 return .success(
                     StartRunResult(jobRunId: run.id, jobName: run.jobName, status: run.status, startedAt: run.startedAt)
                         .json)

@@ -46,6 +46,7 @@ final class SharedEvent: Sendable {
         case .log(let entry): .log(entry)
         case .outcome(let counters): .outcome(counters)
         case .finished(let status): .runFinished(status)
+        case .cancelRequested(let reason): .cancelRequested(reason: reason)
         }
     }
 }

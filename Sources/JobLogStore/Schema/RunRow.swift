@@ -28,7 +28,9 @@ enum RunRow {
             outcome: OutcomeCounters(jsonText: row["outcome"]),
             savedOutcome: OutcomeCounters(jsonText: row["saved_outcome"]),
             ownerPid: row["owner_pid"], ownerUid: row["owner_uid"],
-            rejectedCount: row["rejected_count"], lastRejection: row["last_rejection"])
+            rejectedCount: row["rejected_count"], lastRejection: row["last_rejection"],
+            cancelRequestedAt: (row["cancel_requested_at"] as Int64?).map(Timestamp.init(milliseconds:)),
+            cancelReason: row["cancel_reason"])
     }
 
     static let update = """
@@ -36,7 +38,7 @@ enum RunRow {
             outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?,
             error_message = CAST(? AS TEXT), error_stack = CAST(? AS TEXT), log_debug = ?, log_info = ?,
             log_milestone = ?, log_warning = ?, log_error = ?, dropped_debug = ?, dropped_info = ?,
-            rejected_count = ?, last_rejection = ?
+            rejected_count = ?, last_rejection = ?, cancel_requested_at = ?, cancel_reason = CAST(? AS TEXT)
         WHERE id = ?
         """
 

@@ -12,6 +12,8 @@ public struct CommittedEvent: Sendable {
         case log(LogRecord)
         case outcome(OutcomeCounters)
         case finished(RunStatus)
+        /// Someone asked the run to stop (`cancelRun`).
+        case cancelRequested(reason: String)
     }
 
     public let runID: Int64

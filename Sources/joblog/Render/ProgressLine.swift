@@ -53,6 +53,9 @@ struct ProgressLine {
             parts.append(Format.rate(rate, unit: run.unit.map(style.data)))
         }
         if !fancy { parts.append(run.status.rawValue) }
+        if run.status == .running, run.cancelRequestedAt != nil {
+            parts.append(style.apply(Style.yellow, "cancel requested"))
+        }
         if !dropped.contains(.time) { parts.append(time(percent: percent)) }
         if !dropped.contains(.stage), let stage = run.currentStage {
             parts.append(style.apply(Style.dim, style.data(stage)))
