@@ -51,7 +51,7 @@ enum PingPongBaseline {
         p.arguments = ["echo-server", path]
         try p.run()
         for _ in 0..<2000 {
-            if (try? LineSocket(path: path)) != nil { return (p, path) }
+            if (try? LineSocket(path: path, session: false)) != nil { return (p, path) }
             usleep(1000)
         }
         throw BenchError("echo server did not start")
@@ -59,7 +59,7 @@ enum PingPongBaseline {
 
     /// p50 and p99 round trip in seconds, one client.
     static func latency(path: String, count: Int) throws -> (p50: Double, p99: Double) {
-        let s = try LineSocket(path: path)
+        let s = try LineSocket(path: path, session: false)
         let line = Array((Workload.ping(1) + "\n").utf8)
         var samples: [Double] = []
         samples.reserveCapacity(count)
@@ -75,7 +75,7 @@ enum PingPongBaseline {
 
     /// Round trips per second with `clients` clients at once, `each` round trips each.
     static func throughput(path: String, clients: Int, each: Int, line: (Int) -> String) throws -> Double {
-        let sockets = try (0..<clients).map { _ in try LineSocket(path: path) }
+        let sockets = try (0..<clients).map { _ in try LineSocket(path: path, session: false) }
         let lines = (0..<clients).map { Array((line($0) + "\n").utf8) }
         let failures = Counter()
         let t0 = now()

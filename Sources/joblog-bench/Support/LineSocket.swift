@@ -12,7 +12,7 @@ final class LineSocket: @unchecked Sendable {
     private var start = 0
     private var end = 0
 
-    init(path: String) throws {
+    init(path: String, session: Bool = LineSocket.sessions) throws {
         do {
             fd = try UnixSocket.connect(path)
         } catch {
@@ -20,7 +20,7 @@ final class LineSocket: @unchecked Sendable {
         }
         // `JOBLOG_BENCH_SESSIONS=1`: every connection is a client session (`hello`), as the
         // Swift, Python and C clients' are, so the figures include the sessions' cost.
-        if Self.sessions {
+        if session {
             let session = "bench-" + UUID().uuidString
             let answer = try call(#"{"jsonrpc":"2.0","method":"hello","params":{"session":"\#(session)"},"id":0}"#)
             guard answer.contains("\"applied\"") else { throw BenchError("hello: \(answer)") }
