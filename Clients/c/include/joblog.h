@@ -48,9 +48,13 @@
  *   they write the buffer plus the request, then wait (up to the timeout,
  *   default 30 s) for the response with their id. A request is a barrier:
  *   when it returns JOBLOG_OK, everything sent before it is stored.
- * - A lost connection is reported once (JOBLOG_EIO, with the number of
- *   notifications that may not have been delivered); the next call connects
- *   again, so a restarted daemon is picked up.
+ * - A lost connection is reported once (JOBLOG_EIO); the next call connects
+ *   again, so a restarted daemon is picked up. A handle is a session
+ *   (PROTOCOL.md section 11): each connection starts with hello, what the
+ *   daemon already applied is dropped and the rest is resent, so nothing is
+ *   lost or applied twice across a crash of the daemon. A -32005 (store
+ *   unavailable) answer acknowledges nothing: everything is kept and resent
+ *   after a backoff.
  */
 #ifndef JOBLOG_H
 #define JOBLOG_H

@@ -350,7 +350,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         }
         services.stats.current?.message(Method.named(request.method) == nil ? "unknown" : request.method)
         if request.method == Method.hello.rawValue, !request.positionalParams {
-            return hello(request, now, &ops)
+            return hello(request, uid: rc.peer?.uid, now, &ops)
         }
         session.count()
         let uid = rc.peer?.uid
@@ -390,7 +390,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
 
     /// `hello`: starts numbering this connection's messages in a client session. Answered once the
     /// writer has applied it (after every write queued before it): the session's committed count.
-    private func hello(_ request: RPCRequest, _ now: Timestamp, _ ops: inout [WriteOp]) -> Answer {
+    private func hello(_ request: RPCRequest, uid: UInt32?, _ now: Timestamp, _ ops: inout [WriteOp]) -> Answer {
         let params: HelloParams
         do {
             params = try HelloParams(from: ParamReader(request.params))
@@ -398,7 +398,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             guard let id = request.id else { return .none }
             return .now(RPCResponse.failure(error, id: id), after: nil)
         }
-        let link = session.start(params)
+        let link = session.start(params, uid: uid)
         let op = WriteOp(.hello(link), receivedAt: now, tracker: tracker)
         guard let id = request.id else {
             ops.append(op)

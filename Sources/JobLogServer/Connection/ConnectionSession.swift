@@ -12,9 +12,11 @@ struct ConnectionSession {
     /// Messages read since the `hello`.
     private(set) var seq: Int64 = 0
 
-    /// A `hello`: numbering starts again.
-    mutating func start(_ params: HelloParams) -> SessionLink {
-        let link = SessionLink(id: params.session, firstSeq: params.firstSeq)
+    /// A `hello`: numbering starts again. Sessions are kept per uid (the kernel's word for the
+    /// peer), so another user naming the same session id cannot disturb its count.
+    mutating func start(_ params: HelloParams, uid: UInt32?) -> SessionLink {
+        let key = uid.map { "\($0)/\(params.session)" } ?? params.session
+        let link = SessionLink(id: key, firstSeq: params.firstSeq)
         self.link = link
         seq = 0
         return link
