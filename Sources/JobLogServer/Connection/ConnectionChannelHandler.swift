@@ -349,7 +349,8 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             request = r
         }
         services.stats.current?.message(Method.named(request.method) == nil ? "unknown" : request.method)
-        if request.method == Method.hello.rawValue, !request.positionalParams {
+        // `hello` is taken here (it numbers what follows); the length first: one compare per message.
+        if request.method.utf8.count == 5, request.method == Method.hello.rawValue, !request.positionalParams {
             return hello(request, uid: rc.peer?.uid, now, &ops)
         }
         session.count()
