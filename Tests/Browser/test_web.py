@@ -9,6 +9,7 @@ directory, printed).
     JOBLOGD_BIN=.build/debug/joblogd python3 -m pytest -q Tests/Browser
 """
 
+import http.server
 import json
 import os
 import shutil
@@ -17,7 +18,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -53,6 +56,20 @@ def slow(user):
     original(user)
 user_sync.sync_user_to_external_service = slow
 print(user_sync.run_user_sync_job(10), flush=True)
+"""
+
+# A job that takes cancel requests (run_job says acceptsCancel) and loops over 1,000 items.
+CANCELLABLE = """
+import time
+from joblog import JobCancelled, run_job
+try:
+    with run_job("cancel-me") as ctx:
+        ctx.logger.set_total(1000, "items")
+        for _ in range(1000):
+            time.sleep(0.05)
+            ctx.logger.increment_progress()
+except JobCancelled as e:
+    print("cancelled:", e.reason, flush=True)
 """
 
 
@@ -417,3 +434,121 @@ def test_log_tail_pauses_while_scrolled_up_and_pages_back(daemon, browser):
     shown = messages()
     assert len(shown) == len(set(shown)) and shown == sorted(shown), "paged entries out of order or repeated"
     assert "entry 001" in shown or "entry 051" in shown
+
+
+def start_cancellable(daemon):
+    env = dict(os.environ, PYTHONPATH=str(REPO / "Clients" / "python" / "src"), JOBLOG_SOCKET=daemon.socket)
+    return subprocess.Popen([sys.executable, "-c", CANCELLABLE], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def post_cancel(daemon, run_id, headers, body=b"{}"):
+    """POST .../cancel from this test (not a browser); returns (status, parsed body)."""
+    request = urllib.request.Request(daemon.url("/api/admin/jobs/%s/cancel" % run_id), data=body, method="POST",
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_cancel_button_stops_a_running_job(daemon, browser):
+    job = start_cancellable(daemon)
+    try:
+        sign_in(browser, daemon)
+        row = "table.runs tbody tr[data-run-id]"
+        run_id = wait_until(lambda: css(browser, row) and css(browser, row)[0].get_attribute("data-run-id"), 15,
+                            "the job's run in the runs list")
+        browser.get(daemon.url("/#/runs/" + run_id))
+        browser.execute_script("window.__sameDocument = true;")
+        wait_until(lambda: text_of(browser, ".runhead .badge") == "RUNNING", 10, "the RUNNING run page")
+        button = wait_until(lambda: [b for b in css(browser, ".runhead button.cancel") if b.is_displayed()], 10,
+                            "the Cancel button")[0]
+
+        # Backing out of the dialog cancels nothing.
+        button.click()
+        wait_until(lambda: css(browser, "dialog.canceldialog[open]"), 5, "the confirmation dialog")
+        css(browser, "dialog.canceldialog button.back")[0].click()
+        wait_until(lambda: not css(browser, "dialog.canceldialog[open]"), 5, "the dialog closed")
+        assert daemon.rpc("getRun", {"jobRunId": run_id})["run"]["cancelRequestedAt"] is None
+        assert job.poll() is None
+
+        # Confirming with a reason asks the job to stop; the page follows it to CANCELLED live.
+        button.click()
+        wait_until(lambda: css(browser, "dialog.canceldialog[open]"), 5, "the confirmation dialog")
+        css(browser, "dialog.canceldialog input[name='reason']")[0].send_keys("stopped from the browser")
+        css(browser, "dialog.canceldialog button.confirm")[0].click()
+        wait_until(lambda: "Cancel requested: stopped from the browser" in [r[2] for r in log_rows(browser)], 10,
+                   "the 'Cancel requested' entry, live")
+        wait_until(lambda: text_of(browser, ".runhead .badge") == "CANCELLED", 15, "CANCELLED on the run page")
+        assert job.wait(15) == 0, job.stderr.read()
+        assert "cancelled: stopped from the browser" in job.stdout.read()
+    finally:
+        if job.poll() is None:
+            job.kill()
+    run = daemon.rpc("getRun", {"jobRunId": run_id})["run"]
+    assert run["status"] == "CANCELLED" and run["error"]["message"] == "Cancelled: stopped from the browser", run
+    assert run["cancelRequestedAt"] is not None and run["progressCurrent"] < 1000
+    assert not [b for b in css(browser, ".runhead button.cancel") if b.is_displayed()], "no Cancel on a finished run"
+    assert_not_reloaded(browser)
+    assert_no_alert(browser)
+
+
+class _ForeignPage(http.server.BaseHTTPRequestHandler):
+    """Another origin on the same host (another port): a page that posts a cancel to the daemon."""
+
+    page = b""
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.page)))
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_cross_origin_cancel_is_refused(daemon, browser):
+    run_id = daemon.rpc("startRun", {"jobName": "not-yours", "heartbeatTimeoutMs": 600000})["jobRunId"]
+    auth = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"}
+
+    # From this test: a foreign Origin, and a browser's cross-site marker, are 403 even with the token.
+    for extra in ({"Origin": "http://evil.example"}, {"Origin": "http://127.0.0.1:1"}, {"Sec-Fetch-Site": "cross-site"}):
+        status, body = post_cancel(daemon, run_id, dict(auth, **extra))
+        assert status == 403 and body["error"]["code"] == -32003, (extra, status, body)
+    status, body = post_cancel(daemon, run_id, {"Authorization": "Bearer " + TOKEN, "Content-Type": "text/plain"})
+    assert status == 415, (status, body)
+    status, body = post_cancel(daemon, run_id, {"Content-Type": "application/json"})
+    assert status == 401, (status, body)
+
+    # From a real page of another origin on the same host, while the browser holds the token cookie
+    # (cookies ignore ports): a form that posts to the daemon is refused, and so is a no-cors fetch.
+    sign_in(browser, daemon)
+    target = daemon.url("/api/admin/jobs/%s/cancel" % run_id)
+    _ForeignPage.page = (
+        "<!doctype html><title>foreign</title>"
+        "<form method=post enctype=text/plain action='%s'><input name='{\"reason\":\"csrf\",\"x\":\"' value='\"}'>"
+        "</form><script>fetch('%s', {method: 'POST', mode: 'no-cors', credentials: 'include', "
+        "headers: {'Content-Type': 'text/plain'}, body: '{}'}).finally(() => document.forms[0].submit());</script>"
+        % (target, target)).encode()
+    server = http.server.HTTPServer(("127.0.0.1", 0), _ForeignPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.get("http://127.0.0.1:%d/" % server.server_address[1])
+        wait_until(lambda: "cross-origin request refused" in browser.page_source, 10, "the daemon's 403 answer")
+    finally:
+        server.shutdown()
+        server.server_close()
+    run = daemon.rpc("getRun", {"jobRunId": run_id})["run"]
+    assert run["status"] == "RUNNING" and run["cancelRequestedAt"] is None, run
+    messages = [e["message"] for e in daemon.rpc("getLogs", {"jobRunId": run_id, "limit": 100})["logs"]]
+    assert not [m for m in messages if m.startswith("Cancel")], messages
+
+    # The daemon's own page may: the same request with the browser's own origin goes through.
+    status, body = post_cancel(daemon, run_id, dict(auth, Origin="http://127.0.0.1:%d" % daemon.port),
+                               json.dumps({"reason": "own origin", "graceMs": 60000}).encode())
+    assert status == 200 and body["run"]["cancelReason"] == "own origin", (status, body)
+    daemon.rpc("finishRun", {"jobRunId": run_id, "status": "CANCELLED"})

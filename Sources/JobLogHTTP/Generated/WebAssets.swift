@@ -4,8 +4,8 @@
 /// The web UI's files, embedded in the binary.
 enum WebAssets {
     static let file_api_js = #"""
-// The HTTP admin API (GET /api/admin/...). Bodies are the socket methods'
-// results. The access token travels as the HttpOnly cookie the daemon set
+// The HTTP admin API (GET /api/admin/..., and its one write, POST .../cancel).
+// Bodies are the socket methods' results. The access token travels as the HttpOnly cookie the daemon set
 // when the page was opened with ?token=; a 401 means "sign in".
 
 /** The daemon refused the token (or there is none). */
@@ -39,6 +39,10 @@ async function get(path, params) {
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   }
   const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  return answer(res);
+}
+
+async function answer(res) {
   if (res.status === 401) {
     for (const fn of authListeners) fn();
     throw new AuthError();
@@ -51,6 +55,16 @@ async function get(path, params) {
   }
   if (!res.ok) throw new ApiError(res.status, body && body.error);
   return body;
+}
+
+async function post(path, body) {
+  const res = await fetch(new URL(path, location.origin), {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body || {}),
+  });
+  return answer(res);
 }
 
 const run = (id) => '/api/admin/jobs/' + encodeURIComponent(id);
@@ -67,6 +81,8 @@ export const getProgress = (id) => get(run(id) + '/progress').then((b) => b.prog
 export const getOutcome = (id) => get(run(id) + '/outcome').then((b) => b.outcome);
 /** getStages (a later issue adds it): {stages}; rejects when the daemon has no such endpoint. */
 export const getStages = (id) => get(run(id) + '/stages').then((b) => b.stages);
+/** cancelRun: {run}, with cancelRequestedAt set. `p`: {reason, graceMs}, both optional. */
+export const cancelRun = (id, p) => post(run(id) + '/cancel', p).then((b) => b.run);
 /** ping through HTTP: the daemon's version. */
 export const health = () => get('/healthz');
 
@@ -226,6 +242,14 @@ details.params pre { margin-top: .5rem; }
   .filters input { min-width: 0; flex: 1 1 100%; }
 }
 
+.danger { border-color: var(--fail); color: var(--fail); }
+button.danger:hover:not(:disabled) { border-color: var(--fail); background: color-mix(in srgb, var(--fail) 10%, transparent); }
+dialog.canceldialog { background: var(--panel); color: var(--fg); border: 1px solid var(--line); border-radius: 8px; max-width: min(32rem, 92vw); }
+dialog.canceldialog::backdrop { background: rgb(0 0 0 / .35); }
+.canceldialog label { display: flex; gap: .5rem; align-items: center; margin: .6rem 0; }
+.canceldialog input[name="reason"] { flex: 1; }
+.dialogbuttons { display: flex; gap: .5rem; justify-content: flex-end; }
+
 """#
     static let file_app_js = #"""
 // Entry point: hash routing (#/runs, #/runs/ID, #/jobs/NAME), the sign-in
@@ -315,6 +339,71 @@ live.onState((s) => {
 
 window.addEventListener('hashchange', route);
 route();
+
+"""#
+    static let file_cancel_js = #"""
+// The Cancel button of a RUNNING run and its confirmation dialog (a plain
+// <dialog>): asks for a reason, then POSTs /api/admin/jobs/ID/cancel (the
+// socket's cancelRun). The page shows "cancel requested" from the run the
+// daemon answers and from the live `cancel` event; the job decides when it
+// stops (the daemon escalates to SIGTERM after the grace period).
+
+import * as api from './api.js';
+import { h } from './dom.js';
+
+/**
+ * Creates the control for run `runId`. `onAnswer(run)` gets the run the
+ * daemon answered. Returns {node, update(run)}: update shows the button only
+ * while the run is RUNNING.
+ */
+export function cancelControl(runId, onAnswer) {
+  const reason = h('input', { type: 'text', name: 'reason', maxlength: '1000', placeholder: 'why (optional)', 'aria-label': 'reason' });
+  const error = h('p', { class: 'err cancelerr', hidden: true });
+  const confirm = h('button', { type: 'submit', class: 'danger confirm', value: 'confirm' }, 'Cancel run');
+  const back = h('button', { type: 'button', class: 'back' }, 'Keep running');
+  const form = h(
+    'form',
+    { method: 'dialog' },
+    h('h2', null, 'Cancel run #' + runId + '?'),
+    h('p', { class: 'muted small' }, 'The job is asked to stop; if it is still running after 30 s it gets SIGTERM, then SIGKILL.'),
+    h('label', null, 'Reason ', reason),
+    error,
+    h('div', { class: 'dialogbuttons' }, back, confirm),
+  );
+  const dialog = h('dialog', { class: 'canceldialog' }, form);
+  const button = h('button', { type: 'button', class: 'cancel danger' }, 'Cancel…');
+  const node = h('span', { class: 'cancelctl' }, button, dialog);
+
+  button.addEventListener('click', () => {
+    error.hidden = true;
+    confirm.disabled = false;
+    reason.value = '';
+    dialog.showModal();
+    reason.focus();
+  });
+  back.addEventListener('click', () => dialog.close());
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    confirm.disabled = true;
+    try {
+      const run = await api.cancelRun(runId, reason.value.trim() ? { reason: reason.value.trim() } : {});
+      dialog.close();
+      onAnswer(run);
+    } catch (err) {
+      error.textContent = 'Not cancelled: ' + (err && err.message ? err.message : String(err));
+      error.hidden = false;
+      confirm.disabled = false;
+    }
+  });
+
+  return {
+    node,
+    update(run) {
+      button.hidden = run.status !== 'RUNNING';
+      if (run.status !== 'RUNNING' && dialog.open) dialog.close();
+    },
+  };
+}
 
 """#
     static let file_dom_js = #"""
@@ -1254,11 +1343,12 @@ export function progressBar(run) {
 
 """#
     static let file_run_js = #"""
-// The run page (#/runs/ID): header, live progress, stage timeline, outcome
-// counters, params, the error of a failed run, and the logs panel. One watch
-// on the run feeds all of them.
+// The run page (#/runs/ID): header (with Cancel while RUNNING), live progress,
+// stage timeline, outcome counters, params, the error of a failed run, and the
+// logs panel. One watch on the run feeds all of them.
 
 import * as api from './api.js';
+import { cancelControl } from './cancel.js';
 import { h, badge, flags, jobLink, replace } from './dom.js';
 import * as fmt from './format.js';
 import { live } from './live.js';
@@ -1311,7 +1401,11 @@ function build(initial, ctx) {
   const statusSlot = h('span', { class: 'status' });
   const stageSlot = h('span', { class: 'curstage' });
   const meta = h('dl', { class: 'meta' });
-  const actions = h('div', { class: 'actions' }); // a later issue adds Cancel here
+  const cancel = cancelControl(run.id, (answered) => {
+    run = { ...run, ...answered };
+    renderHead();
+  });
+  const actions = h('div', { class: 'actions' }, cancel.node);
   const bar = progressBar(run);
   const timeline = stageTimeline(run);
   const outcome = h('dl', { class: 'counters' });
@@ -1339,6 +1433,7 @@ function build(initial, ctx) {
   function renderHead() {
     node.dataset.status = run.status;
     replace(statusSlot, badge(run.status), flags(run));
+    cancel.update(run);
     stageSlot.textContent = run.currentStage ? 'Stage: ' + run.currentStage : '';
     replace(
       meta,
@@ -1426,6 +1521,10 @@ function build(initial, ctx) {
           break;
         case 'outcome':
           renderOutcome(ev.outcomeSummary);
+          break;
+        case 'cancel':
+          run = { ...run, cancelRequestedAt: run.cancelRequestedAt || ev.at, cancelReason: ev.reason ?? null };
+          renderHead();
           break;
         case 'run.finished':
           run = { ...run, status: ev.status };
@@ -1793,9 +1892,10 @@ export function stageTimeline(run) {
 
     /// Every file by name: content type, ETag, bytes.
     static let files: [String: WebAsset] = [
-        "api.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"078247b5b5b156e8\"", text: file_api_js, size: 2336),
-        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"49b9a9d118599a0c\"", text: file_app_css, size: 9259),
+        "api.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ca71722eb8e33c85\"", text: file_api_js, size: 2899),
+        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"9d7188ba2081b931\"", text: file_app_css, size: 9869),
         "app.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"917c826db942505d\"", text: file_app_js, size: 3067),
+        "cancel.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3dc06dde481173f7\"", text: file_cancel_js, size: 2473),
         "dom.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83ec962e44ffdc4b\"", text: file_dom_js, size: 3645),
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
         "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"43f2ab5bdecb96b3\"", text: file_index_html, size: 669),
@@ -1803,7 +1903,7 @@ export function stageTimeline(run) {
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ba27b65d7ab00d3c\"", text: file_live_js, size: 4589),
         "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"07a9d32f73e3b944\"", text: file_logs_js, size: 11161),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"301468a5d55907f4\"", text: file_progress_js, size: 3941),
-        "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"303eaa3bd2990fec\"", text: file_run_js, size: 5954),
+        "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"11e2747387348ff9\"", text: file_run_js, size: 6320),
         "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a855a93437146e1\"", text: file_runs_js, size: 6851),
         "timeline.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d759269c6388b8d3\"", text: file_timeline_js, size: 5058),
     ]

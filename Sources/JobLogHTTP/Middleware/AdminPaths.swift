@@ -8,11 +8,19 @@ enum AdminPaths {
         }
         if path.hasPrefix("/assets/") { return true }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        // "", "api", "admin", "jobs", ID [, logs|progress|outcome]
+        // "", "api", "admin", "jobs", ID [, logs|progress|outcome|cancel]
         guard parts.count == 5 || parts.count == 6, parts[1] == "api", parts[2] == "admin", parts[3] == "jobs" else {
             return false
         }
-        return parts.count == 5 || ["logs", "progress", "outcome"].contains(parts[5])
+        return parts.count == 5 || ["logs", "progress", "outcome", "cancel"].contains(parts[5])
+    }
+
+    /// The API's only write: `POST /api/admin/jobs/{jobRunId}/cancel`. It takes POST and
+    /// nothing else; every other path takes GET and HEAD.
+    static func isWrite(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 6 && parts[1] == "api" && parts[2] == "admin" && parts[3] == "jobs"
+            && parts[5] == "cancel"
     }
 
     /// Served without a token.

@@ -1,8 +1,9 @@
-// The run page (#/runs/ID): header, live progress, stage timeline, outcome
-// counters, params, the error of a failed run, and the logs panel. One watch
-// on the run feeds all of them.
+// The run page (#/runs/ID): header (with Cancel while RUNNING), live progress,
+// stage timeline, outcome counters, params, the error of a failed run, and the
+// logs panel. One watch on the run feeds all of them.
 
 import * as api from './api.js';
+import { cancelControl } from './cancel.js';
 import { h, badge, flags, jobLink, replace } from './dom.js';
 import * as fmt from './format.js';
 import { live } from './live.js';
@@ -55,7 +56,11 @@ function build(initial, ctx) {
   const statusSlot = h('span', { class: 'status' });
   const stageSlot = h('span', { class: 'curstage' });
   const meta = h('dl', { class: 'meta' });
-  const actions = h('div', { class: 'actions' }); // a later issue adds Cancel here
+  const cancel = cancelControl(run.id, (answered) => {
+    run = { ...run, ...answered };
+    renderHead();
+  });
+  const actions = h('div', { class: 'actions' }, cancel.node);
   const bar = progressBar(run);
   const timeline = stageTimeline(run);
   const outcome = h('dl', { class: 'counters' });
@@ -83,6 +88,7 @@ function build(initial, ctx) {
   function renderHead() {
     node.dataset.status = run.status;
     replace(statusSlot, badge(run.status), flags(run));
+    cancel.update(run);
     stageSlot.textContent = run.currentStage ? 'Stage: ' + run.currentStage : '';
     replace(
       meta,
@@ -170,6 +176,10 @@ function build(initial, ctx) {
           break;
         case 'outcome':
           renderOutcome(ev.outcomeSummary);
+          break;
+        case 'cancel':
+          run = { ...run, cancelRequestedAt: run.cancelRequestedAt || ev.at, cancelReason: ev.reason ?? null };
+          renderHead();
           break;
         case 'run.finished':
           run = { ...run, status: ev.status };
