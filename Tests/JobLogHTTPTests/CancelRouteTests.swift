@@ -21,14 +21,15 @@ import Testing
 
         init() throws {
             process.executableURL = URL(fileURLWithPath: "/bin/sleep")
-            process.arguments = ["300"]
+            process.arguments = ["120"]
             try process.run()
         }
 
         var pid: Int { Int(process.processIdentifier) }
 
         deinit {
-            process.terminate()
+            // SIGKILL: the test process may hand its children SIGTERM blocked.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }

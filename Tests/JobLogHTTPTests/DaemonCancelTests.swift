@@ -26,7 +26,8 @@ import Testing
         let token = try String(contentsOfFile: daemon.directory + "/http-token", encoding: .utf8)
             .trimmingCharacters(in: .newlines)
         let job = try daemon.connect()
-        let id = try #require(try job.result("startRun", ["jobName": "web", "acceptsCancel": true])["jobRunId"] as? String)
+        let id = try #require(
+            try job.result("startRun", ["jobName": "web", "acceptsCancel": true])["jobRunId"] as? String)
         let path = "/api/admin/jobs/\(id)/cancel"
         let body = #"{"reason":"from http","graceMs":60000}"#
 
@@ -39,7 +40,8 @@ import Testing
         #expect(before?["cancelRequestedAt"] is NSNull)
 
         let own = try RawHTTPStream(
-            port: port, request: Self.post(path, port: port, token: token, origin: "http://127.0.0.1:\(port)", body: body))
+            port: port,
+            request: Self.post(path, port: port, token: token, origin: "http://127.0.0.1:\(port)", body: body))
         #expect(own.read { $0.contains("\"cancelReason\":\"from http\"") })
         #expect(own.text.hasPrefix("HTTP/1.1 200"), "\(own.text)")
 

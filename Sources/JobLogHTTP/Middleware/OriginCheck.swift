@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// The cross-site guard of the API's write (`POST …/cancel`), on top of the token: a browser
