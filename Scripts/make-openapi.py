@@ -112,6 +112,8 @@ paths = {
             query("limit", limit_logs, "At most this many entries."),
             query("afterId", {"type": "string", "pattern": "^(0|[1-9][0-9]{0,18})$"},
                   "Entries after this id, in id order (0: from the start); without it, the newest."),
+            query("beforeId", id_query,
+                  "A page back: the newest entries whose id is smaller, in id order. Not with `afterId` (400)."),
         ],
     ),
     "/api/admin/jobs/{jobRunId}/cancel": {

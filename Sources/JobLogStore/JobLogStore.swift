@@ -185,16 +185,20 @@ public final class JobLogStore: Sendable {
     }
 
     /// A page of a run's log entries in id order; nil when the run does not exist.
-    /// Without `afterId`: the newest `limit` entries. With it: the first `limit` after it.
+    /// Without `afterId`: the newest `limit` entries, or with `beforeId` the newest `limit`
+    /// whose id is smaller (a page back). With `afterId`: the first `limit` after it.
     /// Index walks only (see ``LogQuery``), within the read budget.
-    public func logs(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?) async throws -> [LogRecord]? {
+    public func logs(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?, beforeId: Int64? = nil)
+        async throws -> [LogRecord]?
+    {
         let budget = configuration.readBudgetMs
         return try await pool.read { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run]) != nil else {
                 return nil
             }
             return try ReadBudget.run(db, milliseconds: budget) {
-                try LogQuery.fetch(db, run: run, minLevel: minLevel, limit: limit, afterId: afterId)
+                try LogQuery.fetch(
+                    db, run: run, minLevel: minLevel, limit: limit, afterId: afterId, beforeId: beforeId)
             }
         }
     }

@@ -21,7 +21,8 @@ struct JobsRoutes: Sendable {
             try await call(
                 .getLogs,
                 QueryParams.params(
-                    request, strings: ["level"], ids: ["afterId"], numbers: ["limit"], path: try runID(context)))
+                    request, strings: ["level"], ids: ["afterId", "beforeId"], numbers: ["limit"],
+                    path: try runID(context)))
         }
         router.get("/api/admin/jobs/{jobRunId}/progress") { request, context in
             try await call(.getProgress, QueryParams.params(request, path: try runID(context)))

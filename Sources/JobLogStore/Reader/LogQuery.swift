@@ -16,9 +16,9 @@ enum LogQuery {
     static let columns = "id, level, stage, CAST(message AS BLOB), context, created_at"
 
     /// The statement and its arguments for entries of `run` at `minLevel` or above (all levels
-    /// when nil). With `afterId`: the first `limit` after it; without: the newest `limit`.
-    /// Ascending by id either way.
-    static func page(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?) -> (
+    /// when nil). With `afterId`: the first `limit` after it; with `beforeId` (and no `afterId`):
+    /// the newest `limit` before it; with neither: the newest `limit`. Ascending by id always.
+    static func page(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?, beforeId: Int64? = nil) -> (
         sql: String, arguments: StatementArguments
     ) {
         var arms: [String] = []
@@ -28,6 +28,9 @@ enum LogQuery {
             if let afterId {
                 arms.append("SELECT id FROM logs WHERE run_id = ? AND level = \(level) AND id > ?")
                 arguments += [run, afterId]
+            } else if let beforeId {
+                arms.append("SELECT id FROM logs WHERE run_id = ? AND level = \(level) AND id < ?")
+                arguments += [run, beforeId]
             } else {
                 arms.append("SELECT id FROM logs WHERE run_id = ? AND level = \(level)")
                 arguments += [run]
@@ -48,11 +51,12 @@ enum LogQuery {
         (minLevel ?? .debug).rawValue...LogLevel.error.rawValue
     }
 
-    /// Without `afterId`: the newest `limit` entries; with it: the first `limit` after it. In id order.
-    static func fetch(_ db: Database, run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?) throws
-        -> [LogRecord]
-    {
-        let query = page(run: run, minLevel: minLevel, limit: limit, afterId: afterId)
+    /// Without `afterId`: the newest `limit` entries (before `beforeId` when given); with it: the
+    /// first `limit` after it. In id order.
+    static func fetch(
+        _ db: Database, run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?, beforeId: Int64? = nil
+    ) throws -> [LogRecord] {
+        let query = page(run: run, minLevel: minLevel, limit: limit, afterId: afterId, beforeId: beforeId)
         return try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(record)
     }
 
