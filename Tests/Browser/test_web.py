@@ -433,7 +433,11 @@ def test_log_tail_pauses_while_scrolled_up_and_pages_back(daemon, browser):
     wait_until(lambda: int(log_rows(browser)[0][0]) < first_before, 10, "older entries")
     shown = messages()
     assert len(shown) == len(set(shown)) and shown == sorted(shown), "paged entries out of order or repeated"
-    assert "entry 001" in shown or "entry 051" in shown
+    # getLogs beforeId: the page just before the first row shown, not a jump to the oldest page.
+    assert shown == ["entry %03d" % i for i in range(51, 457)], (shown[:3], shown[-3:], len(shown))
+    browser.execute_script("arguments[0].scrollTop = 0;", scroller)
+    css(browser, "button.older")[0].click()
+    wait_until(lambda: messages() == ["entry %03d" % i for i in range(1, 457)], 10, "entries 1-456 after a second page")
 
 
 def start_cancellable(daemon):

@@ -57,7 +57,8 @@ import Testing
                 var seen = page.map(\.id)
                 while let first = page.first {
                     page = try #require(
-                        try await store.logs(run: run.id, minLevel: level, limit: limit, afterId: nil, beforeId: first.id))
+                        try await store.logs(
+                            run: run.id, minLevel: level, limit: limit, afterId: nil, beforeId: first.id))
                     #expect(page.map(\.id) == page.map(\.id).sorted(), "a page in id order: \(name)")
                     #expect(page.allSatisfy { $0.id < first.id }, "\(name)")
                     #expect(page.isEmpty || page.count == limit || page.first?.id == wanted.first, "\(name)")
@@ -67,7 +68,8 @@ import Testing
                 #expect(seen == wanted, "every entry once, in order: \(name)")
                 // From an id in the middle: exactly the newest `limit` below it.
                 let middle = all[all.count / 2].id
-                let below = try await store.logs(run: run.id, minLevel: level, limit: limit, afterId: nil, beforeId: middle)
+                let below = try await store.logs(
+                    run: run.id, minLevel: level, limit: limit, afterId: nil, beforeId: middle)
                 #expect(below?.map(\.id) == Array(wanted.filter { $0 < middle }.suffix(limit)), "\(name)")
             }
         }
