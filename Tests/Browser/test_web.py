@@ -257,6 +257,7 @@ def test_user_sync_live_in_runs_list_and_run_page(daemon, browser, artifacts):
     seeded = seed_finished_runs(daemon)
     sign_in(browser, daemon)
     assert [b.text for b in css(browser, "table.runs tbody .badge")] == ["FAILED", "SUCCESS"]
+    assert not [b for b in css(browser, "table.runs tbody button.cancel") if b.is_displayed()], "Cancel on finished runs"
     job = start_slow_sync(daemon, 0.5)
     try:
         # The runs list: the new run appears at the top, RUNNING, with a moving progress bar.
@@ -464,6 +465,8 @@ def test_cancel_button_stops_a_running_job(daemon, browser):
         row = "table.runs tbody tr[data-run-id]"
         run_id = wait_until(lambda: css(browser, row) and css(browser, row)[0].get_attribute("data-run-id"), 15,
                             "the job's run in the runs list")
+        wait_until(lambda: [b for b in css(browser, row + " button.cancel") if b.is_displayed()], 10,
+                   "a Cancel button on the RUNNING row of the runs list")
         browser.get(daemon.url("/#/runs/" + run_id))
         browser.execute_script("window.__sameDocument = true;")
         wait_until(lambda: text_of(browser, ".runhead .badge") == "RUNNING", 10, "the RUNNING run page")

@@ -1552,9 +1552,11 @@ function build(initial, ctx) {
     static let file_runs_js = #"""
 // The runs list (#/runs): newest first, filtered on the server by job name and
 // status, by start time here, paged with beforeId (50 a page). RUNNING rows
-// carry a live progress bar; new runs appear at the top of the first page.
+// carry a live progress bar and a Cancel button; new runs appear at the top of
+// the first page.
 
 import * as api from './api.js';
+import { cancelControl } from './cancel.js';
 import { h, badge, flags, jobLink, runLink, replace } from './dom.js';
 import * as fmt from './format.js';
 import { live } from './live.js';
@@ -1606,7 +1608,7 @@ export function mountRuns(root, query, ctx) {
     h(
       'thead',
       null,
-      h('tr', null, ['Run', 'Job', 'Status', 'Stage', 'Progress', 'Started', 'Duration'].map((t) => h('th', null, t))),
+      h('tr', null, ['Run', 'Job', 'Status', 'Stage', 'Progress', 'Started', 'Duration', ''].map((t) => h('th', null, t))),
     ),
     tbody,
   );
@@ -1665,6 +1667,8 @@ export function mountRuns(root, query, ctx) {
     const statusCell = h('td', { class: 'nowrap' }, badge(run.status), flags(run));
     const stageCell = h('td', { class: 'stage' }, run.currentStage ?? '');
     const durCell = h('td', { class: 'num' }, fmt.duration(fmt.runDuration(run)));
+    const cancel = cancelControl(run.id, (answered) => row.set({ ...row.run, ...answered }));
+    cancel.update(run);
     const tr = h(
       'tr',
       { dataset: { runId: run.id, status: run.status } },
@@ -1675,6 +1679,7 @@ export function mountRuns(root, query, ctx) {
       h('td', { class: 'pcell' }, bar.node),
       h('td', { class: 'nowrap' }, fmt.dateTime(run.startedAt)),
       durCell,
+      h('td', { class: 'nowrap' }, cancel.node),
     );
     const row = {
       run,
@@ -1684,6 +1689,7 @@ export function mountRuns(root, query, ctx) {
         row.run = r;
         tr.dataset.status = r.status;
         replace(statusCell, badge(r.status), flags(r));
+        cancel.update(r);
         stageCell.textContent = r.currentStage ?? '';
         bar.update(r);
         row.tick();
@@ -1734,6 +1740,9 @@ export function mountRuns(root, query, ctx) {
         break;
       case 'stage':
         if (row) row.tr.querySelector('.stage').textContent = ev.stage ?? '';
+        break;
+      case 'cancel':
+        if (row) row.set({ ...row.run, cancelRequestedAt: row.run.cancelRequestedAt || ev.at, cancelReason: ev.reason ?? null });
         break;
       case 'run.finished':
         if (row) refreshRun(ev.jobRunId, false);
@@ -1904,7 +1913,7 @@ export function stageTimeline(run) {
         "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"07a9d32f73e3b944\"", text: file_logs_js, size: 11161),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"301468a5d55907f4\"", text: file_progress_js, size: 3941),
         "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"11e2747387348ff9\"", text: file_run_js, size: 6320),
-        "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a855a93437146e1\"", text: file_runs_js, size: 6851),
+        "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"95ccbaafc0ddb606\"", text: file_runs_js, size: 7282),
         "timeline.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d759269c6388b8d3\"", text: file_timeline_js, size: 5058),
     ]
 }
