@@ -54,6 +54,41 @@ import Testing
         let ended = try job.result("getRun", ["jobRunId": id])["run"] as? [String: Any]
         #expect(ended?["status"] as? String == "CANCELLED")
     }
+
+    static let curl = "/usr/bin/curl"
+
+    /// The README's example, as written there (with the port of this daemon): curl sends no
+    /// `Origin`, so only the token and the content type stand.
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"),
+        .enabled(if: FileManager.default.isExecutableFile(atPath: curl), "needs curl"))
+    func theReadmeCurlExampleCancels() throws {
+        let file = DaemonHTTPTests.portFile
+        defer { unlink(file) }
+        let daemon = try TestDaemon(arguments: ["--http", "127.0.0.1:0", "--http-port-file", file])
+        defer { _ = daemon.terminate() }
+        let port = try DaemonHTTPTests.port(file)
+        let token = try String(contentsOfFile: daemon.directory + "/http-token", encoding: .utf8)
+            .trimmingCharacters(in: .newlines)
+        let job = try daemon.connect()
+        let id = try #require(try job.result("startRun", ["jobName": "curl"])["jobRunId"] as? String)
+        let p = Process()
+        let out = Pipe()
+        p.executableURL = URL(fileURLWithPath: Self.curl)
+        p.arguments = [
+            "-s", "-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json", "-d",
+            #"{"reason":"disk full"}"#, "localhost:\(port)/api/admin/jobs/\(id)/cancel",
+        ]
+        p.standardOutput = out
+        try p.run()
+        let body = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(body.contains(#""cancelReason":"disk full""#), "\(body)")
+        let run = try job.result("getRun", ["jobRunId": id])["run"] as? [String: Any]
+        #expect(run?["cancelRequestedAt"] is String)
+        _ = try job.result("finishRun", ["jobRunId": id, "status": "CANCELLED"])
+    }
 }
 
 /// Reads a client's lines until one with the given `method` (notifications among answers).
