@@ -559,3 +559,23 @@ def test_cross_origin_cancel_is_refused(daemon, browser):
                                json.dumps({"reason": "own origin", "graceMs": 60000}).encode())
     assert status == 200 and body["run"]["cancelReason"] == "own origin", (status, body)
     daemon.rpc("finishRun", {"jobRunId": run_id, "status": "CANCELLED"})
+
+
+def test_cancel_requested_shows_live(daemon, browser):
+    # A run whose owner does not take the notification (socat-like): it stays RUNNING after the request.
+    run_id = daemon.rpc("startRun", {"jobName": "slow-to-stop", "heartbeatTimeoutMs": 600000})["jobRunId"]
+    sign_in(browser, daemon)
+    browser.get(daemon.url("/#/runs/" + run_id))
+    browser.execute_script("window.__sameDocument = true;")
+    wait_until(lambda: text_of(browser, ".runhead .badge") == "RUNNING", 10, "the RUNNING run page")
+    wait_until(lambda: css(browser, "#conn[data-state='live']"), 10, "the live connection")
+    assert not css(browser, ".runhead .flag.cancel")
+    # Asked from elsewhere (the CLI, the socket): the page shows it from the live `cancel` event.
+    daemon.rpc("cancelRun", {"jobRunId": run_id, "reason": "from the socket", "graceMs": 600000})
+    wait_until(lambda: text_of(browser, ".runhead .flag.cancel") == "cancel requested", 10, "'cancel requested'")
+    assert text_of(browser, ".runhead .badge") == "RUNNING"
+    daemon.rpc("finishRun", {"jobRunId": run_id, "status": "CANCELLED"})
+    wait_until(lambda: text_of(browser, ".runhead .badge") == "CANCELLED", 10, "CANCELLED")
+    assert not css(browser, ".runhead .flag.cancel")
+    assert not [b for b in css(browser, ".runhead button.cancel") if b.is_displayed()]
+    assert_not_reloaded(browser)
