@@ -12,7 +12,7 @@ import Synchronization
 /// and acknowledged through their completion once committed; reads run on
 /// GRDB's reader pool, never on the writer thread nor on an event loop.
 public final class JobLogStore: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let queue: WriteQueue
     private let writer: BatchWriter
     private let logger: Logger
@@ -238,13 +238,21 @@ public final class JobLogStore: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, owner_pid, owner_start_time, heartbeat_timeout_ms, last_heartbeat_at
+                    SELECT id, owner_pid, owner_start_time, heartbeat_timeout_ms, last_heartbeat_at,
+                        job_name, started_at, stage, stalled_since, stall_after_ms, slow
                     FROM runs WHERE status = 'RUNNING'
                     """
             ).map { row in
-                RunOwner(
+                var owner = RunOwner(
                     runID: row[0], pid: row[1], startTime: row[2], heartbeatTimeoutMs: row[3],
                     lastHeartbeatAt: Timestamp(milliseconds: row[4]))
+                owner.jobName = row[5]
+                owner.startedAt = Timestamp(milliseconds: row[6])
+                owner.currentStage = row[7]
+                owner.stalledSince = (row[8] as Int64?).map(Timestamp.init(milliseconds:))
+                owner.stallAfterMs = row[9]
+                owner.slow = row[10]
+                return owner
             }
         }
     }
@@ -268,6 +276,13 @@ public struct RunOwner: Sendable {
     public var startTime: Int64?
     public var heartbeatTimeoutMs: Int64?
     public var lastHeartbeatAt: Timestamp
+    // What the stalled and slow flags need.
+    public var jobName = ""
+    public var startedAt = Timestamp(milliseconds: 0)
+    public var currentStage: String?
+    public var stalledSince: Timestamp?
+    public var stallAfterMs: Int64?
+    public var slow = false
 }
 
 /// A level read by the writer thread once per transaction.

@@ -42,7 +42,10 @@ struct Joblog: AsyncParsableCommand {
                 ]),
             CommandGroup(
                 name: "Admin side",
-                subcommands: [ListCommand.self, ShowCommand.self, LogsCommand.self, WatchCommand.self]),
+                subcommands: [
+                    ListCommand.self, ShowCommand.self, LogsCommand.self, WatchCommand.self, JobsCommand.self,
+                    HistoryCommand.self, CompareCommand.self,
+                ]),
         ]
     )
 }

@@ -26,6 +26,10 @@ public enum Method: String, Sendable, CaseIterable {
     case watch
     case unwatch
     case pruneRuns
+    case getStages
+    case listJobs
+    case getJobStats
+    case compareRuns
 
     /// The method with this wire name: one hash lookup instead of a comparison per case.
     public static func named(_ name: String) -> Method? { byName[name] }

@@ -12,6 +12,8 @@ public struct StartRunParams: RPCParams, Equatable {
     public var pid: Int64?
     /// For owners the daemon cannot watch: abandon the run after this much silence.
     public var heartbeatTimeoutMs: Int64?
+    /// Flag the run stalled after this much time without progress (overrides `--stall-min-ms`).
+    public var stallAfterMs: Int64? = nil
 
     public init(
         jobName: String, trigger: String = "MANUAL", scope: String = "system", algorithmVersion: String? = nil,
@@ -34,6 +36,7 @@ public struct StartRunParams: RPCParams, Equatable {
         params = try r.rawObject("params") ?? .emptyObject
         pid = try r.int("pid", in: 1...Int64(Int32.max))
         heartbeatTimeoutMs = try r.int("heartbeatTimeoutMs", in: 1...Int64(Int32.max) * 1000)
+        stallAfterMs = try r.int("stallAfterMs", in: 1...Int64(Int32.max) * 1000)
     }
 
     public var json: JSONObject {
@@ -45,6 +48,7 @@ public struct StartRunParams: RPCParams, Equatable {
         b.add("params", params)
         b.add("pid", pid)
         b.add("heartbeatTimeoutMs", heartbeatTimeoutMs)
+        b.add("stallAfterMs", stallAfterMs)
         return b.object
     }
 }

@@ -17,11 +17,12 @@ enum StartRunHandler {
                 try checkClaim(Int32(clamping: claimed), startTime: startTime, context.peer)
             }
         }
-        let new = NewRun(
+        var new = NewRun(
             jobName: p.jobName, trigger: p.trigger, scope: p.scope, algorithmVersion: p.algorithmVersion,
             params: p.params.text, ownerPid: pid, ownerUid: context.peer.map { Int64($0.uid) },
             ownerStartTime: startTime,
             heartbeatTimeoutMs: p.heartbeatTimeoutMs)
+        new.stallAfterMs = p.stallAfterMs
         return .write(.startRun(new)) { outcome in
             switch outcome {
             case .run(let run):

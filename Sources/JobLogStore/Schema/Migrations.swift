@@ -61,6 +61,7 @@ enum Migrations {
                     ALTER TABLE runs ADD COLUMN last_rejection TEXT;
                     """)
         }
+        migrator.registerMigration("v7-insights-stages-jobs-flags", migrate: InsightsMigration.migrate)
         return migrator
     }
 }

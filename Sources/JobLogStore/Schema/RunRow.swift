@@ -7,7 +7,7 @@ enum RunRow {
     /// A run record from a `SELECT * FROM runs` row.
     static func record(_ row: Row) -> RunRecord {
         let params: String = row["params"]
-        return RunRecord(
+        var record = RunRecord(
             id: row["id"], jobName: row["job_name"],
             status: RunStatus(rawValue: row["status"] as String) ?? .running,
             trigger: row["trigger"], scope: row["scope"], algorithmVersion: row["algorithm_version"],
@@ -23,13 +23,18 @@ enum RunRow {
             savedOutcome: OutcomeCounters(jsonText: row["saved_outcome"]),
             ownerPid: row["owner_pid"], ownerUid: row["owner_uid"],
             rejectedCount: row["rejected_count"], lastRejection: row["last_rejection"])
+        record.stalledSince = (row["stalled_since"] as Int64?).map(Timestamp.init(milliseconds:))
+        record.slow = row["slow"] as Bool? ?? false
+        record.stallAfterMs = row["stall_after_ms"]
+        return record
     }
 
     static let update = """
         UPDATE runs SET status = ?, stage = ?, progress_current = ?, progress_total = ?, unit = ?,
             outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?, error_message = ?,
             error_stack = ?, log_debug = ?, log_info = ?, log_milestone = ?, log_warning = ?, log_error = ?,
-            dropped_debug = ?, dropped_info = ?, rejected_count = ?, last_rejection = ?
+            dropped_debug = ?, dropped_info = ?, rejected_count = ?, last_rejection = ?,
+            stalled_since = ?, slow = ?
         WHERE id = ?
         """
 
@@ -38,7 +43,8 @@ enum RunRow {
             r.status.rawValue, r.currentStage, r.progressCurrent, r.progressTotal, r.unit, r.outcome.jsonText,
             r.savedOutcome.jsonText, r.finishedAt?.milliseconds, r.lastHeartbeatAt.milliseconds, r.errorMessage,
             r.errorStack, r.logCounts[0], r.logCounts[1], r.logCounts[2], r.logCounts[3], r.logCounts[4],
-            r.droppedLogCounts[0], r.droppedLogCounts[1], r.rejectedCount, r.lastRejection, r.id,
+            r.droppedLogCounts[0], r.droppedLogCounts[1], r.rejectedCount, r.lastRejection,
+            r.stalledSince?.milliseconds, r.slow, r.id,
         ]
     }
 }

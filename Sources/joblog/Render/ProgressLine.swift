@@ -29,6 +29,8 @@ struct ProgressLine {
         if let rate = run.ratePerSecond { parts.append(Format.rate(rate, unit: run.unit)) }
         if let eta = run.etaSeconds { parts.append("ETA " + Format.duration(seconds: eta)) }
         if !fancy { parts.append(run.status.rawValue) }
+        if run.stalledSince != nil { parts.append(style.apply(Style.yellow, "stalled")) }
+        if run.slow { parts.append(style.apply(Style.yellow, "slow")) }
         if let stage = run.currentStage { parts.append(style.apply(Style.dim, stage)) }
         return parts.joined(separator: "  ")
     }
@@ -40,7 +42,7 @@ struct ProgressLine {
     static func final(_ run: RunRecord, now: Timestamp, style: Style) -> String {
         var text =
             style.apply(Style.bold, "#\(run.id) \(run.jobName)") + " "
-            + style.apply(Style.code(for: run.status), run.status.rawValue)
+            + style.apply(Style.code(for: run.status), run.status.rawValue + Format.flags(run))
         let duration = RunTable.duration(run, now: now)
         if duration != "-" { text += " in \(duration)" }
         if run.progressTotal != nil || run.progressCurrent > 0 { text += "  " + Format.counts(run) }

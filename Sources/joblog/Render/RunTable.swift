@@ -13,7 +13,7 @@ struct RunTable {
             table.rows.append([
                 Table.Cell(String(run.id)),
                 Table.Cell(run.jobName),
-                Table.Cell(run.status.rawValue, color: Style.code(for: run.status)),
+                Table.Cell(run.status.rawValue + Format.flags(run), color: Style.code(for: run.status)),
                 Table.Cell(run.currentStage ?? "-"),
                 Table.Cell(Format.progress(run)),
                 Table.Cell(Format.localTime(run.startedAt, .short, now: now)),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobLogJSON
+import JobLogModel
 import JobLogProtocol
 
 /// `joblog show ID`: one run's progress, outcome and metadata.
@@ -27,7 +28,20 @@ struct ShowCommand: AsyncParsableCommand {
             return
         }
         let run = try session.decode(RunResult.self, from: value, method: .getRun).run
-        let lines = RunDetails(run: run, now: .now()).render(style: Style(enabled: Console.stdoutIsTerminal))
+        let now = Timestamp.now()
+        var lines = RunDetails(run: run, now: now).render(style: Style(enabled: Console.stdoutIsTerminal))
+        let stages = try await session.call(.getStages, RunParams(jobRunId: id), as: StagesResult.self).stages
+        var comparison: RunComparison?
+        if run.status.isFinished {
+            comparison = try await session.call(
+                .compareRuns, CompareRunsParams(jobRunId: id), as: ComparisonResult.self
+            ).comparison
+        }
+        let usual = Dictionary(
+            (comparison?.stages ?? []).compactMap { row in row.baseline.map { (row.name, $0) } },
+            uniquingKeysWith: { a, _ in a })
+        lines += InsightsView.timeline(stages, now: now, usual: usual)
+        if let comparison, comparison.duration.baseline != nil { lines += InsightsView.comparison(comparison) }
         Console.out(lines.joined(separator: "\n") + "\n")
     }
 }
