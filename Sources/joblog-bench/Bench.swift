@@ -42,7 +42,7 @@ struct RunBench: AsyncParsableCommand {
     var joblogd: String?
 
     @Option(
-        help: "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin).")
+        help: "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin, insights).")
     var only: String?
 
     @Option(help: "The repository root, for the Python, C and shell clients (default: the current directory).")
@@ -96,6 +96,7 @@ struct RunBench: AsyncParsableCommand {
         if wanted("clients") { try await ClientCostScenario.run(daemon, sizes, root: root, into: &report) }
         log("admin queries on a big store")
         if wanted("admin") { try AdminScenario.run(daemon, sizes, into: &report) }
+        if wanted("insights") { try InsightsScenario.run(daemon, sizes, into: &report) }
         FootprintScenario.peak(daemon, into: &report)
         daemon.stop()
 
