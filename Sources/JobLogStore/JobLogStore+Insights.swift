@@ -20,7 +20,7 @@ extension JobLogStore {
             for row in try Row.fetchAll(
                 db, sql: "SELECT job_name, count(*) FROM runs WHERE status = 'RUNNING' GROUP BY job_name")
             {
-                running[row[0]] = row[1]
+                running[row[0] as String] = row[1] as Int64
             }
             var sql = """
                 SELECT j.job_name, j.runs, j.last_success_at, r.id, r.status, r.started_at, r.finished_at

@@ -42,7 +42,9 @@ struct RunBench: AsyncParsableCommand {
     var joblogd: String?
 
     @Option(
-        help: "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin, insights).")
+        help:
+            "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin, insights)."
+    )
     var only: String?
 
     @Option(help: "The repository root, for the Python, C and shell clients (default: the current directory).")

@@ -62,13 +62,15 @@ public struct ComparisonResult: RPCResult, Equatable {
         for v in try r.array("stages") {
             let s = try ResultReader(v, field: "stages")
             stages.append(
-                RunComparison.Row(name: try s.string("stage"), run: s.optionalInt("run"), baseline: s.optionalInt("baseline")))
+                RunComparison.Row(
+                    name: try s.string("stage"), run: s.optionalInt("run"), baseline: s.optionalInt("baseline")))
         }
         var outcome: [RunComparison.Row] = []
         for v in try r.array("outcome") {
             let o = try ResultReader(v, field: "outcome")
             outcome.append(
-                RunComparison.Row(name: try o.string("key"), run: o.optionalInt("run"), baseline: o.optionalInt("baseline")))
+                RunComparison.Row(
+                    name: try o.string("key"), run: o.optionalInt("run"), baseline: o.optionalInt("baseline")))
         }
         comparison = RunComparison(
             baseline: try r.string("baseline"),

@@ -32,7 +32,10 @@ public struct JobStatsResult: RPCResult, Equatable {
                                 .object(
                                     JSONObject(
                                         s.stageDurationsMs.map {
-                                            ($0.stage, .object(JSONObject([("p50", .int($0.p50)), ("p95", .int($0.p95))])))
+                                            (
+                                                $0.stage,
+                                                .object(JSONObject([("p50", .int($0.p50)), ("p95", .int($0.p95))]))
+                                            )
                                         }))
                             ),
                             (

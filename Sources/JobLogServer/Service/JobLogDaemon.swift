@@ -68,7 +68,8 @@ public enum JobLogDaemon {
         let server = JobLogServer(configuration: serverConfiguration, store: store, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StoreService(store: store, logger: logger)),
-            .init(service: LivenessReaper(
+            .init(
+                service: LivenessReaper(
                     store: store, logger: logger, interval: options.livenessInterval, stallMinMs: options.stallMinMs)),
             .init(service: SignalService(store: store, server: server, logger: logger)),
         ]

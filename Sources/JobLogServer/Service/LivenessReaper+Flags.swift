@@ -31,7 +31,8 @@ extension LivenessReaper {
     func stallMessage(_ owner: RunOwner, now: Timestamp) -> String? {
         let silent = now.milliseconds &- owner.lastHeartbeatAt.milliseconds
         let gap = gaps.medianGap(owner.runID)
-        let threshold = max(owner.stallAfterMs ?? stallMinMs, (gap ?? 0).multipliedReportingOverflow(by: 10).partialValue)
+        let threshold = max(
+            owner.stallAfterMs ?? stallMinMs, (gap ?? 0).multipliedReportingOverflow(by: 10).partialValue)
         guard silent > threshold else { return nil }
         var message = "No progress for \(DurationText.format(ms: silent))"
         if let gap { message += " (usually every \(DurationText.format(ms: gap)))" }

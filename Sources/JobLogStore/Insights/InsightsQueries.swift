@@ -16,7 +16,7 @@ enum InsightsQueries {
                 WHERE job_name = ? AND status = 'SUCCESS' AND id != ? AND id < ?
                 ORDER BY id DESC LIMIT ?
                 """, arguments: [job, excluding, before ?? Int64.max, limit]
-        ).map { (id: $0[0], durationMs: max(0, $0[1] as Int64)) }
+        ).map { (id: $0[0] as Int64, durationMs: max(0, $0[1] as Int64)) }
     }
 
     /// Per run, the total time spent in each stage name (in order of first appearance); an open

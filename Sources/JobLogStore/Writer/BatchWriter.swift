@@ -448,7 +448,9 @@ final class BatchWriter: @unchecked Sendable {
             arguments += [status.rawValue]
         }
         sql += " ORDER BY id LIMIT 100"
-        let pruned = try Row.fetchAll(db, sql: sql, arguments: arguments).map { (id: $0[0] as Int64, job: $0[1] as String) }
+        let pruned = try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+            (id: $0[0] as Int64, job: $0[1] as String)
+        }
         let ids = pruned.map(\.id)
         var budget = maxRows
         var deletedRuns: Int64 = 0

@@ -13,7 +13,8 @@ enum InsightsView {
                     "  \(s.stage)" + String(repeating: " ", count: width - s.stage.count + 2)
                     + Format.duration(milliseconds: ms) + (s.finishedAt == nil ? " so far" : "")
                 if let base = usual[s.stage], base > 0 {
-                    line += "  (usual \(Format.duration(milliseconds: base)), \(DurationText.ratio(Double(ms) / Double(base))))"
+                    line +=
+                        "  (usual \(Format.duration(milliseconds: base)), \(DurationText.ratio(Double(ms) / Double(base))))"
                 }
                 if let start = s.progressAtStart, let end = s.progressAtEnd, end != start {
                     line += "  progress \(start) → \(end)"
@@ -29,7 +30,9 @@ enum InsightsView {
         for s in c.stages { lines.append("  stage \(s.name): " + row(s, duration: true)) }
         for o in c.outcome {
             let sign = o.delta > 0 ? "+" : ""
-            lines.append("  \(o.name): \(o.run.map(String.init) ?? "-") vs \(o.baseline.map(String.init) ?? "-") (\(sign)\(o.delta))")
+            lines.append(
+                "  \(o.name): \(o.run.map(String.init) ?? "-") vs \(o.baseline.map(String.init) ?? "-") (\(sign)\(o.delta))"
+            )
         }
         return lines
     }

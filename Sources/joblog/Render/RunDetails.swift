@@ -31,7 +31,8 @@ struct RunDetails {
         fields.append(("last heard", Format.localTime(run.lastHeartbeatAt, .full, now: now), nil))
         if let since = run.stalledSince {
             let silent = Format.duration(milliseconds: now.milliseconds - since.milliseconds)
-            fields.append(("stalled", "no progress since \(Format.localTime(since, .full, now: now)) (\(silent))", Style.yellow))
+            fields.append(
+                ("stalled", "no progress since \(Format.localTime(since, .full, now: now)) (\(silent))", Style.yellow))
         }
         if let pid = run.ownerPid {
             fields.append(("owner", "pid \(pid)" + (run.ownerUid.map { ", uid \($0)" } ?? ""), nil))

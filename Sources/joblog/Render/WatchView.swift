@@ -50,7 +50,8 @@ struct WatchView {
     /// Prints `line` unless the run's progress is what was printed last (rate and ETA aside).
     private mutating func printIfChanged(_ snapshot: Snapshot, _ line: String) {
         let r = snapshot.run
-        let key = "\(r.status)\(Format.flags(r)) \(r.progressCurrent) \(r.progressTotal ?? -1) \(r.unit ?? "") \(r.currentStage ?? "")"
+        let key =
+            "\(r.status)\(Format.flags(r)) \(r.progressCurrent) \(r.progressTotal ?? -1) \(r.unit ?? "") \(r.currentStage ?? "")"
         guard printed[r.id] != key else { return }
         printed[r.id] = key
         Console.line(line)

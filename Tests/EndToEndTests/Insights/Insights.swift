@@ -48,7 +48,8 @@ enum Insights {
 
     /// The messages of a run's entries at `level`.
     static func messages(_ client: LineClient, _ id: String, level: String) throws -> [String] {
-        let logs = try client.result("getLogs", ["jobRunId": id, "level": level, "limit": 1000])["logs"] as! [[String: Any]]
+        let logs =
+            try client.result("getLogs", ["jobRunId": id, "level": level, "limit": 1000])["logs"] as! [[String: Any]]
         return logs.filter { $0["level"] as? String == level }.compactMap { $0["message"] as? String }
     }
 

@@ -27,7 +27,9 @@ import Testing
         for (status, ms, n) in plan {
             var outcome = ["synced": n]
             if n % 2 == 1 { outcome["skipped"] = n * 10 }
-            try Insights.run(client, job: "stats", stages: [("Fetch", ms), ("Sync", ms / 2), ("Fetch", 1)], status: status, outcome: outcome)
+            try Insights.run(
+                client, job: "stats", stages: [("Fetch", ms), ("Sync", ms / 2), ("Fetch", 1)], status: status,
+                outcome: outcome)
         }
         try Insights.run(client, job: "stats-other", stages: [("X", 1)])
         _ = try client.result("startRun", ["jobName": "stats"])
@@ -49,7 +51,9 @@ import Testing
         #expect(d["max"] as? Int == durations.max().map(Int.init))
         var perStage: [String: [Int64]] = [:]
         for r in runs {
-            for (stage, ms) in try Self.stageTotals(client, r["id"] as! String) { perStage[stage, default: []].append(ms) }
+            for (stage, ms) in try Self.stageTotals(client, r["id"] as! String) {
+                perStage[stage, default: []].append(ms)
+            }
         }
         let stages = stats["stageDurationsMs"] as! [String: [String: Int]]
         #expect(Set(stages.keys) == ["Fetch", "Sync"])
@@ -87,7 +91,8 @@ import Testing
         let client = try daemon.connect()
         var ids: [String] = []
         for (ms, n) in [(20, 10), (30, 12), (25, 11)] {
-            ids.append(try Insights.run(client, job: "cmp", stages: [("Fetch", 5), ("Sync", ms)], outcome: ["rows": n]))
+            ids.append(
+                try Insights.run(client, job: "cmp", stages: [("Fetch", 5), ("Sync", ms)], outcome: ["rows": n]))
         }
         let failed = try Insights.run(client, job: "cmp", stages: [("Fetch", 5)], status: "FAILED")
         let target = try Insights.run(client, job: "cmp", stages: [("Fetch", 5), ("Sync", 120)], outcome: ["rows": 40])
@@ -109,7 +114,8 @@ import Testing
         #expect(outcome.first?["key"] as? String == "rows")
         #expect(outcome.first?["delta"] as? Int == 40 - 11)
         // Against one run.
-        let one = try client.result("compareRuns", ["jobRunId": target, "baselineRunId": failed])["comparison"]
+        let one =
+            try client.result("compareRuns", ["jobRunId": target, "baselineRunId": failed])["comparison"]
             as! [String: Any]
         #expect(one["baseline"] as? String == "run \(failed)")
         let oneStages = one["stages"] as! [[String: Any]]

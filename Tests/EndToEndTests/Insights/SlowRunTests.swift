@@ -14,7 +14,9 @@ import Testing
         let watcher = try LineClient(path: daemon.socketPath, timeoutSeconds: 10)
         _ = try watcher.result("watch", ["jobName": "nightly", "level": "error"])
         var usual: [String] = []
-        for _ in 0..<6 { usual.append(try Insights.run(client, job: "nightly", stages: [("Fetch", 50), ("Sync", 50)])) }
+        for _ in 0..<6 {
+            usual.append(try Insights.run(client, job: "nightly", stages: [("Fetch", 50), ("Sync", 50)]))
+        }
         for id in usual {
             #expect((try client.result("getRun", ["jobRunId": id])["run"] as! [String: Any])["slow"] as? Bool == false)
         }

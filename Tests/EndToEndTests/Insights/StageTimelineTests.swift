@@ -23,7 +23,8 @@ import Testing
         let live = try client.result("getStages", ["jobRunId": id])["stages"] as! [[String: Any]]
         #expect(live.count == 3)
         #expect(live.last?["finishedAt"] is NSNull && live.last?["durationMs"] is NSNull)
-        let finished = try client.result("finishRun", ["jobRunId": id, "status": "SUCCESS"])["outcome"] as! [String: Any]
+        let finished =
+            try client.result("finishRun", ["jobRunId": id, "status": "SUCCESS"])["outcome"] as! [String: Any]
         // Every info entry (the stage entries among them) went to the budget.
         #expect(try Insights.messages(client, id, level: "info").isEmpty)
         let stages = try client.result("getStages", ["jobRunId": id])["stages"] as! [[String: Any]]
@@ -51,7 +52,8 @@ import Testing
         _ = try client.result("pruneRuns", ["olderThanDays": 0])
         let gone = try client.call("getStages", ["jobRunId": id])
         #expect((gone["error"] as? [String: Any])?["code"] as? Int == -32001)
-        #expect(try LiveRunsTests.sqlite(daemon.databasePath, "SELECT count(*) FROM stages WHERE run_id = \(id)") == "0")
+        #expect(
+            try LiveRunsTests.sqlite(daemon.databasePath, "SELECT count(*) FROM stages WHERE run_id = \(id)") == "0")
         #expect((try client.result("getStages", ["jobRunId": kept])["stages"] as! [Any]).count == 1)
         let jobs = try client.result("listJobs", ["jobName": "pruned"])["jobs"] as! [[String: Any]]
         #expect(jobs.count == 1)

@@ -47,7 +47,8 @@ struct HistoryCommand: AsyncParsableCommand {
                 + "p95 \(d(stats.durationMs.p95)), max \(d(stats.durationMs.max))")
         let durations = stats.recent.reversed().compactMap(\.durationMs)
         lines.append("durations (oldest → newest): " + InsightsView.sparkline(durations))
-        var table = Table(header: ["ID", "STATUS", "STARTED", "DURATION", "OUTCOME"], maxWidths: [nil, nil, nil, nil, 60])
+        var table = Table(
+            header: ["ID", "STATUS", "STARTED", "DURATION", "OUTCOME"], maxWidths: [nil, nil, nil, nil, 60])
         for r in stats.recent {
             table.rows.append([
                 Table.Cell(String(r.id)), Table.Cell(r.status.rawValue, color: Style.code(for: r.status)),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobLogClient
 import JobLogJSON
 import JobLogModel
 import JobLogProtocol
@@ -30,17 +31,20 @@ struct ShowCommand: AsyncParsableCommand {
         let run = try session.decode(RunResult.self, from: value, method: .getRun).run
         let now = Timestamp.now()
         var lines = RunDetails(run: run, now: now).render(style: Style(enabled: Console.stdoutIsTerminal))
-        let stages = try await session.call(.getStages, RunParams(jobRunId: id), as: StagesResult.self).stages
+        // A daemon older than the timeline answers method not found: the run is shown without it.
+        let stages = try? StagesResult(
+            json: await session.client.callRaw(Method.getStages.rawValue, RunParams(jobRunId: id).json)
+        ).stages
         var comparison: RunComparison?
         if run.status.isFinished {
-            comparison = try await session.call(
-                .compareRuns, CompareRunsParams(jobRunId: id), as: ComparisonResult.self
+            comparison = try? ComparisonResult(
+                json: await session.client.callRaw(Method.compareRuns.rawValue, CompareRunsParams(jobRunId: id).json)
             ).comparison
         }
         let usual = Dictionary(
             (comparison?.stages ?? []).compactMap { row in row.baseline.map { (row.name, $0) } },
             uniquingKeysWith: { a, _ in a })
-        lines += InsightsView.timeline(stages, now: now, usual: usual)
+        if let stages { lines += InsightsView.timeline(stages, now: now, usual: usual) }
         if let comparison, comparison.duration.baseline != nil { lines += InsightsView.comparison(comparison) }
         Console.out(lines.joined(separator: "\n") + "\n")
     }
