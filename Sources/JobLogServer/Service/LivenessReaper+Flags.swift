@@ -12,19 +12,25 @@ extension LivenessReaper {
         var usual: [String: Int64?] = [:]
         for owner in owners where !doomed.contains(owner.runID) {
             if owner.stalledSince == nil, let message = stallMessage(owner, now: now) {
-                ops.append(WriteOp(.flag(run: owner.runID, .stalled(since: owner.lastHeartbeatAt, message: message))))
+                ops.append(Self.flagOp(owner.runID, .stalled(since: owner.lastHeartbeatAt, message: message)))
             }
             guard !owner.slow else { continue }
             if usual[owner.jobName] == nil {
                 usual[owner.jobName] = .some(try? await store.usualDuration(job: owner.jobName, before: owner.runID))
             }
             let elapsed = now.milliseconds &- owner.startedAt.milliseconds
-            if let median = usual[owner.jobName] ?? nil, Double(elapsed) > 2 * Double(median) {
+            if let median = usual[owner.jobName] ?? nil, SlowCheck.isSlow(durationMs: elapsed, median: median) {
                 let message = SlowWarning.running(elapsedMs: elapsed, median: median, currentStage: owner.currentStage)
-                ops.append(WriteOp(.flag(run: owner.runID, .slow(message: message))))
+                ops.append(Self.flagOp(owner.runID, .slow(message: message)))
             }
         }
         if !ops.isEmpty { await store.submit(ops) }
+    }
+
+    /// A flag is a request of the reaper, not a notification: one that finds the run finished
+    /// (it raced with the job) is not counted as a refused notification on the run.
+    static func flagOp(_ run: Int64, _ flag: RunFlag) -> WriteOp {
+        WriteOp(.flag(run: run, flag)) { _ in }
     }
 
     /// The warning for a run that stalled, or nil while it has not.
