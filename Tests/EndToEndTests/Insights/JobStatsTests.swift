@@ -61,14 +61,16 @@ import Testing
             #expect(stages[stage]?["p50"] == Insights.percentile(values, 0.5).map(Int.init))
             #expect(stages[stage]?["p95"] == Insights.percentile(values, 0.95).map(Int.init))
         }
-        let outcome = stats["outcome"] as! [String: [String: Int]]
+        // `last` is null when the newest run did not report the key ("skipped" here).
+        let outcome = stats["outcome"] as! [String: [String: Any]]
         for key in ["synced", "skipped"] {
             let values = runs.compactMap { ($0["outcomeSummary"] as? [String: Int])?[key] }.map(Int64.init)
-            #expect(outcome[key]?["median"] == Insights.percentile(values, 0.5).map(Int.init))
-            #expect(outcome[key]?["min"] == values.min().map(Int.init))
-            #expect(outcome[key]?["max"] == values.max().map(Int.init))
-            #expect(outcome[key]?["last"] == (runs.first?["outcomeSummary"] as? [String: Int])?[key])
+            #expect(outcome[key]?["median"] as? Int == Insights.percentile(values, 0.5).map(Int.init))
+            #expect(outcome[key]?["min"] as? Int == values.min().map(Int.init))
+            #expect(outcome[key]?["max"] as? Int == values.max().map(Int.init))
+            #expect(outcome[key]?["last"] as? Int == (runs.first?["outcomeSummary"] as? [String: Int])?[key])
         }
+        #expect(outcome["skipped"]?["last"] is NSNull)
         let recent = stats["recent"] as! [[String: Any]]
         #expect(recent.map { $0["id"] as? String } == runs.map { $0["id"] as? String })
         // Limits.
