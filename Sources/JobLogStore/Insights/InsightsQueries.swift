@@ -20,25 +20,30 @@ enum InsightsQueries {
     }
 
     /// Per run, the total time spent in each stage name (in order of first appearance); an open
-    /// stage counts up to `now`.
+    /// stage counts up to `now`. One statement per 500 runs (index probes on `stages_by_run`).
     static func stageTotals(runs: [Int64], now: Timestamp, _ db: Database) throws -> [Int64: [(String, Int64)]] {
         var out: [Int64: [(String, Int64)]] = [:]
-        guard !runs.isEmpty else { return out }
-        let statement = try db.cachedStatement(
-            sql: "SELECT stage, started_at, finished_at FROM stages WHERE run_id = ? ORDER BY id")
-        for run in runs {
-            var totals: [(String, Int64)] = []
-            let rows = try Row.fetchCursor(statement, arguments: [run])
+        var start = 0
+        while start < runs.count {
+            let chunk = runs[start..<min(start + 500, runs.count)]
+            start += chunk.count
+            let marks = chunk.map { _ in "?" }.joined(separator: ",")
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT run_id, stage, started_at, finished_at FROM stages
+                    WHERE run_id IN (\(marks)) ORDER BY run_id, id
+                    """, arguments: StatementArguments(Array(chunk)))
             while let row = try rows.next() {
-                let stage: String = row[0]
-                let duration = max(0, (row[2] as Int64? ?? now.milliseconds) - (row[1] as Int64))
-                if let i = totals.firstIndex(where: { $0.0 == stage }) {
-                    totals[i].1 += duration
+                let run: Int64 = row[0]
+                let stage: String = row[1]
+                let duration = max(0, (row[3] as Int64? ?? now.milliseconds) - (row[2] as Int64))
+                if let i = out[run]?.firstIndex(where: { $0.0 == stage }) {
+                    out[run]?[i].1 += duration
                 } else {
-                    totals.append((stage, duration))
+                    out[run, default: []].append((stage, duration))
                 }
             }
-            out[run] = totals
         }
         return out
     }
