@@ -62,6 +62,7 @@ let package = Package(
         .executableTarget(
             name: "joblogd",
             dependencies: [
+                "JobLogProtocol",
                 "JobLogServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,7 +101,9 @@ let package = Package(
         .testTarget(name: "JobLogJSONTests", dependencies: ["JobLogJSON"], swiftSettings: strict),
         .testTarget(name: "JobLogModelTests", dependencies: ["JobLogModel"], swiftSettings: strict),
         .testTarget(name: "JobLogProtocolTests", dependencies: ["JobLogProtocol"], swiftSettings: strict),
-        .testTarget(name: "JobLogStoreTests", dependencies: ["JobLogStore"], swiftSettings: strict),
+        .testTarget(
+            name: "JobLogStoreTests",
+            dependencies: ["JobLogStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(
             name: "JobLogServerTests",
             dependencies: [

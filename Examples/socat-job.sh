@@ -6,6 +6,7 @@ rpc() { printf '%s\n' "$1" | socat - "UNIX-CONNECT:$S"; }
 # startRun is a request: its answer carries the run id.
 ID=$(rpc '{"jsonrpc":"2.0","id":1,"method":"startRun","params":{"jobName":"backup","params":{"target":"/srv"},"pid":'$$'}}' |
     sed 's/.*"jobRunId":"\([0-9]*\)".*/\1/')
+echo "run id: $ID"
 
 rpc '{"jsonrpc":"2.0","method":"setStage","params":{"jobRunId":'$ID',"stage":"Copying"}}'
 rpc '{"jsonrpc":"2.0","method":"setTotal","params":{"jobRunId":'$ID',"total":3,"unit":"files"}}'

@@ -31,6 +31,7 @@ install_missing() {
     [ -f /usr/include/jansson.h ] || missing+=(libjansson-dev)
     [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+    command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
     command -v dash >/dev/null 2>&1 || missing+=(dash)
     command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
     # systemd-socket-activate and systemd-analyze, for the service tests (a package, not a running systemd).
@@ -64,6 +65,7 @@ for client in shell python c; do
 done
 step "spec: openrpc.json against code, vectors and the live daemon" bash Spec/test.sh
 step "conformance replay (Python replayer)" python3 Spec/conformance_replay.py --daemon "$JOBLOGD_BIN"
+step "adversarial probes" python3 Scripts/adversarial.py --daemon "$JOBLOGD_BIN"
 if [ -f Sources/joblog-bench/Bench.swift ]; then
     step "benchmark (quick mode)" "$root/.build/debug/joblog-bench" --quick --joblogd "$JOBLOGD_BIN"
 fi

@@ -47,7 +47,7 @@ let result = try await runJob(
     await logger.setStage("Finalizing")
     await logger.milestone(
         "Sync complete", context: ["total": .int(users.count), "synced": .int(synced), "failed": .int(failed)])
-    print(ctx.jobRunId)
+    print("run id: \(ctx.jobRunId)")
     return (synced, failed)
 }
 _ = result

@@ -4,8 +4,12 @@ import Foundation
 public struct ClientConfiguration: Sendable {
     /// The daemon's socket.
     public var socketPath: String
-    /// How long a request waits for the daemon to be reachable before failing (`startRun`, `flush`).
+    /// How long a request waits for the daemon to be reachable again before failing (`startRun`, `flush`),
+    /// once the daemon has answered on this client.
     public var connectTimeout: Duration = .seconds(5)
+    /// How long a request waits while the daemon has never been reached: a job without a daemon
+    /// loses at most this much at its first request.
+    public var unreachableTimeout: Duration = .milliseconds(150)
     /// Notifications are written at most this late (they are batched into one write).
     public var flushInterval: Duration = .milliseconds(5)
     /// Unacknowledged bytes kept for resending after a reconnect; past it the oldest are dropped (one warning).

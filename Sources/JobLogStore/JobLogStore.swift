@@ -13,6 +13,9 @@ import Synchronization
 /// GRDB's reader pool, never on the writer thread nor on an event loop.
 public final class JobLogStore: Sendable {
     let pool: DatabasePool
+    /// One reader kept for short reads (a run, a page of runs, the liveness reaper's list), so
+    /// long reads on the pool never make them wait.
+    private let shortReader: DatabaseQueue
     private let queue: WriteQueue
     private let writer: BatchWriter
     private let logger: Logger
@@ -84,6 +87,13 @@ public final class JobLogStore: Sendable {
             throw StoreError.incompatible("cannot open the database \(configuration.path): \(error)")
         }
         fileGuard = DatabaseFileGuard(path: configuration.path)
+        do {
+            var shortConfig = config
+            shortConfig.readonly = true
+            shortReader = try DatabaseQueue(path: configuration.path, configuration: shortConfig)
+        } catch {
+            throw StoreError.incompatible("cannot open the database \(configuration.path): \(error)")
+        }
         queue = WriteQueue(
             maxBatch: configuration.maxBatch, maxQueued: configuration.maxQueued,
             flushIntervalMs: configuration.flushIntervalMs)
@@ -168,40 +178,23 @@ public final class JobLogStore: Sendable {
 
     /// One run, or nil.
     public func run(_ id: Int64) async throws -> RunRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(RunRow.record)
+        try await shortReader.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(RunRow.columns) FROM runs WHERE id = ?", arguments: [id]).map(
+                RunRow.record)
         }
     }
 
     /// A page of a run's log entries in id order; nil when the run does not exist.
     /// Without `afterId`: the newest `limit` entries. With it: the first `limit` after it.
+    /// Index walks only (see ``LogQuery``), within the read budget.
     public func logs(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?) async throws -> [LogRecord]? {
-        try await pool.read { db in
+        let budget = configuration.readBudgetMs
+        return try await pool.read { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run]) != nil else {
                 return nil
             }
-            var sql = "SELECT id, level, stage, message, context, created_at FROM logs WHERE run_id = ?"
-            var arguments: StatementArguments = [run]
-            if let minLevel {
-                if minLevel == .error {
-                    sql += " AND level = 4"
-                } else {
-                    sql += " AND level >= ?"
-                    arguments += [minLevel.rawValue]
-                }
-            }
-            if let afterId {
-                sql += " AND id > ? ORDER BY id LIMIT ?"
-                arguments += [afterId, limit]
-            } else {
-                sql = "SELECT * FROM (\(sql) ORDER BY id DESC LIMIT ?) ORDER BY id"
-                arguments += [limit]
-            }
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                LogRecord(
-                    id: row[0], level: LogLevel(rawValue: row[1]) ?? .info, stage: row[2], message: row[3],
-                    context: RawJSON(validating: row[4] as String) ?? .emptyObject,
-                    createdAt: Timestamp(milliseconds: row[5]))
+            return try ReadBudget.run(db, milliseconds: budget) {
+                try LogQuery.fetch(db, run: run, minLevel: minLevel, limit: limit, afterId: afterId)
             }
         }
     }
@@ -209,7 +202,7 @@ public final class JobLogStore: Sendable {
     /// Runs, newest first.
     public func listRuns(jobName: String?, status: RunStatus?, limit: Int, beforeId: Int64?) async throws -> [RunRecord]
     {
-        try await pool.read { db in
+        try await shortReader.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []
             if let jobName {
@@ -227,14 +220,15 @@ public final class JobLogStore: Sendable {
             let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
             arguments += [limit]
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM runs\(whereClause) ORDER BY id DESC LIMIT ?", arguments: arguments
+                db, sql: "SELECT \(RunRow.columns) FROM runs\(whereClause) ORDER BY id DESC LIMIT ?",
+                arguments: arguments
             ).map(RunRow.record)
         }
     }
 
     /// The runs still RUNNING, with what the liveness reaper needs.
     public func runningRuns() async throws -> [RunOwner] {
-        try await pool.read { db in
+        try await shortReader.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -306,5 +300,21 @@ final class ListenerBox: @unchecked Sendable {
     func notify(_ events: [CommittedEvent]) {
         let current = lock.withLock { listeners }
         for l in current { l(events) }
+    }
+}
+
+extension JobLogStore {
+    /// Log entries across runs (`searchLogs`), in id order: the newest `limit` matching
+    /// entries, or with `afterId` the first `limit` after it.
+    /// Nil when `filter.runID` names no run.
+    public func searchLogs(_ filter: LogSearchFilter) async throws -> [SearchedLog]? {
+        try await pool.read { db in
+            if let run = filter.runID,
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run]) == nil
+            {
+                return nil
+            }
+            return try LogSearch(filter: filter).run(db)
+        }
     }
 }

@@ -14,6 +14,10 @@ public struct StoreConfiguration: Sendable {
     public var maxCachedRuns: Int = 10_000
     /// Keep at most this many log entries per run (debug dropped first, then info); nil = no budget.
     public var maxLogsPerRun: Int64? = nil
+    /// The longest one long read (a page of log entries) may take before it is interrupted and
+    /// answered "query too expensive"; nil = no budget. Short reads (a run, a list of runs, the
+    /// reaper's) have a reader of their own and are never queued behind long ones.
+    public var readBudgetMs: Int? = 2000
     /// Users who may write to any run (root, the daemon's own user).
     public var trustedUids: Set<UInt32> = [0]
     /// The idle writer wakes at least this often to call its heartbeat listeners; nil = only

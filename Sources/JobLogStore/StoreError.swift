@@ -10,6 +10,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A counter would overflow 64 bits.
     case overflow(String)
     case shuttingDown
+    /// A read ran past its time budget (see ``StoreConfiguration/readBudgetMs``).
+    case tooExpensive(String)
     /// A database written by a newer daemon, or another unrecoverable condition at open.
     case incompatible(String)
 
@@ -21,6 +23,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unavailable(let why): "store unavailable: \(why)"
         case .overflow(let field): "\(field) would overflow"
         case .shuttingDown: "shutting down"
+        case .tooExpensive(let why): "query too expensive: \(why)"
         case .incompatible(let why): why
         }
     }

@@ -52,6 +52,9 @@ struct Joblogd: AsyncParsableCommand {
     )
     var maxConnectionsPerUid: Int?
 
+    @Option(help: "Bytes of answers one connection may be owed or have unread; past it, answers are errors.")
+    var maxPendingBytes: Int = 64 << 20
+
     @Option(help: "Keep at most this many log entries per run (debug dropped first, then info).")
     var maxLogsPerRun: Int64?
 
@@ -84,6 +87,7 @@ struct Joblogd: AsyncParsableCommand {
         guard sync == "normal" || sync == "full" else { throw ValidationError("--sync must be 'normal' or 'full'") }
         try Self.check("--max-connections", maxConnections, 1...1_000_000)
         if let maxConnectionsPerUid { try Self.check("--max-connections-per-uid", maxConnectionsPerUid, 1...1_000_000) }
+        try Self.check("--max-pending-bytes", maxPendingBytes, 65_536...(1 << 40))
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         if let maxLogsPerRun { try Self.check("--max-logs-per-run", maxLogsPerRun, 1...(1 << 40)) }
         if let adminGroup, Permissions.groupID(adminGroup) == nil { throw ValidationError("no group \(adminGroup)") }
@@ -116,6 +120,7 @@ struct Joblogd: AsyncParsableCommand {
         )
         serverConfiguration.socketMode = UInt32(socketMode, radix: 8) ?? 0o600
         serverConfiguration.maxLineBytes = maxLineBytes
+        serverConfiguration.maxPendingBytes = maxPendingBytes
         serverConfiguration.maxConnections = Self.connectionLimit(maxConnections, logger: logger)
         serverConfiguration.maxConnectionsPerUid = maxConnectionsPerUid
         serverConfiguration.permissions = Permissions(

@@ -52,15 +52,18 @@ import Testing
         #expect(rows.count == 3)
         #expect(
             rows.first?.range(
-                of: #"^ID +JOB +STATUS +STAGE +PROGRESS +STARTED +DURATION$"#, options: .regularExpression) != nil)
+                of: #"^ID +JOB +STATUS +STAGE +PROGRESS +WARN +ERR +STARTED +DURATION +REASON$"#,
+                options: .regularExpression) != nil)
         #expect(
             lines(
                 out.stdout,
-                matching: #"^\#(f.finished) +nightly +SUCCESS +Syncing +50/100 \(50%\) +\d\d:\d\d:\d\d +\d+(ms|s)$"#
+                matching:
+                    #"^\#(f.finished) +nightly +SUCCESS +Syncing +50/100 \(50%\) +1 +1 +\d\d:\d\d:\d\d +\d+(ms|s) +-$"#
             )
             .count == 1, "\(out.stdout)")
         #expect(
-            lines(out.stdout, matching: #"^\#(f.running) +other +RUNNING +- +- +\d\d:\d\d:\d\d +\d+(ms|s)$"#).count == 1
+            lines(out.stdout, matching: #"^\#(f.running) +other +RUNNING +- +- +0 +0 +\d\d:\d\d:\d\d +\d+(ms|s) +-$"#)
+                .count == 1
         )
         #expect(rows[1].hasPrefix(f.running), "newest first")
 
@@ -144,11 +147,15 @@ import Testing
         try view.call("finishRun", ["jobRunId": f.running, "status": "FAILED", "error": "late failure"])
         let out = try follow.wait(timeout: 10)
         #expect(out.status == 0, "\(out)")
-        // `time level message`: the message follows the padded level.
-        let messages = out.stdout.split(separator: "\n").map {
+        // `time level message`: the message follows the padded level; then the run's final status line.
+        var lines = out.stdout.split(separator: "\n")
+        let final = lines.popLast() ?? ""
+        let messages = lines.map {
             $0.split(separator: " ", maxSplits: 2).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         }
         #expect(messages == ["before", "entry 1", "entry 2", "entry 3", "late failure"], "\(out.stdout)")
+        #expect(final.hasPrefix("#\(f.running) other FAILED in "), "ends with the final status: \(out.stdout)")
+        #expect(final.hasSuffix("error: late failure"))
 
         let jsonOut = try json.wait(timeout: 10)
         #expect(jsonOut.status == 0)

@@ -15,7 +15,7 @@ import Testing
             #expect(out.status == 69, "joblog \(arguments): \(out)")
             #expect(
                 out.stderr
-                    == "joblog: no joblogd answers at \(socket): start it with `joblogd --socket \(socket)` (or point --socket / JOBLOG_SOCKET at the socket it uses)\n"
+                    == "joblog: daemon unreachable at \(socket) (no such file); start it with: joblogd --socket \(socket)\n"
             )
         }
         let explicit = try CLI.run(["list", "--socket", socket + ".other"], socket: socket)

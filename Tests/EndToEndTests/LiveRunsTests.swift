@@ -226,16 +226,13 @@ import Testing
         #expect(try waitForStatus(try daemon.connect(), id, "ABANDONED", within: 5) != nil)
     }
 
-    @Test func anotherUidCannotWriteOrPrune() throws {
-        guard getuid() == 0 else {
-            print("not root: the second-uid permission test needs setpriv as root; skipped")
-            return
-        }
-        // The system interpreter: a per-user one (pyenv under /root) is out of reach for uid 65534.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
-            print("no /usr/bin/python3 for the second uid; skipped")
-            return
-        }
+    // The system interpreter: a per-user one (pyenv under /root) is out of reach for uid 65534.
+    @Test(
+        .enabled(if: getuid() == 0, "the second-uid permission test needs setpriv as root"),
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"),
+            "no /usr/bin/python3 for the second uid"))
+    func anotherUidCannotWriteOrPrune() throws {
         let daemon = try TestDaemon(arguments: ["--socket-mode", "666"])
         chmod(daemon.directory, 0o755)
         let owner = try daemon.connect()

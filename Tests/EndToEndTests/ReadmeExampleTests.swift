@@ -37,17 +37,18 @@ import Testing
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test func socatJob() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/socat") else {
-            print("socat is not installed (apt-get install -y socat): socat example skipped")
-            return
-        }
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/socat"),
+            "socat is not installed (apt-get install -y socat): socat example skipped"))
+    func socatJob() throws {
         let script = try Self.example("socat-job.sh")
         #expect(Self.readme.contains(Self.body(script)), "README shows Examples/socat-job.sh")
         let daemon = try TestDaemon()
         let (status, output) = try Self.run(["sh", "Examples/socat-job.sh"], socket: daemon.socketPath)
         #expect(status == 0, "\(output)")
         #expect(output.contains(#""status":"SUCCESS""#))
+        #expect(output.split(separator: "\n").first == "run id: 1", "a labelled run id line: \(output)")
         let admin = try daemon.connect()
         let run = try admin.result("getRun", ["jobRunId": "1"])["run"] as! [String: Any]
         #expect(run["jobName"] as? String == "backup")

@@ -33,7 +33,10 @@ struct Boom: Error, CustomStringConvertible {
         let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
-        let runID = printed.trimmingCharacters(in: .whitespacesAndNewlines)
+        let label = try #require(
+            printed.split(separator: "\n").first { $0.hasPrefix("run id: ") }, "a labelled run id line: \(printed)")
+        let runID = String(label.dropFirst("run id: ".count))
+        #expect(Int64(runID) != nil)
         let check = Process()
         check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         check.arguments = [

@@ -38,12 +38,15 @@ public final class LineClient: @unchecked Sendable {
 
     /// The next line, without its newline; nil at EOF.
     public func readLine() throws -> String? {
+        // Bytes of `buffer` already searched for a newline: a long line is scanned once, not once per chunk.
+        var scanned = 0
         while true {
-            if let i = buffer.firstIndex(of: 0x0A) {
-                let line = Array(buffer[..<i])
+            if let i = buffer[scanned...].firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<i], as: UTF8.self)
                 buffer.removeFirst(i + 1)
-                return String(decoding: line, as: UTF8.self)
+                return line
             }
+            scanned = buffer.count
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 { return nil }

@@ -54,6 +54,8 @@ final class ClientConnection: @unchecked Sendable {
     /// Messages dropped per run (its decimal id), not yet reported into the run.
     private var droppedByRun: [String: Int] = [:]
     private var warnedDown = false
+    /// Why the last connect failed (for the `daemonUnreachable` error).
+    private var lastConnectError: UnixSocketError?
     private var eventHandler: (@Sendable (String, JSONValue) -> Void)?
 
     /// A self-pipe: callers write a byte to wake the I/O thread out of `poll`.
@@ -109,7 +111,9 @@ final class ClientConnection: @unchecked Sendable {
         waitForRoom()
         let seq = nextSeq
         nextSeq += 1
-        waiters[seq] = Waiter(completion: completion, deadline: .now + (timeout ?? configuration.connectTimeout))
+        var wait = timeout ?? configuration.connectTimeout
+        if !everConnected { wait = min(wait, configuration.unreachableTimeout) }
+        waiters[seq] = Waiter(completion: completion, deadline: .now + wait)
         append(make(.number(String(seq))), isRequest: true, seq: seq)
         urgent = true
         wake()
@@ -315,18 +319,19 @@ final class ClientConnection: @unchecked Sendable {
                         warn("joblog: reconnected to \(configuration.socketPath)")
                     }
                 } else {
+                    if case .failure(let error) = attempt { condition.withLock { lastConnectError = error } }
                     let firstMiss: Bool = condition.withLock {
                         let first = !warnedDown && (everConnected || !waiters.isEmpty || buffer.count > start)
                         if first { warnedDown = true }
                         return first
                     }
                     if firstMiss, configuration.warnings {
-                        let why = Self.unreachableReason(attempt, configuration.socketPath)
+                        let reason = condition.withLock { lastConnectError?.reason ?? "not answering" }
                         warn(
-                            "joblog: daemon unreachable at \(configuration.socketPath) (\(why)); "
+                            "joblog: daemon unreachable at \(configuration.socketPath) (\(reason)); "
                                 + "reporting is kept and retried")
                     }
-                    sleepOrWake(milliseconds: backoffMs)
+                    sleepOrWake(milliseconds: min(backoffMs, millisecondsToNextDeadline()))
                     backoffMs = min(backoffMs * 2, 1000)
                     expireWaiters()
                     continue
@@ -459,7 +464,16 @@ final class ClientConnection: @unchecked Sendable {
             return Array(gone.values)
         }
         let path = configuration.socketPath
-        for w in expired { w.completion(.failure(.daemonUnreachable(socket: path))) }
+        let reason = condition.withLock { lastConnectError?.reason ?? "not answering" }
+        for w in expired { w.completion(.failure(.daemonUnreachable(socket: path, reason: reason))) }
+    }
+
+    /// Milliseconds until the first request's deadline (at least 1), so that it fails on time.
+    private func millisecondsToNextDeadline() -> Int {
+        let now = ContinuousClock.now
+        guard let first = condition.withLock({ waiters.values.map(\.deadline).min() }) else { return Int.max }
+        let left = now.duration(to: first).components
+        return max(1, Int(left.seconds) * 1000 + Int(left.attoseconds / 1_000_000_000_000_000) + 1)
     }
 
     private func drainWake() {

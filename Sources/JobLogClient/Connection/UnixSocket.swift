@@ -7,7 +7,24 @@ public struct UnixSocketError: Error, Sendable, CustomStringConvertible {
     public let path: String
     public let errno: Int32
 
-    public var description: String { "cannot connect to \(path): errno \(errno)" }
+    public var description: String { "cannot connect to \(path): \(reason)" }
+
+    /// Why, in a few words: `no such file`, `not a socket`, `nobody listening`, ...
+    public var reason: String { Self.reason(errno) }
+
+    /// The words for a `connect(2)` errno.
+    public static func reason(_ code: Int32) -> String {
+        switch code {
+        case ENOENT: "no such file"
+        case ENOTDIR: "no such directory"
+        case ECONNREFUSED: "nobody listening"
+        case ENOTSOCK, EPROTOTYPE: "not a socket"
+        case EACCES, EPERM: "permission denied"
+        case ENAMETOOLONG: "path too long"
+        case EAGAIN: "too many connections waiting"
+        default: String(cString: strerror(code))
+        }
+    }
 }
 
 /// Connecting a Unix stream socket: the one copy used by the client, the benchmark and the tests.
@@ -32,8 +49,11 @@ public enum UnixSocket {
             }
         }
         guard rc == 0 else {
-            let failure = errno
+            var failure = errno
             close(fd)
+            // Linux refuses a connection to a file that is not a socket as to a socket nobody listens on.
+            var info = stat()
+            if failure == ECONNREFUSED, stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFSOCK { failure = ENOTSOCK }
             throw UnixSocketError(path: path, errno: failure)
         }
         if nonBlocking { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }

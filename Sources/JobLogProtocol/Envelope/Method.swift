@@ -18,6 +18,7 @@ public enum Method: String, Sendable, CaseIterable {
     case finishRun
     // Admin side.
     case getLogs
+    case searchLogs
     case getProgress
     case getOutcome
     case getRun

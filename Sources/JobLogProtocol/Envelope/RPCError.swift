@@ -91,4 +91,18 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
             code: RPCErrorCode.unknownSubscription, message: "unknown subscription",
             data: .object(JSONObject([("subscription", .string(id))])))
     }
+    public static func queryTooExpensive(_ reason: String) -> RPCError {
+        RPCError(
+            code: RPCErrorCode.queryTooExpensive, message: "query too expensive",
+            data: .object(
+                JSONObject([
+                    ("reason", .string(reason)),
+                    ("hint", .string("page: a smaller limit, then afterId = the last id received")),
+                ])))
+    }
+    public static func answerTooLarge(maxPendingBytes: Int) -> RPCError {
+        RPCError(
+            code: RPCErrorCode.answerTooLarge, message: "answer too large",
+            data: .object(JSONObject([("maxPendingBytes", .int(maxPendingBytes))])))
+    }
 }

@@ -13,4 +13,6 @@ public enum RPCErrorCode {
     public static let tooManyConnections = -32006
     public static let shuttingDown = -32007
     public static let unknownSubscription = -32008
+    public static let queryTooExpensive = -32009
+    public static let answerTooLarge = -32010
 }

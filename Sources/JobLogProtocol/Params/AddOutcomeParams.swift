@@ -14,7 +14,7 @@ public struct AddOutcomeParams: RPCParams, Equatable {
 
     public init(from r: ParamReader) throws(RPCError) {
         jobRunId = try r.requiredID("jobRunId")
-        key = try r.requiredString("key", maxBytes: 200, minBytes: 1)
+        key = try r.requiredName("key", maxBytes: 200, minBytes: 1)
         count = try r.int("count") ?? 1
     }
 

@@ -18,7 +18,7 @@ public struct ListRunsParams: RPCParams, Equatable {
     }
 
     public init(from r: ParamReader) throws(RPCError) {
-        jobName = try r.string("jobName", maxBytes: 200)
+        jobName = try r.name("jobName", maxBytes: 200)
         status = try r.oneOf("status", RunStatus.init(rawValue:), names: RunStatus.namesList)
         limit = try r.int("limit", in: 1...Self.maxLimit) ?? 50
         beforeId = try r.id("beforeId")

@@ -35,6 +35,23 @@ public struct ParamReader: Sendable {
         return b
     }
 
+    /// A name (job, trigger, scope, version, stage, unit, outcome key…): a string of at most `maxBytes`
+    /// bytes that holds no U+0000. Names are compared and filtered on; a NUL in one is refused rather
+    /// than kept, so no tool that reads the store as C strings can see a different name.
+    public func name(_ field: String, maxBytes: Int = 200, minBytes: Int = 0) throws(RPCError) -> String? {
+        guard let s = try string(field, maxBytes: maxBytes, minBytes: minBytes) else { return nil }
+        guard !s.utf8.contains(0) else { throw Self.invalid(field, "must not contain U+0000") }
+        return s
+    }
+
+    /// A required name.
+    public func requiredName(_ field: String, maxBytes: Int = 200, minBytes: Int = 0) throws(RPCError) -> String {
+        guard let s = try name(field, maxBytes: maxBytes, minBytes: minBytes) else {
+            throw Self.invalid(field, "required")
+        }
+        return s
+    }
+
     /// An integer without fraction or exponent, within `range`.
     public func int(_ field: String, in range: ClosedRange<Int64> = Int64.min...Int64.max) throws(RPCError) -> Int64? {
         guard let value = object[field], !value.isNull else { return nil }

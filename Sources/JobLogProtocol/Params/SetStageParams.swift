@@ -18,7 +18,7 @@ public struct SetStageParams: RPCParams, Equatable {
     public init(from r: ParamReader) throws(RPCError) {
         jobRunId = try r.requiredID("jobRunId")
         at = try CallTime.read(r)
-        stage = try r.requiredString("stage", maxBytes: 200)
+        stage = try r.requiredName("stage", maxBytes: 200)
         message = try r.string("message", maxBytes: LogParams.maxMessageBytes)
     }
 

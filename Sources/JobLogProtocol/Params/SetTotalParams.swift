@@ -22,7 +22,7 @@ public struct SetTotalParams: RPCParams, Equatable {
             throw .invalidParams(field: "total", reason: "required")
         }
         total = t
-        unit = try r.string("unit", maxBytes: 200)
+        unit = try r.name("unit", maxBytes: 200)
     }
 
     public var json: JSONObject {

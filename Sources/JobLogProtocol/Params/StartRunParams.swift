@@ -29,10 +29,10 @@ public struct StartRunParams: RPCParams, Equatable {
     }
 
     public init(from r: ParamReader) throws(RPCError) {
-        jobName = try r.requiredString("jobName", maxBytes: 200, minBytes: 1)
-        trigger = try r.string("trigger", maxBytes: 200) ?? "MANUAL"
-        scope = try r.string("scope", maxBytes: 200) ?? "system"
-        algorithmVersion = try r.string("algorithmVersion", maxBytes: 200)
+        jobName = try r.requiredName("jobName", maxBytes: 200, minBytes: 1)
+        trigger = try r.name("trigger", maxBytes: 200) ?? "MANUAL"
+        scope = try r.name("scope", maxBytes: 200) ?? "system"
+        algorithmVersion = try r.name("algorithmVersion", maxBytes: 200)
         params = try r.rawObject("params") ?? .emptyObject
         pid = try r.int("pid", in: 1...Int64(Int32.max))
         heartbeatTimeoutMs = try r.int("heartbeatTimeoutMs", in: 1...Int64(Int32.max) * 1000)

@@ -16,7 +16,7 @@ public struct WatchParams: RPCParams, Equatable {
 
     public init(from r: ParamReader) throws(RPCError) {
         jobRunId = try r.id("jobRunId")
-        jobName = try r.string("jobName", maxBytes: 200, minBytes: 1)
+        jobName = try r.name("jobName", maxBytes: 200, minBytes: 1)
         level = try r.oneOf("level", LogLevel.init(name:), names: LogLevel.namesList) ?? .debug
     }
 
@@ -44,7 +44,7 @@ public struct UnwatchParams: RPCParams, Equatable {
     public var subscription: String
     public init(subscription: String) { self.subscription = subscription }
     public init(from r: ParamReader) throws(RPCError) {
-        subscription = try r.requiredString("subscription", maxBytes: 40, minBytes: 1)
+        subscription = try r.requiredName("subscription", maxBytes: 40, minBytes: 1)
     }
     public var json: JSONObject { JSONObject([("subscription", .string(subscription))]) }
 }

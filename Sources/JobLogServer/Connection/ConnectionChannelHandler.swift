@@ -17,14 +17,21 @@ import NIOCore
 /// Back-pressure: reading pauses while more than `maxPendingResponses` answers are
 /// owed, while the socket is not writable (a client that never reads), and while
 /// the store's queue is full; so a connection holds a bounded amount of memory.
+///
+/// Bounded answers: the bytes of answers a connection holds (owed, plus written but unread) are
+/// bounded by `maxPendingBytes`; a read whose answer would pass it is answered `answer too large`
+/// instead (a read started while the connection is over it is not run at all), and reading from
+/// the connection pauses until it is down to half. A connection's reads run at most
+/// `maxConcurrentReads` at a time, in order, so one connection cannot take every reader.
 final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = [Frame]
     typealias OutboundOut = ByteBuffer
 
     static let maxPendingResponses = 1024
+    static let maxConcurrentReads = 2
 
     private enum PauseReason: Hashable {
-        case peer, responses, output, store
+        case peer, responses, output, store, owed
     }
 
     private let services: ConnectionServices
@@ -37,11 +44,19 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
     private var finalBarrierDone = false
     private let connectionID: UInt64
     private var logger: Logger
+    private let budget: AnswerBudget
+    /// Bytes written to the channel whose write has not completed (in its outbound buffer).
+    private var outstanding = 0
+    /// Reads waiting for their turn, in request order, and how many run now.
+    private var readQueue: [@Sendable () async -> Void] = []
+    private var readQueueHead = 0
+    private var readsRunning = 0
 
     init(services: ConnectionServices, connectionID: UInt64) {
         self.services = services
         self.connectionID = connectionID
         self.logger = services.logger
+        self.budget = AnswerBudget(limit: services.configuration.maxPendingBytes)
     }
 
     // MARK: - Lifecycle
@@ -175,6 +190,15 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         case afterBarrier([UInt8], id: RequestID, onFailure: (@Sendable () -> Void)?)
         /// A read, run once the earlier writes are committed.
         case read(@Sendable () async -> Result<JSONValue, RPCError>, id: RequestID)
+
+        var id: RequestID {
+            switch self {
+            case .write(_, _, let id), .afterBarrier(_, let id, _), .read(_, let id): id
+            }
+        }
+
+        /// Only a read's answer may be refused for its size: a write's answer says what was stored.
+        var isRead: Bool { if case .read = self { true } else { false } }
     }
 
     private func handleSingle(
@@ -188,9 +212,12 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             let seq = responses.appendWaiting(after: after)
             let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
-            schedule(later, now, &ops) { bytes, keepAction in
+            let id = later.id
+            let refusable = later.isRead
+            schedule(later, now, &ops, context) { bytes, keepAction in
                 eventLoop.execute {
-                    loop.value.responses.fulfill(seq, bytes, keepAction: keepAction)
+                    let (line, kept) = loop.value.admit(bytes, id: id, refusable: refusable)
+                    loop.value.responses.fulfill(seq, line, keepAction: keepAction && kept)
                     loop.value.drain(nil)
                 }
             }
@@ -217,11 +244,14 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                 after?()
             case .later(let later, let after):
                 let index = part
-                schedule(later, now, &ops) { bytes, keepAction in
+                let id = later.id
+                let refusable = later.isRead
+                schedule(later, now, &ops, context) { bytes, keepAction in
                     eventLoop.execute {
-                        loop.value.responses.fulfill(seq, part: index, bytes)
+                        let (line, kept) = loop.value.admit(bytes, id: id, refusable: refusable)
+                        loop.value.responses.fulfill(seq, part: index, line)
                         loop.value.drain(nil)
-                        if keepAction { after?() }
+                        if keepAction && kept { after?() }
                     }
                 }
             }
@@ -232,7 +262,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
     /// Queues what a later answer waits for; `deliver` is called (on any thread) with the answer.
     /// `deliver(bytes, keepAction)`: `keepAction` is false when the answer became a failure.
     private func schedule(
-        _ later: Later, _ now: Timestamp, _ ops: inout [WriteOp],
+        _ later: Later, _ now: Timestamp, _ ops: inout [WriteOp], _ context: ChannelHandlerContext,
         deliver: @escaping @Sendable ([UInt8], Bool) -> Void
     ) {
         switch later {
@@ -251,7 +281,24 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                     }
                 })
         case .read(let read, let id):
-            let start: @Sendable () -> Void = { Task { deliver(Self.encode(await read(), id: id), true) } }
+            let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            let budget = self.budget
+            let job: @Sendable () async -> Void = {
+                // Not run at all while the connection is over its bound: the answer could only be refused.
+                if budget.isFull {
+                    deliver(Self.encode(.failure(.answerTooLarge(maxPendingBytes: budget.limit)), id: id), true)
+                } else {
+                    deliver(Self.encode(await read(), id: id), true)
+                }
+            }
+            let start: @Sendable () -> Void = {
+                if eventLoop.inEventLoop {
+                    loop.value.enqueueRead(job)
+                } else {
+                    eventLoop.execute { loop.value.enqueueRead(job) }
+                }
+            }
             if ops.isEmpty, Self.isClean(tracker) {
                 start()
             } else {
@@ -332,6 +379,56 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         return .reject(run: run ?? nil, method: method, reason: reason)
     }
 
+    // MARK: - Bounded answers
+
+    /// Runs reads in request order, at most `maxConcurrentReads` at once.
+    private func enqueueRead(_ job: @escaping @Sendable () async -> Void) {
+        readQueue.append(job)
+        pumpReads()
+    }
+
+    private func pumpReads() {
+        guard let context = channelContext else { return }
+        let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        while readsRunning < Self.maxConcurrentReads, readQueueHead < readQueue.count {
+            let job = readQueue[readQueueHead]
+            readQueueHead += 1
+            readsRunning += 1
+            Task {
+                await job()
+                eventLoop.execute {
+                    loop.value.readsRunning -= 1
+                    loop.value.pumpReads()
+                }
+            }
+        }
+        if readQueueHead > 64, readQueueHead * 2 > readQueue.count {
+            readQueue.removeFirst(readQueueHead)
+            readQueueHead = 0
+        }
+    }
+
+    /// The answer to keep for a request: `bytes`, or, for a read whose answer would take the
+    /// connection past its bound, `answer too large`. `kept` is false when it was replaced.
+    private func admit(_ bytes: [UInt8], id: RequestID, refusable: Bool) -> (line: [UInt8], kept: Bool) {
+        guard refusable, responses.heldBytes + outstanding + bytes.count > budget.limit else { return (bytes, true) }
+        budget.startRefusing()
+        return (Self.encode(.failure(.answerTooLarge(maxPendingBytes: budget.limit)), id: id), false)
+    }
+
+    /// Publishes the bytes held and pauses reading while they are over the bound (resumes at half).
+    private func checkBudget(_ context: ChannelHandlerContext) {
+        let held = responses.heldBytes + outstanding
+        budget.bytes = held
+        if held > budget.limit {
+            pause(.owed, context)
+        } else if held <= budget.limit / 2 {
+            budget.stopRefusing()
+            resume(.owed)
+        }
+    }
+
     private static func encode(_ result: Result<JSONValue, RPCError>, id: RequestID) -> [UInt8] {
         switch result {
         case .success(let value): RPCResponse.success(value, id: id)
@@ -351,9 +448,18 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                 out.writeBytes(line)
                 out.writeInteger(UInt8(ascii: "\n"))
             }
-            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            let written = out.readableBytes
+            outstanding += written
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+            promise.futureResult.whenComplete { _ in
+                loop.value.outstanding -= written
+                if let context = loop.value.channelContext { loop.value.checkBudget(context) }
+            }
+            context.writeAndFlush(wrapOutboundOut(out), promise: promise)
             for action in actions { action() }
         }
+        checkBudget(context)
         if responses.count > Self.maxPendingResponses {
             pause(.responses, context)
         } else if responses.count < Self.maxPendingResponses / 2 {

@@ -19,6 +19,9 @@ struct OrderedResponses {
     /// Sequence number of `slots[0]`.
     private var base = 0
 
+    /// Bytes of the answers held here (ready, or members of a batch still filling).
+    private(set) var heldBytes = 0
+
     /// Answers not yet written.
     var count: Int { slots.count - head }
     var isEmpty: Bool { count == 0 }
@@ -27,6 +30,7 @@ struct OrderedResponses {
     mutating func append(ready bytes: [UInt8], after: (@Sendable () -> Void)? = nil) {
         let seq = base + slots.count
         slots.append(.ready(bytes))
+        heldBytes += bytes.count
         if let after { actions[seq] = after }
     }
 
@@ -50,6 +54,7 @@ struct OrderedResponses {
         let i = seq - base
         guard i >= head, i < slots.count, case .waiting = slots[i] else { return }
         slots[i] = .ready(bytes)
+        heldBytes += bytes.count
         if !keepAction { actions.removeValue(forKey: seq) }
     }
 
@@ -60,9 +65,14 @@ struct OrderedResponses {
             return
         }
         parts[part] = bytes
-        slots[i] =
-            missing == 1
-            ? .ready(RPCResponse.batch(parts.map { $0 ?? [] })) : .batch(parts: parts, missing: missing - 1)
+        heldBytes += bytes.count
+        if missing == 1 {
+            let line = RPCResponse.batch(parts.map { $0 ?? [] })
+            heldBytes += line.count - parts.reduce(0) { $0 + ($1?.count ?? 0) }
+            slots[i] = .ready(line)
+        } else {
+            slots[i] = .batch(parts: parts, missing: missing - 1)
+        }
     }
 
     /// Takes the answers that can be written now (the ready ones at the head), with their after-actions.
@@ -71,6 +81,7 @@ struct OrderedResponses {
         var after: [@Sendable () -> Void] = []
         while head < slots.count, case .ready(let bytes) = slots[head] {
             lines.append(bytes)
+            heldBytes -= bytes.count
             if let a = actions.removeValue(forKey: base + head) { after.append(a) }
             head += 1
         }

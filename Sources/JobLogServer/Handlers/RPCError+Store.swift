@@ -13,6 +13,7 @@ extension RPCError {
         case .overflow(let field): self = .invalidParams(field: field, reason: "out of range")
         case .shuttingDown: self = .shuttingDown
         case .incompatible(let why): self = .storeUnavailable(why)
+        case .tooExpensive(let why): self = .queryTooExpensive(why)
         }
     }
 

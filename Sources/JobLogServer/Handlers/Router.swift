@@ -25,6 +25,7 @@ enum Router {
             case .logSummary: return .success(try LogSummaryHandler.route(p, context))
             case .finishRun: return .success(try FinishRunHandler.route(p, context))
             case .getLogs: return .success(try GetLogsHandler.route(p, context))
+            case .searchLogs: return .success(try SearchLogsHandler.route(p, context))
             case .getProgress: return .success(try GetProgressHandler.route(p, context))
             case .getOutcome: return .success(try GetOutcomeHandler.route(p, context))
             case .getRun: return .success(try GetRunHandler.route(p, context))

@@ -73,9 +73,9 @@ public enum JobLogDaemon {
                     store: store, logger: logger, interval: options.livenessInterval, stallMinMs: options.stallMinMs)),
             .init(service: SignalService(store: store, server: server, logger: logger)),
         ]
-        if let days = options.retainDays {
-            services.append(.init(service: RetentionService(pruner: Pruner(store: store, logger: logger), days: days)))
-        }
+        services.append(
+            .init(
+                service: RetentionService(pruner: Pruner(store: store, logger: logger), days: options.retainDays)))
         // Stopped first on shutdown (reverse order): the server, then retention and liveness, the store last.
         services.append(
             .init(

@@ -40,6 +40,25 @@ public struct Pruner: Sendable {
         }
     }
 
+    /// Deletes what is left of runs whose prune was interrupted (their rows are gone, some logs not):
+    /// a prune step with a cutoff no run can be older than.
+    public func finishInterrupted() async {
+        var logs: Int64 = 0
+        while true {
+            guard
+                case .pruned(_, let l, let complete) = await store.write(
+                    .prune(cutoff: Timestamp(milliseconds: Int64.min), status: nil, maxRows: Self.rowsPerStep))
+            else { return }
+            logs += l
+            if complete { break }
+            await Task.yield()
+        }
+        if logs > 0 {
+            logger.notice("finished an interrupted prune", metadata: ["logs": "\(logs)"])
+            await vacuum()
+        }
+    }
+
     private func vacuum() async {
         for _ in 0..<100_000 {
             guard case .vacuumed(let left) = await store.write(.vacuum(pages: 2000)), left > 0 else { return }

@@ -14,6 +14,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int = 1024
     /// Connections one uid (other than root) may hold; nil: three quarters of `maxConnections`.
     public var maxConnectionsPerUid: Int?
+    /// Bytes of answers one connection may hold: owed (computed, not yet written) plus written but
+    /// not yet read by the client. Answers past it are `answer too large` errors; reading from the
+    /// connection pauses while it is over.
+    public var maxPendingBytes: Int = 64 << 20
     /// The daemon's version, for `ping`.
     public var version: String
     /// Who may prune.

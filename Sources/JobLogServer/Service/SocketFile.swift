@@ -10,17 +10,23 @@ public struct SocketFileError: Error, CustomStringConvertible {
 /// Checks the socket path before binding: refuses a path where a live daemon
 /// answers (or that is not a socket), removes a stale socket file.
 enum SocketFile {
-    /// A file's device and inode: which file a path names now.
+    /// Which file a path names now: device, inode and change time. The inode alone is not enough:
+    /// once a socket file is unlinked, its inode number is free, and the next socket bound at the path
+    /// (another daemon's) may get the very same number.
     struct Identity: Equatable, Sendable {
         var device: UInt64
         var inode: UInt64
+        var changedSeconds: Int
+        var changedNanoseconds: Int
     }
 
     /// The identity of the socket at `path`; nil when there is none (or the path is not a socket).
     static func identity(_ path: String) -> Identity? {
         var st = stat()
         guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK else { return nil }
-        return Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+        return Identity(
+            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), changedSeconds: Int(st.st_ctim.tv_sec),
+            changedNanoseconds: Int(st.st_ctim.tv_nsec))
     }
 
     static func prepare(_ path: String) throws {

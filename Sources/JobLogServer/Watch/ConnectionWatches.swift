@@ -8,6 +8,8 @@ final class ConnectionWatches: Sendable {
     private let write: @Sendable ([UInt8]) async throws -> Void
     private let logger: Logger
     private let ids = Mutex<Set<UInt64>>([])
+    /// The bytes all of this connection's subscriptions hold, bounded together.
+    private let bytes = WatchBytes()
     /// At most this many subscriptions per connection.
     static let maxPerConnection = 64
 
@@ -21,7 +23,7 @@ final class ConnectionWatches: Sendable {
     /// (run once the `watch` response is written, so events follow it). Nil past the limit.
     func watch(_ filter: Subscription.Filter, minLevel: LogLevel) -> (Subscription, @Sendable () -> Void)? {
         guard ids.withLock({ $0.count }) < Self.maxPerConnection else { return nil }
-        let sub = hub.subscribe(filter, minLevel: minLevel)
+        let sub = hub.subscribe(filter, minLevel: minLevel, connectionBytes: bytes)
         ids.withLock { _ = $0.insert(sub.id) }
         let write = self.write
         return (sub, { Task { await sub.deliver(to: write) } })

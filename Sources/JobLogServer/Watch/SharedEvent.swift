@@ -8,7 +8,25 @@ final class SharedEvent: Sendable {
     let event: CommittedEvent
     private let encoded = Mutex<[UInt8]?>(nil)
 
-    init(_ event: CommittedEvent) { self.event = event }
+    /// Estimated bytes of the event's line, counted against the queues that hold it.
+    let cost: Int
+
+    init(_ event: CommittedEvent) {
+        self.event = event
+        cost = Self.estimate(event)
+    }
+
+    /// The variable parts of the line, plus a fixed allowance for the rest.
+    static func estimate(_ e: CommittedEvent) -> Int {
+        let fixed = 256 + e.jobName.utf8.count
+        switch e.kind {
+        case .log(let entry):
+            return fixed + entry.message.utf8.count * 2 + entry.context.byteCount + (entry.stage?.utf8.count ?? 0)
+        case .stage(let s): return fixed + s.utf8.count
+        case .outcome(let counters): return fixed + counters.entries.count * 64
+        default: return fixed
+        }
+    }
 
     /// The event's line after the subscription member.
     var body: [UInt8] {

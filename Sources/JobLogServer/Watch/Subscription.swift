@@ -13,9 +13,10 @@ final class Subscription: Sendable {
     let id: UInt64
     let filter: Filter
     let minLevel: LogLevel
-    let queue = EventQueue()
+    let queue: EventQueue
 
-    init(id: UInt64, filter: Filter, minLevel: LogLevel) {
+    init(id: UInt64, filter: Filter, minLevel: LogLevel, connectionBytes: WatchBytes) {
+        self.queue = EventQueue(connectionBytes: connectionBytes)
         self.id = id
         self.filter = filter
         self.minLevel = minLevel
@@ -36,7 +37,7 @@ final class Subscription: Sendable {
     func deliver(to write: @escaping @Sendable ([UInt8]) async throws -> Void) async {
         let prefix = WatchEvent.prefix(subscription: String(id))
         var lastLogID: Int64 = 0
-        while let (events, dropped) = await queue.take() {
+        while let (events, dropped, bytes) = await queue.take() {
             var out: [UInt8] = []
             if dropped > 0 {
                 let single: Int64? = if case .run(let r) = filter { r } else { nil }
@@ -60,7 +61,9 @@ final class Subscription: Sendable {
             }
             do {
                 try await write(out)
+                queue.release(bytes)
             } catch {
+                queue.release(bytes)
                 queue.close()
                 return
             }

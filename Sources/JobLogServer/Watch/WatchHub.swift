@@ -19,10 +19,11 @@ final class WatchHub: Sendable {
     }
 
     /// A new subscription (not yet delivering).
-    func subscribe(_ filter: Subscription.Filter, minLevel: LogLevel) -> Subscription {
+    func subscribe(_ filter: Subscription.Filter, minLevel: LogLevel, connectionBytes: WatchBytes) -> Subscription {
         let sub = state.withLock { s -> Subscription in
             s.nextID += 1
-            let sub = Subscription(id: s.nextID, filter: filter, minLevel: minLevel)
+            let sub = Subscription(
+                id: s.nextID, filter: filter, minLevel: minLevel, connectionBytes: connectionBytes)
             s.subscriptions[sub.id] = sub
             return sub
         }

@@ -54,12 +54,24 @@ enum Migrations {
                     CREATE INDEX logs_by_run_level ON logs(run_id, level, id);
                     """)
         }
+        migrator.registerMigration("v2-pruned-runs") { db in
+            // Runs whose row is deleted and whose log rows may still be there: a prune deletes a run's
+            // row first (one transaction with this entry), then its logs in bounded steps. A half-pruned
+            // run is never visible, and a restart finishes what a crash interrupted.
+            try db.execute(sql: "CREATE TABLE pruned_runs (run_id INTEGER PRIMARY KEY)")
+        }
         migrator.registerMigration("v3-rejected-notifications") { db in
             try db.execute(
                 sql: """
                     ALTER TABLE runs ADD COLUMN rejected_count INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE runs ADD COLUMN last_rejection TEXT;
                     """)
+        }
+        migrator.registerMigration("v5-search-logs-by-level") { db in
+            // `searchLogs`: the newest entries of one level across every run, by one index seek per level.
+            // Partial: milestones, warnings and errors only, so the ingest of debug and info entries (nearly
+            // all of them) pays for no third index; those levels are found by walking ids backwards.
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS logs_by_level ON logs(level, id) WHERE level >= 2")
         }
         migrator.registerMigration("v7-insights-stages-jobs-flags", migrate: InsightsMigration.migrate)
         return migrator

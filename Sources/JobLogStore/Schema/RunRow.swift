@@ -1,10 +1,16 @@
+import Foundation
 import GRDB
 import JobLogJSON
 import JobLogModel
 
 /// Reads and writes `runs` rows.
 enum RunRow {
-    /// A run record from a `SELECT * FROM runs` row.
+    /// The columns a run is read with: every column, and the two free texts again as bytes, so a
+    /// message holding U+0000 is read whole (GRDB reads text as a C string).
+    static let columns =
+        "*, CAST(error_message AS BLOB) AS error_message_bytes, CAST(error_stack AS BLOB) AS error_stack_bytes"
+
+    /// A run record from a `SELECT \(columns) FROM runs` row.
     static func record(_ row: Row) -> RunRecord {
         let params: String = row["params"]
         var record = RunRecord(
@@ -15,7 +21,7 @@ enum RunRow {
             unit: row["unit"], startedAt: Timestamp(milliseconds: row["started_at"]),
             finishedAt: (row["finished_at"] as Int64?).map(Timestamp.init(milliseconds:)),
             lastHeartbeatAt: Timestamp(milliseconds: row["last_heartbeat_at"]),
-            errorMessage: row["error_message"], errorStack: row["error_stack"],
+            errorMessage: exactText(row, "error_message"), errorStack: exactText(row, "error_stack"),
             logCounts: [row["log_debug"], row["log_info"], row["log_milestone"], row["log_warning"], row["log_error"]],
             droppedLogCounts: [row["dropped_debug"], row["dropped_info"], 0, 0, 0],
             params: RawJSON(validating: params) ?? .emptyObject,
@@ -31,20 +37,35 @@ enum RunRow {
 
     static let update = """
         UPDATE runs SET status = ?, stage = ?, progress_current = ?, progress_total = ?, unit = ?,
-            outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?, error_message = ?,
-            error_stack = ?, log_debug = ?, log_info = ?, log_milestone = ?, log_warning = ?, log_error = ?,
-            dropped_debug = ?, dropped_info = ?, rejected_count = ?, last_rejection = ?,
-            stalled_since = ?, slow = ?
+            outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?,
+            error_message = CAST(? AS TEXT), error_stack = CAST(? AS TEXT), log_debug = ?, log_info = ?,
+            log_milestone = ?, log_warning = ?, log_error = ?, dropped_debug = ?, dropped_info = ?,
+            rejected_count = ?, last_rejection = ?, stalled_since = ?, slow = ?
         WHERE id = ?
         """
 
     static func updateArguments(_ r: RunRecord) -> StatementArguments {
         [
             r.status.rawValue, r.currentStage, r.progressCurrent, r.progressTotal, r.unit, r.outcome.jsonText,
-            r.savedOutcome.jsonText, r.finishedAt?.milliseconds, r.lastHeartbeatAt.milliseconds, r.errorMessage,
-            r.errorStack, r.logCounts[0], r.logCounts[1], r.logCounts[2], r.logCounts[3], r.logCounts[4],
-            r.droppedLogCounts[0], r.droppedLogCounts[1], r.rejectedCount, r.lastRejection,
-            r.stalledSince?.milliseconds, r.slow, r.id,
+            r.savedOutcome.jsonText, r.finishedAt?.milliseconds, r.lastHeartbeatAt.milliseconds,
+            exactBytes(r.errorMessage), exactBytes(r.errorStack), r.logCounts[0], r.logCounts[1],
+            r.logCounts[2], r.logCounts[3], r.logCounts[4], r.droppedLogCounts[0], r.droppedLogCounts[1],
+            r.rejectedCount, r.lastRejection, r.stalledSince?.milliseconds, r.slow, r.id,
         ]
+    }
+
+    /// A text column read by length: its `<name>_bytes` blob twin when the query selected one.
+    static func exactText(_ row: Row, _ name: String) -> String? {
+        if row.hasColumn(name + "_bytes") {
+            guard let data = row[name + "_bytes"] as Data? else { return nil }
+            return String(decoding: data, as: UTF8.self)
+        }
+        return row[name]
+    }
+
+    /// Free text bound by length, as a blob that the statement casts back to TEXT (GRDB binds a
+    /// String as a C string, which would cut it at the first U+0000).
+    static func exactBytes(_ text: String?) -> Data? {
+        text.map { Data($0.utf8) }
     }
 }

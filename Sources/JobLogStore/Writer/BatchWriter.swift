@@ -229,7 +229,7 @@ final class BatchWriter: @unchecked Sendable {
             cause = why
         case (_, .failed(let error)):
             switch error {
-            case .unavailable, .shuttingDown, .incompatible: return
+            case .unavailable, .shuttingDown, .incompatible, .tooExpensive: return
             case .unknownRun: countOnRun = false
             case .notPermitted: countOnRun = false
             case .runFinished, .overflow: break
@@ -437,41 +437,64 @@ final class BatchWriter: @unchecked Sendable {
         return outcome
     }
 
-    /// One bounded step of retention: whole runs, oldest first, at most `maxRows` log rows.
+    /// One bounded step of retention, at most `maxRows` rows: first the logs of runs already
+    /// pruned (an earlier step, or one a crash interrupted), then whole runs, oldest first. A run's
+    /// row is deleted first, in the same transaction as its `pruned_runs` entry; its logs follow,
+    /// in this step or the next ones. So no reader ever sees a run whose counts do not match its rows.
     private func prune(before cutoff: Timestamp, status: RunStatus?, maxRows: Int, _ db: Database) throws
         -> WriteOutcome
     {
-        var sql = "SELECT id, job_name FROM runs WHERE status != 'RUNNING' AND finished_at < ?"
-        var arguments: StatementArguments = [cutoff.milliseconds]
-        if let status {
-            sql += " AND status = ?"
-            arguments += [status.rawValue]
-        }
-        sql += " ORDER BY id LIMIT 100"
-        let pruned = try Row.fetchAll(db, sql: sql, arguments: arguments).map {
-            (id: $0[0] as Int64, job: $0[1] as String)
-        }
-        let ids = pruned.map(\.id)
         var budget = maxRows
         var deletedRuns: Int64 = 0
         var deletedLogs: Int64 = 0
-        for id in ids {
-            try db.execute(
-                sql: "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE run_id = ? ORDER BY id LIMIT ?)",
-                arguments: [id, budget])
-            let n = db.changesCount
+        // 1. Logs left of runs already pruned.
+        let pending = try Int64.fetchAll(db, sql: "SELECT run_id FROM pruned_runs ORDER BY run_id LIMIT 100")
+        for id in pending {
+            let n = try deleteLogs(of: id, upTo: budget, db)
             deletedLogs += Int64(n)
             budget -= n
             if budget <= 0 { break }
-            try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
-            if let job = pruned.first(where: { $0.id == id })?.job { try StageTable.pruned(run: id, job: job, db) }
-            runs.removeValue(forKey: id)
-            dirty.remove(id)
-            deletedRuns += 1
-            budget -= 1
-            if budget <= 0 { break }
         }
-        return .pruned(runs: deletedRuns, logs: deletedLogs, complete: ids.isEmpty)
+        // 2. New runs, while the budget lasts.
+        var candidates: [Int64] = []
+        if budget > 0 {
+            var sql = "SELECT id, job_name FROM runs WHERE status != 'RUNNING' AND finished_at < ?"
+            var arguments: StatementArguments = [cutoff.milliseconds]
+            if let status {
+                sql += " AND status = ?"
+                arguments += [status.rawValue]
+            }
+            sql += " ORDER BY id LIMIT 100"
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            candidates = rows.map { $0[0] }
+            for row in rows {
+                let id: Int64 = row[0]
+                try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
+                try StageTable.pruned(run: id, job: row[1], db)
+                try db.execute(sql: "INSERT OR IGNORE INTO pruned_runs (run_id) VALUES (?)", arguments: [id])
+                runs.removeValue(forKey: id)
+                dirty.remove(id)
+                deletedRuns += 1
+                budget -= 1
+                if budget <= 0 { break }
+                let n = try deleteLogs(of: id, upTo: budget, db)
+                deletedLogs += Int64(n)
+                budget -= n
+                if budget <= 0 { break }
+            }
+        }
+        let done = pending.isEmpty && candidates.isEmpty
+        return .pruned(runs: deletedRuns, logs: deletedLogs, complete: done)
+    }
+
+    /// Deletes up to `limit` log rows of a pruned run; forgets the run once none is left.
+    private func deleteLogs(of id: Int64, upTo limit: Int, _ db: Database) throws -> Int {
+        try db.execute(
+            sql: "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE run_id = ? ORDER BY id LIMIT ?)",
+            arguments: [id, limit])
+        let n = db.changesCount
+        if n < limit { try db.execute(sql: "DELETE FROM pruned_runs WHERE run_id = ?", arguments: [id]) }
+        return n
     }
 
     func emit(_ run: RunRecord, _ kind: CommittedEvent.Kind, at: Timestamp) {
@@ -496,7 +519,8 @@ final class BatchWriter: @unchecked Sendable {
 
     private func load(_ id: Int64, _ db: Database) throws -> RunState? {
         if let state = runs[id] { return state }
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(RunRow.columns) FROM runs WHERE id = ?", arguments: [id])
+        else {
             return nil
         }
         let state = RunState(RunRow.record(row))

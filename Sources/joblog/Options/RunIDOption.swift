@@ -14,6 +14,11 @@ struct RunIDOption: ParsableArguments {
             valueName: "id"))
     var run: Int64?
 
+    @OptionGroup var quiet: QuietIfAbsent
+
+    /// `--quiet-if-absent` or `$JOBLOG_QUIET_IF_ABSENT`.
+    var quietIfAbsent: Bool { quiet.enabled }
+
     /// The run id (`--run`, else `$JOBLOG_RUN_ID`); nil when reporting is disabled (id 0).
     var runID: Int64? {
         get throws {

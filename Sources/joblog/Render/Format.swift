@@ -31,16 +31,29 @@ enum Format {
     }
 
     /// `50/100 (50%)`, `50` without a total, `-` before any progress.
-    static func progress(_ run: RunRecord) -> String {
+    static func progress(_ run: RunRecord, style: Style = Style(enabled: false)) -> String {
         guard let total = run.progressTotal else { return run.progressCurrent == 0 ? "-" : "\(run.progressCurrent)" }
         return "\(run.progressCurrent)/\(total) (\(run.progressPercent ?? 0)%)"
     }
 
-    /// `50/100 users`, `50 users` without a total.
-    static func counts(_ run: RunRecord) -> String {
+    /// `50/100 users`, `50 users` without a total (the unit made visible unless `--raw`).
+    static func counts(_ run: RunRecord, style: Style = Style(enabled: false)) -> String {
         var text = run.progressTotal.map { "\(run.progressCurrent)/\($0)" } ?? "\(run.progressCurrent)"
-        if let unit = run.unit, !unit.isEmpty { text += " " + unit }
+        if let unit = run.unit, !unit.isEmpty { text += " " + style.data(unit) }
         return text
+    }
+
+    /// tqdm's elapsed and remaining time: `[00:02<00:08]`, `[1:02:03<?]`.
+    static func elapsed(milliseconds ms: Int64, remaining seconds: Double?) -> String {
+        let left = seconds.flatMap { $0.isFinite && $0 >= 0 ? clock(Int64($0.rounded(.up)) * 1000) : nil } ?? "?"
+        return "[\(clock(ms))<\(left)]"
+    }
+
+    /// `00:02`, `12:05`, `1:02:03`.
+    static func clock(_ ms: Int64) -> String {
+        let s = max(0, ms) / 1000
+        if s < 3600 { return "\(two(s / 60)):\(two(s % 60))" }
+        return "\(s / 3600):\(two(s / 60 % 60)):\(two(s % 60))"
     }
 
     /// `12.5 users/s`, `0.25/s`.

@@ -9,16 +9,16 @@ struct RunDetails {
     func render(style: Style) -> [String] {
         var fields: [(String, String, String?)] = [
             ("run", String(run.id), nil),
-            ("job", run.jobName, nil),
+            ("job", style.data(run.jobName), nil),
             ("status", run.status.rawValue + Format.flags(run), Style.code(for: run.status)),
-            ("trigger", run.trigger, nil),
-            ("scope", run.scope, nil),
+            ("trigger", style.data(run.trigger), nil),
+            ("scope", style.data(run.scope), nil),
         ]
-        if let version = run.algorithmVersion { fields.append(("algorithm", version, nil)) }
-        fields.append(("stage", run.currentStage ?? "-", nil))
-        fields.append(("progress", progress, nil))
+        if let version = run.algorithmVersion { fields.append(("algorithm", style.data(version), nil)) }
+        fields.append(("stage", style.data(run.currentStage ?? "-"), nil))
+        fields.append(("progress", progress(style), nil))
         if let rate = run.ratePerSecond {
-            var text = Format.rate(rate, unit: run.unit)
+            var text = Format.rate(rate, unit: run.unit.map(style.data))
             if let eta = run.etaSeconds { text += ", ETA \(Format.duration(seconds: eta))" }
             fields.append(("rate", text, nil))
         }
@@ -37,7 +37,7 @@ struct RunDetails {
         if let pid = run.ownerPid {
             fields.append(("owner", "pid \(pid)" + (run.ownerUid.map { ", uid \($0)" } ?? ""), nil))
         }
-        if let message = run.errorMessage { fields.append(("error", message, Style.red)) }
+        if let message = run.errorMessage { fields.append(("error", style.data(message), Style.red)) }
         fields.append(("logs", counts(run.logCounts), nil))
         if run.droppedLogCounts.contains(where: { $0 > 0 }) {
             fields.append(("dropped logs", counts(run.droppedLogCounts), nil))
@@ -53,20 +53,21 @@ struct RunDetails {
         }
         if let stack = run.errorStack, !stack.isEmpty {
             lines.append("stack:")
-            lines += stack.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+            lines += (style.raw ? stack.split(separator: "\n").map(String.init) : TerminalText.visibleLines(stack))
+                .map { "  " + $0 }
         }
-        lines += section("outcome", run.outcome.entries.map { ($0.key, String($0.count)) })
+        lines += section("outcome", run.outcome.entries.map { (style.data($0.key), String($0.count)) })
         if !run.savedOutcome.entries.isEmpty, run.savedOutcome != run.outcome {
-            lines += section("saved outcome", run.savedOutcome.entries.map { ($0.key, String($0.count)) })
+            lines += section("saved outcome", run.savedOutcome.entries.map { (style.data($0.key), String($0.count)) })
         }
         let params = run.params.parsed()?.objectValue?.members ?? []
-        lines += section("params", params.map { ($0.key, Format.value($0.value)) })
+        lines += section("params", params.map { (style.data($0.key), style.data(Format.value($0.value))) })
         return lines
     }
 
-    private var progress: String {
+    private func progress(_ style: Style) -> String {
         guard run.progressTotal != nil || run.progressCurrent > 0 else { return "-" }
-        var text = Format.counts(run)
+        var text = Format.counts(run, style: style)
         if let percent = run.progressPercent { text += " (\(percent)%)" }
         return text
     }

@@ -4,6 +4,16 @@ import JobLogModel
 struct Style: Sendable {
     /// False when writing to a file or pipe: text is left plain.
     let enabled: Bool
+    /// True with `--raw`: job data is printed as stored, control characters included.
+    var raw = false
+
+    init(enabled: Bool, raw: Bool = false) {
+        self.enabled = enabled
+        self.raw = raw
+    }
+
+    /// Job data (names, stages, messages, context) as it may be printed: see `TerminalText`.
+    func data(_ text: String) -> String { raw ? text : TerminalText.visible(text) }
 
     static let red = "31"
     static let green = "32"

@@ -15,6 +15,8 @@ struct Table {
     var rows: [[Cell]] = []
     /// Cells wider than this are cut with `…`, per column (nil: no limit).
     var maxWidths: [Int?]
+    /// When set, the last column is cut so that no line is wider (lines are never wrapped).
+    var width: Int?
 
     init(header: [String], maxWidths: [Int?] = []) {
         self.header = header
@@ -23,12 +25,22 @@ struct Table {
 
     /// The table as lines (without newlines).
     func render(style: Style) -> [String] {
-        let cut = rows.map { row in
+        var cut = rows.map { row in
             row.enumerated().map { i, cell in Cell(Self.cut(cell.text, limit(i)), color: cell.color) }
         }
         var widths = header.map(\.count)
         for row in cut {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.text.count) }
+        }
+        if let width, !header.isEmpty {
+            // What the other columns and their separators leave for the last one (at least 8).
+            let room = max(8, width - widths.dropLast().reduce(0, +) - 2 * (header.count - 1))
+            widths[header.count - 1] = min(widths[header.count - 1], room)
+            cut = cut.map { row in
+                row.enumerated().map { i, cell in
+                    i == header.count - 1 ? Cell(Self.cut(cell.text, room), color: cell.color) : cell
+                }
+            }
         }
         func line(_ cells: [Cell]) -> String {
             var parts: [String] = []

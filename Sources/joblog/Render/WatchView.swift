@@ -12,17 +12,31 @@ struct WatchView {
 
     let json: Bool
     let terminal: Bool
+    let raw: Bool
     private var display = LiveDisplay()
     /// What was last printed per run (plain and JSON modes print only changes).
     private var printed: [Int64: String] = [:]
     private var saidWaiting = false
 
-    init(json: Bool, terminal: Bool) {
+    init(json: Bool, terminal: Bool, raw: Bool = false) {
         self.json = json
         self.terminal = terminal
+        self.raw = raw
     }
 
-    private var style: Style { Style(enabled: terminal && !json) }
+    private var style: Style { Style(enabled: terminal && !json, raw: raw) }
+
+    /// The runs that fit in `rows` lines: all of them, or the most recently active (in id
+    /// order) and how many are hidden (the last line then says so).
+    static func fitting(_ running: [Snapshot], rows: Int) -> (shown: [Snapshot], hidden: Int) {
+        guard running.count > rows else { return (running, 0) }
+        let room = max(1, rows - 1)
+        let active = running.sorted {
+            ($0.run.lastHeartbeatAt, $0.run.id) > ($1.run.lastHeartbeatAt, $1.run.id)
+        }
+        let shown = Set(active.prefix(room).map(\.run.id))
+        return (running.filter { shown.contains($0.run.id) }, running.count - room)
+    }
 
     /// Shows the running runs, and the final status of those that `ended` (with their `getRun` record).
     mutating func update(running: [Snapshot], ended: [(Snapshot, RunRecord)], waiting: Bool = false) {
@@ -31,17 +45,26 @@ struct WatchView {
         if json {
             for snapshot in running + ended.map(\.0) { printIfChanged(snapshot, JSONWriter.string(snapshot.raw)) }
         } else if terminal {
-            let width = running.map { ProgressLine.label($0.run).count }.max() ?? 0
-            var live = running.map { ProgressLine(run: $0.run, fancy: true, labelWidth: width).render(style: style) }
+            let columns = max(10, Terminal.columns - 1)
+            let (shown, hidden) = Self.fitting(running, rows: max(1, Terminal.rows - 1))
+            let width = shown.map { ProgressLine.label($0.run, style: style).count }.max() ?? 0
+            var live = shown.map {
+                ProgressLine(run: $0.run, fancy: true, labelWidth: width, now: now).render(style: style, width: columns)
+            }
+            if hidden > 0 {
+                live.append(
+                    LiveDisplay.fit(
+                        "… \(hidden) more running (the most recently active are shown; --job NAME filters)", columns))
+            }
             if waiting, live.isEmpty { live = ["waiting for a run to start… (Ctrl-C to stop)"] }
-            display.draw(live: live, permanent: finals)
+            display.draw(live: live, permanent: finals.map { LiveDisplay.fit($0, columns) })
         } else {
             if waiting, !saidWaiting {
                 Console.line("waiting for a run to start")
                 saidWaiting = true
             }
             for snapshot in running {
-                printIfChanged(snapshot, ProgressLine(run: snapshot.run, fancy: false).render(style: style))
+                printIfChanged(snapshot, ProgressLine(run: snapshot.run, fancy: false, now: now).render(style: style))
             }
             for line in finals { Console.line(line) }
         }

@@ -22,9 +22,8 @@ struct ClientErrorReport {
     /// The message, without the `joblog: ` prefix.
     var message: String {
         switch error {
-        case .daemonUnreachable:
-            return "no joblogd answers at \(socketPath): start it with `joblogd --socket \(socketPath)` "
-                + "(or point --socket / JOBLOG_SOCKET at the socket it uses)"
+        case .daemonUnreachable(_, let reason):
+            return Self.unreachable(socketPath, reason)
         case .timedOut:
             return "joblogd at \(socketPath) did not answer \(method.rawValue) in time"
         case .closed:
@@ -34,6 +33,12 @@ struct ClientErrorReport {
         case .rpc(let e):
             return rpcMessage(e)
         }
+    }
+
+    /// The one wording of "no daemon", shared with the other clients:
+    /// `daemon unreachable at <socket> (<reason>); start it with: joblogd --socket <socket>`.
+    static func unreachable(_ socket: String, _ reason: String) -> String {
+        "daemon unreachable at \(socket) (\(reason)); start it with: joblogd --socket \(socket)"
     }
 
     private func rpcMessage(_ e: RPCError) -> String {

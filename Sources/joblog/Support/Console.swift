@@ -15,9 +15,11 @@ enum Console {
         out(text + "\n")
     }
 
-    /// Writes `text` and a newline to stderr.
+    /// Writes `text` and a newline to stderr. Messages may quote job data (a run's name,
+    /// the daemon's reason): control characters other than newlines are shown visibly.
     static func error(_ text: String) {
-        write(2, Array((text + "\n").utf8))
+        let safe = TerminalText.visibleLines(text).joined(separator: "\n")
+        write(2, Array((safe + "\n").utf8))
     }
 
     /// Writes all of `bytes` to `fd`; false when the descriptor no longer takes them.

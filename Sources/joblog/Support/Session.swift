@@ -7,6 +7,8 @@ import JobLogProtocol
 /// stderr and throws the matching `ExitCode`, so commands only handle success.
 struct Session: Sendable {
     let client: JobLogClient
+    /// A daemon that does not answer ends the command with 0 and no message (`--quiet-if-absent`).
+    var quietIfAbsent = false
 
     var socketPath: String { client.socketPath }
 
@@ -36,6 +38,7 @@ struct Session: Sendable {
     /// Prints what went wrong and returns the exit code for it.
     func fail(_ error: JobLogClientError, _ method: Method) -> ExitCode {
         let report = ClientErrorReport(error: error, method: method, socketPath: socketPath)
+        if quietIfAbsent, report.exitCode == ExitStatus.unavailable { return .success }
         Console.error("joblog: " + report.message)
         return report.exitCode
     }

@@ -45,19 +45,26 @@ import Testing
         return total
     }
 
-    @Test func diskFull() throws {
-        guard Reliability.isRoot else {
-            print("StoreFaultTests.diskFull skipped: mounting a 2 MB tmpfs needs root")
-            return
+    /// True when this process may mount a tmpfs (root with the capability to mount).
+    static let canMountTmpfs: Bool = {
+        guard Reliability.isRoot else { return false }
+        let probe = FileManager.default.temporaryDirectory.path + "/joblogd-mount-probe-" + UUID().uuidString.prefix(8)
+        try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        guard Reliability.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe]).status == 0 else {
+            return false
         }
+        Reliability.run(["umount", probe])
+        return true
+    }()
+
+    @Test(.enabled(if: canMountTmpfs, "mounting a 2 MB tmpfs needs root with the right to mount"))
+    func diskFull() throws {
         let directory = FileManager.default.temporaryDirectory.path + "/joblogd-full-" + UUID().uuidString.prefix(8)
         let mountPoint = directory + "/small"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         let mounted = Reliability.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint])
-        guard mounted.status == 0 else {
-            print("StoreFaultTests.diskFull skipped: mount -t tmpfs failed: \(mounted.output)")
-            return
-        }
+        try #require(mounted.status == 0, "mount -t tmpfs failed: \(mounted.output)")
         // The database on the small file system; the socket and the daemon's log are not.
         let daemon = try TestDaemon(directory: directory, databasePath: mountPoint + "/db.sqlite")
         defer {
@@ -149,11 +156,8 @@ import Testing
     }
 
     /// Another process holds the write lock (`BEGIN IMMEDIATE`), past the store's 5 s busy timeout.
-    @Test func lockedDatabase() throws {
-        guard Reliability.hasCommand("python3") else {
-            print("StoreFaultTests.lockedDatabase skipped: python3 holds the lock and is not installed")
-            return
-        }
+    @Test(.enabled(if: Reliability.hasCommand("python3"), "python3 holds the lock and is not installed"))
+    func lockedDatabase() throws {
         let daemon = try TestDaemon()
         let a = try daemon.connect()
         let runA = try a.result("startRun", ["jobName": "locked-a"])["jobRunId"] as! String

@@ -9,8 +9,11 @@ struct ListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "List runs, newest first.",
         discussion: """
-            Columns: id, job, status, current stage, progress (current/total and percent), start \
-            time (local; the time of day for today's runs) and duration (so far, for RUNNING runs).
+            Columns: id, job, status, current stage, progress (current/total and percent), the \
+            number of warning and error entries, start time (local; the time of day for today's \
+            runs), duration (so far, for RUNNING runs) and the failure reason (the run's error \
+            message, cut to the terminal's width). Control characters in job data are shown as \
+            \\x1b, \\n, ... unless --raw.
             """)
 
     @Option(help: "Only runs of this job.")
@@ -45,7 +48,7 @@ struct ListCommand: AsyncParsableCommand {
             Console.line("no runs")
             return
         }
-        let lines = RunTable(runs: runs, now: .now()).render(style: Style(enabled: Console.stdoutIsTerminal))
+        let lines = RunTable(runs: runs, now: .now()).render(style: output.style)
         Console.out(lines.joined(separator: "\n") + "\n")
     }
 }

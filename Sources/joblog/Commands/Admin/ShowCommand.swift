@@ -30,7 +30,7 @@ struct ShowCommand: AsyncParsableCommand {
         }
         let run = try session.decode(RunResult.self, from: value, method: .getRun).run
         let now = Timestamp.now()
-        var lines = RunDetails(run: run, now: now).render(style: Style(enabled: Console.stdoutIsTerminal))
+        var lines = RunDetails(run: run, now: now).render(style: output.style)
         // A daemon older than the timeline answers method not found: the run is shown without it.
         let stages = try? StagesResult(
             json: await session.client.callRaw(Method.getStages.rawValue, RunParams(jobRunId: id).json)

@@ -10,10 +10,13 @@ struct WatchCommand: AsyncParsableCommand {
         commandName: "watch",
         abstract: "Show live progress of a run, or of every RUNNING run.",
         discussion: """
-            Each run gets a bar: percent, current/total with the unit, rate and ETA (over the last \
-            30 s), and the current stage. On a terminal the bars are redrawn in place; otherwise one \
-            plain line is printed per change; --json prints each changed getProgress result on a \
-            line. The state is read every 200 ms.
+            Each run gets a bar: percent, current/total with the unit, rate (over the last 30 s), \
+            elapsed and remaining time as tqdm writes them ([00:02<00:08]), and the current stage; a \
+            run without a total gets a counter and a rate. On a terminal the bars are redrawn in \
+            place and fit its width (the bar goes first, then the stage, the rate and the times); \
+            with more runs than rows the most recently active are shown and a last line says how \
+            many are hidden (--job NAME filters). Otherwise one plain line is printed per change; \
+            --json prints each changed getProgress result on a line. The state is read every 200 ms.
 
             With an ID, watch ends when that run is no longer RUNNING and prints its final status. \
             Without, it shows every RUNNING run (and those that start meanwhile), prints each one's \
@@ -27,17 +30,21 @@ struct WatchCommand: AsyncParsableCommand {
     @Argument(help: "The run to watch (default: every RUNNING run).")
     var id: Int64?
 
+    @Option(help: "Only runs of this job (without an ID).")
+    var job: String?
+
     @OptionGroup var output: OutputOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         if let id, id <= 0 { throw ValidationError("The run id must be positive.") }
+        if id != nil, job != nil { throw ValidationError("Give a run id or --job, not both.") }
     }
 
     func run() async throws {
         let session = connection.session()
         defer { session.close() }
-        var view = WatchView(json: output.json, terminal: Console.stdoutIsTerminal)
+        var view = WatchView(json: output.json, terminal: Console.stdoutIsTerminal, raw: output.raw)
         if let id {
             try await watch(id, session, &view)
         } else {
@@ -66,7 +73,7 @@ struct WatchCommand: AsyncParsableCommand {
         var done: Set<Int64> = []
         var seen = false
         while true {
-            let params = ListRunsParams(status: .running, limit: ListRunsParams.maxLimit)
+            let params = ListRunsParams(jobName: job, status: .running, limit: ListRunsParams.maxLimit)
             let list = try await session.call(.listRuns, params, as: ListRunsResult.self).runs
             for run in list.reversed() where !tracked.contains(run.id) && !done.contains(run.id) {
                 tracked.append(run.id)

@@ -25,6 +25,7 @@ struct FinishCommand: AsyncParsableCommand {
         let final = status?.runStatus ?? (error == nil ? .success : .failed)
         guard let runID = try target.runID else { return }
         try await connection.request(
+            quietIfAbsent: target.quietIfAbsent,
             .finishRun, FinishRunParams(jobRunId: runID, status: final, errorMessage: error))
     }
 }

@@ -19,6 +19,7 @@ struct IncCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let runID = try target.runID else { return }
-        try await connection.request(.incrementProgress, IncrementProgressParams(jobRunId: runID, by: by))
+        try await connection.request(
+            quietIfAbsent: target.quietIfAbsent, .incrementProgress, IncrementProgressParams(jobRunId: runID, by: by))
     }
 }

@@ -37,6 +37,6 @@ extension LogLevelCommand {
         let context = entry.context.isEmpty ? nil : KeyValue.object(entry.context)
         guard let runID = try target.runID else { return }
         let params = LogParams(jobRunId: runID, level: Self.level, message: entry.message, context: context)
-        try await connection.request(params.method, params)
+        try await connection.request(quietIfAbsent: target.quietIfAbsent, params.method, params)
     }
 }

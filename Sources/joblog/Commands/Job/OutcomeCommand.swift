@@ -19,6 +19,7 @@ struct OutcomeCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let runID = try target.runID else { return }
-        try await connection.request(.addOutcome, AddOutcomeParams(jobRunId: runID, key: key, count: count))
+        try await connection.request(
+            quietIfAbsent: target.quietIfAbsent, .addOutcome, AddOutcomeParams(jobRunId: runID, key: key, count: count))
     }
 }

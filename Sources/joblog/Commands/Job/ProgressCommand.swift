@@ -19,6 +19,7 @@ struct ProgressCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let runID = try target.runID else { return }
-        try await connection.request(.setProgress, SetProgressParams(jobRunId: runID, current: current))
+        try await connection.request(
+            quietIfAbsent: target.quietIfAbsent, .setProgress, SetProgressParams(jobRunId: runID, current: current))
     }
 }

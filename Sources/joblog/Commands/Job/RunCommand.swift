@@ -8,15 +8,18 @@ import JobLogProtocol
     import Glibc
 #endif
 
-/// `joblog run --name NAME -- CMD ARGS...`: runs a command as one job run.
+/// `joblog run [--name NAME] CMD ARGS...`: runs a command as one job run.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a command as a job run, and exit with its exit code.",
         discussion: """
-            Starts a run (owned by joblog, which stays alive while the command runs), runs the \
-            command with JOBLOG_RUN_ID and JOBLOG_SOCKET exported (so it can report with the other \
-            job-side commands), forwards SIGINT and SIGTERM sent to joblog to it (Ctrl-C in a \
+            Everything from the first argument that is not an option of joblog run is the command \
+            (`joblog run echo hi`; `--` before it is allowed). Starts a run (owned by joblog, which \
+            stays alive while the command runs), runs the command with JOBLOG_RUN_ID, JOBLOG_SOCKET \
+            and JOBLOG_QUIET_IF_ABSENT=1 exported (so it can report with the other job-side commands, \
+            which then never fail it when the daemon goes away) and joblog's own directory on its \
+            PATH (so `joblog` is found even when it was started by a path), forwards SIGINT and SIGTERM sent to joblog to it (Ctrl-C in a \
             terminal reaches the command directly and is not sent twice), then writes the \
             summary and finishes the run: SUCCESS on exit 0, FAILED ("exit code N", "killed by \
             signal N"), or CANCELLED when the command was killed by SIGINT/SIGTERM or exited after \
@@ -41,8 +44,13 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var start: StartOptions
     @OptionGroup var connection: ConnectionOptions
 
-    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run, after --.", valueName: "command"))
-    var command: [String] = []
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp("The command to run and its arguments.", valueName: "command"))
+    var arguments: [String] = []
+
+    /// The command: the arguments, without a leading `--`.
+    var command: [String] { arguments.first == "--" ? Array(arguments.dropFirst()) : arguments }
 
     /// The job name: `--name`, else the command's file name.
     var jobName: String {
@@ -51,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !command.isEmpty else {
-            throw ValidationError("Give the command after --: joblog run --name NAME -- CMD ARGS...")
+            throw ValidationError("Give the command to run: joblog run [--name NAME] CMD ARGS...")
         }
         try StartOptions.validate(jobName: jobName)
     }
@@ -65,12 +73,30 @@ struct RunCommand: AsyncParsableCommand {
         environment["JOBLOG_SOCKET"] = session.socketPath
         // 0 when unreported: the job-side commands then do nothing (the job must not fail because of it).
         environment["JOBLOG_RUN_ID"] = String(runID ?? 0)
+        environment[QuietIfAbsent.environmentVariable] = "1"
+        environment["PATH"] = Self.path(environment["PATH"], adding: Self.ownDirectory)
 
         SignalForwarder.install()
         let outcome = await execute(environment: environment, reporter: runID.map { CaptureReporter(session, $0) })
         if let runID { await finish(runID, outcome, session) }
         session.close()
         throw ExitCode(outcome.exitCode)
+    }
+
+    /// The directory of the running `joblog` (symbolic links resolved), nil when unknown.
+    static var ownDirectory: String? {
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            return nil
+        }
+        let directory = (exe as NSString).deletingLastPathComponent
+        return directory.isEmpty ? nil : directory
+    }
+
+    /// `path` with `directory` first, unless it is already one of its entries.
+    static func path(_ path: String?, adding directory: String?) -> String {
+        let current = path ?? "/usr/local/bin:/usr/bin:/bin"
+        guard let directory, !current.split(separator: ":").contains(Substring(directory)) else { return current }
+        return current.isEmpty ? directory : directory + ":" + current
     }
 
     /// Starts the run; nil (after one warning) when it cannot be reported.

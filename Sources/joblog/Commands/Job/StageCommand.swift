@@ -18,6 +18,8 @@ struct StageCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let runID = try target.runID else { return }
-        try await connection.request(.setStage, SetStageParams(jobRunId: runID, stage: stage, message: message))
+        try await connection.request(
+            quietIfAbsent: target.quietIfAbsent, .setStage,
+            SetStageParams(jobRunId: runID, stage: stage, message: message))
     }
 }

@@ -13,7 +13,9 @@ struct StartCommand: AsyncParsableCommand {
         discussion: """
             For a script that reports by itself: `export JOBLOG_RUN_ID=$(joblog start NAME --pid $$)`, \
             then the other job-side commands, then `joblog summary` and `joblog finish`. The daemon marks \
-            the run ABANDONED when the --pid process exits without finishing it.
+            the run ABANDONED when the --pid process exits without finishing it. With \
+            --quiet-if-absent (or $JOBLOG_QUIET_IF_ABSENT=1) and no daemon it prints 0 and exits 0: \
+            run id 0 makes the other job-side commands do nothing.
             """)
 
     @Argument(help: "The job's name (1-200 bytes).")
@@ -26,6 +28,7 @@ struct StartCommand: AsyncParsableCommand {
     var pid: Int32?
 
     @OptionGroup var start: StartOptions
+    @OptionGroup var quiet: QuietIfAbsent
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -37,9 +40,14 @@ struct StartCommand: AsyncParsableCommand {
         let params = StartRunParams(
             jobName: name, trigger: start.trigger, scope: start.scope, algorithmVersion: start.algorithmVersion,
             params: start.paramsJSON, pid: Int64(pid ?? getppid()))
-        let session = connection.session()
+        let session = connection.session(quietIfAbsent: quiet.enabled)
         defer { session.close() }
-        let started = try await session.call(.startRun, params, as: StartRunResult.self)
-        Console.line(String(started.jobRunId))
+        do {
+            let started = try await session.call(.startRun, params, as: StartRunResult.self)
+            Console.line(String(started.jobRunId))
+        } catch  where error == .success {
+            // --quiet-if-absent without a daemon: run id 0 makes the other commands do nothing.
+            Console.line("0")
+        }
     }
 }

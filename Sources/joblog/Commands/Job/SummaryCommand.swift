@@ -13,6 +13,6 @@ struct SummaryCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let runID = try target.runID else { return }
-        try await connection.request(.logSummary, RunParams(jobRunId: runID))
+        try await connection.request(quietIfAbsent: target.quietIfAbsent, .logSummary, RunParams(jobRunId: runID))
     }
 }

@@ -22,6 +22,7 @@ struct TotalCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let runID = try target.runID else { return }
-        try await connection.request(.setTotal, SetTotalParams(jobRunId: runID, total: total, unit: unit))
+        try await connection.request(
+            quietIfAbsent: target.quietIfAbsent, .setTotal, SetTotalParams(jobRunId: runID, total: total, unit: unit))
     }
 }
