@@ -110,7 +110,9 @@ extension JobLogStore {
     /// of its job. Nil when the run does not exist; throws unknownRun for a missing baseline.
     public func compare(run id: Int64, baseline baselineID: Int64?) async throws -> RunComparison? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
+            guard
+                let row = try Row.fetchOne(db, sql: "SELECT \(RunRow.columns) FROM runs WHERE id = ?", arguments: [id])
+            else {
                 return nil
             }
             let run = RunRow.record(row)
@@ -120,7 +122,9 @@ extension JobLogStore {
             let baseIDs: [Int64]
             let baseDuration: Int64?
             if let baselineID {
-                guard let b = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [baselineID])
+                guard
+                    let b = try Row.fetchOne(
+                        db, sql: "SELECT \(RunRow.columns) FROM runs WHERE id = ?", arguments: [baselineID])
                 else { throw StoreError.unknownRun(baselineID) }
                 let base = RunRow.record(b)
                 label = "run \(baselineID)"
