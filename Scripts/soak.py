@@ -276,7 +276,7 @@ def main():
     db = os.path.join(workdir, "db.sqlite")
     log = open(os.path.join(workdir, "daemon.log"), "ab")
     daemon = subprocess.Popen(
-        [args.daemon, "--socket", args.socket, "--db", db, "--retain-days", "0", "--max-connections", "1024"],
+        [args.daemon, "--socket", args.socket, "--db", db, "--http", "off", "--retain-days", "0", "--max-connections", "1024"],
         stdout=log, stderr=log)
     for _ in range(200):
         try:

@@ -39,6 +39,8 @@ install_missing() {
     command -v cc >/dev/null 2>&1 || missing+=(gcc)
     command -v make >/dev/null 2>&1 || missing+=(make)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ]; then
             echo "installing: ${missing[*]}"
@@ -50,6 +52,9 @@ install_missing() {
         fi
     fi
     python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest || return 1
+    python3 -c 'import selenium' 2>/dev/null || python3 -m pip install -q selenium || return 1
+    python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q PyYAML || return 1
+    command -v schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis || return 1
 }
 
 step "dependencies" install_missing
@@ -57,6 +62,8 @@ step "swift build" swift build --build-tests
 export JOBLOGD_BIN="$root/.build/debug/joblogd"
 step "swift test" swift test --skip-build
 step "install and uninstall scripts in a DESTDIR" bash Scripts/test-install.sh
+step "DocC: JobLogClient documentation, broken links fail" swift package --disable-sandbox generate-documentation \
+    --target JobLogClient --warnings-as-errors --output-path "$root/.build/docc"
 step "swift format lint" swift format lint --strict -r Sources Tests Examples Package.swift
 for client in shell python c; do
     if [ -x "Clients/$client/test.sh" ] || [ -f "Clients/$client/test.sh" ]; then
@@ -66,6 +73,9 @@ done
 step "spec: openrpc.json against code, vectors and the live daemon" bash Spec/test.sh
 step "conformance replay (Python replayer)" python3 Spec/conformance_replay.py --daemon "$JOBLOGD_BIN"
 step "adversarial probes" python3 Scripts/adversarial.py --daemon "$JOBLOGD_BIN"
+step "http: endpoints equal the socket, openapi.yaml via schemathesis" bash Spec/http_test.sh
+step "browser: the web UI in headless chromium (screenshots in .build/browser-artifacts)" \
+    env JOBLOG_BROWSER_ARTIFACTS="$root/.build/browser-artifacts" python3 -m pytest -q Tests/Browser
 if [ -f Sources/joblog-bench/Bench.swift ]; then
     step "benchmark (quick mode)" "$root/.build/debug/joblog-bench" --quick --joblogd "$JOBLOGD_BIN"
 fi

@@ -646,7 +646,7 @@ class Daemon:
         self._log = open(self.log_path, "ab")
         self._log.write(("--- start %d\n" % self.starts).encode())
         self._log.flush()
-        argv = [self.binary, "--socket", self.socket_path, "--db", self.db_path] + self.extra_args
+        argv = [self.binary, "--socket", self.socket_path, "--db", self.db_path, "--http", "off"] + self.extra_args
         try:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
         except OSError:

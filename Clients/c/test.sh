@@ -99,7 +99,7 @@ run() {
 start_daemon() {
 	local i=0
 	mkdir -p "$1"
-	"$bin" --socket "$1/sock" --db "$1/db.sqlite" 2>"$1/daemon.log" &
+	"$bin" --socket "$1/sock" --db "$1/db.sqlite" --http off 2>"$1/daemon.log" &
 	dpid=$!
 	while [ $i -lt 200 ]; do
 		if [ -S "$1/sock" ] && printf '{"jsonrpc":"2.0","method":"ping","id":0}\n' |

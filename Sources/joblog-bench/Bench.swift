@@ -43,7 +43,8 @@ struct RunBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin, insights)."
+            "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin, insights,
+                http)."
     )
     var only: String?
 
@@ -101,6 +102,8 @@ struct RunBench: AsyncParsableCommand {
         if wanted("insights") { try InsightsScenario.run(daemon, sizes, into: &report) }
         FootprintScenario.peak(daemon, into: &report)
         daemon.stop()
+        log("http")
+        if wanted("http") { try HTTPScenario.run(binary: binary, sizes, into: &report) }
 
         print(json ? report.json : report.table)
         let missed = report.figures.filter { $0.met == false }.map(\.name)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobLogHTTP
 import JobLogProtocol
 import JobLogServer
 import JobLogStore
@@ -73,6 +74,8 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @OptionGroup var httpOptions: HTTPOptions
+
     @Option(help: "Under systemd (NOTIFY_SOCKET): how often a STATUS= line is sent, in milliseconds.")
     var statusIntervalMs: Int = 5000
 
@@ -109,7 +112,8 @@ struct Joblogd: AsyncParsableCommand {
         Self.bootstrapLogging(level: level, environment: environment)
         let logger = Logger(label: "joblogd")
 
-        var storeConfiguration = StoreConfiguration(path: db ?? Self.defaultDatabasePath(environment))
+        let databasePath = db ?? Self.defaultDatabasePath(environment)
+        var storeConfiguration = StoreConfiguration(path: databasePath)
         storeConfiguration.syncFull = sync == "full"
         storeConfiguration.flushIntervalMs = flushIntervalMs
         storeConfiguration.maxLogsPerRun = maxLogsPerRun
@@ -133,6 +137,11 @@ struct Joblogd: AsyncParsableCommand {
         try Self.applyServiceManager(
             environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger
         )
+        if let http = httpOptions.configuration(databasePath: databasePath) {
+            options.moreServices.append { server, store in
+                HTTPService(configuration: http, server: server, store: store, logger: logger)
+            }
+        }
         do {
             try await JobLogDaemon.run(options, logger: logger)
         } catch {

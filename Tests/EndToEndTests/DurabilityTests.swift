@@ -91,7 +91,7 @@ import Testing
         let daemon = try TestDaemon()
         let second = Process()
         second.executableURL = URL(fileURLWithPath: TestDaemon.binary)
-        second.arguments = ["--socket", daemon.socketPath, "--db", daemon.directory + "/other.sqlite"]
+        second.arguments = ["--socket", daemon.socketPath, "--db", daemon.directory + "/other.sqlite", "--http", "off"]
         let pipe = Pipe()
         second.standardError = pipe
         try second.run()

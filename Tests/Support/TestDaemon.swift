@@ -48,7 +48,9 @@ public final class TestDaemon: @unchecked Sendable {
     /// Starts (or restarts) the daemon on the same socket and database; waits until it answers.
     public func start() throws {
         let p = Process()
-        let arguments = ["--socket", socketPath, "--db", databasePath, "--log-level", "debug"] + extraArguments
+        // No HTTP unless a test asks for it: daemons run in parallel and would race for port 7370.
+        let http = extraArguments.contains("--http") ? [] : ["--http", "off"]
+        let arguments = ["--socket", socketPath, "--db", databasePath, "--log-level", "debug"] + http + extraArguments
         if let preamble {
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = ["-c", preamble + #" && exec "$0" "$@""#, Self.binary] + arguments

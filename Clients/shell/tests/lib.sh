@@ -76,7 +76,7 @@ t_wait_socket() {
 # t_start_daemon DIR: starts $JOBLOGD_BIN on DIR/sock, DIR/db.sqlite; sets T_DPID.
 t_start_daemon() {
 	mkdir -p "$1"
-	"$JOBLOGD_BIN" --socket "$1/sock" --db "$1/db.sqlite" 2>>"$1/daemon.log" &
+	"$JOBLOGD_BIN" --socket "$1/sock" --db "$1/db.sqlite" --http off 2>>"$1/daemon.log" &
 	T_DPID=$!
 	t_wait_socket "$1/sock"
 }

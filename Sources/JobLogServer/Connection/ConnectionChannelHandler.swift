@@ -267,7 +267,15 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
     ) {
         switch later {
         case .write(var op, let respond, let id):
-            op.completion = { outcome in deliver(Self.encode(respond(outcome), id: id), true) }
+            let sink = services.stats.current
+            let start = ContinuousClock.now
+            op.completion = { outcome in
+                if let sink {
+                    sink.committed(after: ContinuousClock.now - start)
+                    if case .failed(.unavailable) = outcome { sink.storeError() }
+                }
+                deliver(Self.encode(respond(outcome), id: id), true)
+            }
             ops.append(op)
         case .afterBarrier(let line, let id, let onFailure):
             // The answer says everything before it is stored: when that failed, it is the failure.
@@ -331,6 +339,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         case .request(let r):
             request = r
         }
+        services.stats.current?.message(Method.named(request.method) == nil ? "unknown" : request.method)
         let uid = rc.peer?.uid
         switch Router.route(request, rc) {
         case .failure(let error):

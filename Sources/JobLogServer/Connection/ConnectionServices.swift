@@ -9,5 +9,6 @@ struct ConnectionServices: Sendable {
     let hub: WatchHub
     let pruner: Pruner
     let registry: ConnectionRegistry
+    let stats: ServerStats
     let logger: Logger
 }

@@ -31,6 +31,8 @@ public enum JobLogDaemon {
         public var retainDays: Int64?
         /// systemd (`NOTIFY_SOCKET`, `WATCHDOG_USEC`), when it started the daemon.
         public var serviceManager: ServiceManagerLink?
+        /// More services that need the server (the HTTP service); stopped before the server.
+        public var moreServices: [@Sendable (JobLogServer, JobLogStore) -> any Service] = []
 
         public init(store: StoreConfiguration, server: ServerConfiguration) {
             self.store = store
@@ -76,11 +78,12 @@ public enum JobLogDaemon {
         services.append(
             .init(
                 service: RetentionService(pruner: Pruner(store: store, logger: logger), days: options.retainDays)))
-        // Stopped first on shutdown (reverse order): the server, then retention and liveness, the store last.
+        // Stopped first on shutdown (reverse order): the HTTP service, the server, then retention and liveness, the store last.
         services.append(
             .init(
                 service: server, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup))
+        for make in options.moreServices { services.append(.init(service: make(server, store))) }
         // Last, so stopped first: STOPPING=1 goes out as soon as shutdown begins.
         if let reporter = serviceManagerReporter(
             options, store: store, server: server, listening: listening, logger: logger)

@@ -19,11 +19,14 @@ public final class JobLogServer: Service, Sendable {
     private let configuration: ServerConfiguration
     private let store: JobLogStore
     private let logger: Logger
-    private let registry = ConnectionRegistry()
-    private let rates = ProgressRates()
+    private let registry: ConnectionRegistry
+    private let rates: ProgressRates
     private let hub: WatchHub
     private let pruner: Pruner
     private let group: any EventLoopGroup
+    private let services: ConnectionServices
+    /// Where the server reports messages, commits, errors and lagging subscribers.
+    public let stats: ServerStats
     /// How often the socket path is checked.
     let socketCheckInterval: Duration = .seconds(1)
 
@@ -35,11 +38,32 @@ public final class JobLogServer: Service, Sendable {
         self.store = store
         self.logger = logger
         self.group = group
-        hub = WatchHub(store: store)
-        pruner = Pruner(store: store, logger: logger)
-        let rates = self.rates
+        let stats = ServerStats()
+        let hub = WatchHub(store: store, stats: stats)
+        let pruner = Pruner(store: store, logger: logger)
+        let rates = ProgressRates()
+        let registry = ConnectionRegistry()
+        self.stats = stats
+        self.hub = hub
+        self.pruner = pruner
+        self.rates = rates
+        self.registry = registry
+        services = ConnectionServices(
+            store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
+            stats: stats, logger: logger)
         store.onCommit { events in rates.record(events) }
     }
+
+    /// A session for another transport (HTTP), acting as `peer`; its `watch` events go to `write`.
+    public func localSession(
+        as peer: PeerCredentials = LocalSession.daemonIdentity,
+        write: @escaping @Sendable ([UInt8]) async throws -> Void
+    ) -> LocalSession {
+        LocalSession(services: services, peer: peer, write: write)
+    }
+
+    /// Live `watch` subscriptions (socket and other transports).
+    public var watcherCount: Int { hub.count }
 
     /// Connections open now.
     public var connectionCount: Int { registry.count }
@@ -124,9 +148,7 @@ public final class JobLogServer: Service, Sendable {
         let maxConnections = configuration.maxConnections
         let limits = configuration.connectionLimits
         let registry = self.registry
-        let services = ConnectionServices(
-            store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
-            logger: logger)
+        let services = self.services
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .childChannelOption(.allowRemoteHalfClosure, value: true)

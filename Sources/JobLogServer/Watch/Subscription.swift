@@ -14,12 +14,14 @@ final class Subscription: Sendable {
     let filter: Filter
     let minLevel: LogLevel
     let queue: EventQueue
+    private let stats: ServerStats?
 
-    init(id: UInt64, filter: Filter, minLevel: LogLevel, connectionBytes: WatchBytes) {
+    init(id: UInt64, filter: Filter, minLevel: LogLevel, connectionBytes: WatchBytes, stats: ServerStats? = nil) {
         self.queue = EventQueue(connectionBytes: connectionBytes)
         self.id = id
         self.filter = filter
         self.minLevel = minLevel
+        self.stats = stats
     }
 
     /// Whether this subscriber wants the event.
@@ -40,6 +42,7 @@ final class Subscription: Sendable {
         while let (events, dropped, bytes) = await queue.take() {
             var out: [UInt8] = []
             if dropped > 0 {
+                stats?.current?.lagged(dropped)
                 let single: Int64? = if case .run(let r) = filter { r } else { nil }
                 out += prefix
                 out += WatchEvent.body(

@@ -12,9 +12,11 @@ final class WatchHub: Sendable {
 
     private let state = Mutex(State())
     private let store: JobLogStore
+    private let stats: ServerStats?
 
-    init(store: JobLogStore) {
+    init(store: JobLogStore, stats: ServerStats? = nil) {
         self.store = store
+        self.stats = stats
         store.onCommit { [weak self] events in self?.publish(events) }
     }
 
@@ -23,7 +25,7 @@ final class WatchHub: Sendable {
         let sub = state.withLock { s -> Subscription in
             s.nextID += 1
             let sub = Subscription(
-                id: s.nextID, filter: filter, minLevel: minLevel, connectionBytes: connectionBytes)
+                id: s.nextID, filter: filter, minLevel: minLevel, connectionBytes: connectionBytes, stats: stats)
             s.subscriptions[sub.id] = sub
             return sub
         }

@@ -22,8 +22,10 @@ final class DaemonUnderTest {
         let p = Process()
         let common = ["--socket", socketPath, "--db", databasePath, "--log-level", "warning"] + arguments
         if let binary {
+            // No HTTP service unless asked for (`serve` below has none).
+            let http = arguments.contains("--http") ? [] : ["--http", "off"]
             p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = common
+            p.arguments = common + http
             description = binary
         } else {
             // The same daemon code, run by this binary (JobLogDaemon).

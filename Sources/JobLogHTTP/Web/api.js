@@ -1,0 +1,65 @@
+// The HTTP admin API (GET /api/admin/...). Bodies are the socket methods'
+// results. The access token travels as the HttpOnly cookie the daemon set
+// when the page was opened with ?token=; a 401 means "sign in".
+
+/** The daemon refused the token (or there is none). */
+export class AuthError extends Error {
+  constructor() {
+    super('access token required');
+    this.name = 'AuthError';
+  }
+}
+
+/** Any other non-2xx answer; carries the JSON-RPC error object when given. */
+export class ApiError extends Error {
+  constructor(status, error) {
+    super((error && error.message) || 'HTTP ' + status);
+    this.name = 'ApiError';
+    this.status = status;
+    this.error = error || null;
+  }
+}
+
+const authListeners = new Set();
+
+/** Calls fn whenever a request is answered 401. */
+export function onAuthRequired(fn) {
+  authListeners.add(fn);
+}
+
+async function get(path, params) {
+  const url = new URL(path, location.origin);
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+  }
+  const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  if (res.status === 401) {
+    for (const fn of authListeners) fn();
+    throw new AuthError();
+  }
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    body = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, body && body.error);
+  return body;
+}
+
+const run = (id) => '/api/admin/jobs/' + encodeURIComponent(id);
+
+/** listRuns: {runs}. */
+export const listRuns = (p) => get('/api/admin/jobs', p).then((b) => b.runs);
+/** getRun: {run}. */
+export const getRun = (id) => get(run(id)).then((b) => b.run);
+/** getLogs: {logs}, chronological. */
+export const getLogs = (id, p) => get(run(id) + '/logs', p).then((b) => b.logs);
+/** getProgress: {progress}. */
+export const getProgress = (id) => get(run(id) + '/progress').then((b) => b.progress);
+/** getOutcome: {outcome}. */
+export const getOutcome = (id) => get(run(id) + '/outcome').then((b) => b.outcome);
+/** getStages (a later issue adds it): {stages}; rejects when the daemon has no such endpoint. */
+export const getStages = (id) => get(run(id) + '/stages').then((b) => b.stages);
+/** ping through HTTP: the daemon's version. */
+export const health = () => get('/healthz');

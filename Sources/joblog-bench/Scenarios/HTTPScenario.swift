@@ -1,0 +1,133 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// 8. The HTTP admin service (issue 13), on its own daemon with HTTP on: the idle memory it
+/// adds, the size of the web UI, `getLogs`/`getProgress` latency over HTTP on the big store,
+/// and ingest while 50 WebSocket viewers watch every run (`info` and up).
+/// Needs the `joblogd` binary (the in-process `serve` has no HTTP service).
+enum HTTPScenario {
+    static let viewers = 50
+
+    static func run(binary: String?, _ sizes: Sizes, into report: inout Report) throws {
+        guard let binary else {
+            report.facts.append(("http", "skipped: needs the joblogd binary (--joblogd)"))
+            return
+        }
+        let scratch = NSTemporaryDirectory() + "joblog-bench-http-" + UUID().uuidString.prefix(6)
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+        // Idle memory: the same daemon with and without the HTTP service, both answered once.
+        let plain = try DaemonUnderTest(binary: binary)
+        let web = try DaemonUnderTest(
+            binary: binary,
+            arguments: [
+                "--http", "127.0.0.1:0", "--http-port-file", scratch + "/port", "--http-token-file", scratch + "/token",
+            ])
+        defer {
+            plain.stop()
+            web.stop()
+        }
+        let port = try waitForPort(scratch + "/port")
+        let token = try String(contentsOfFile: scratch + "/token", encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let client = try TCPClient(port: port)
+        _ = try client.get("/healthz", token: nil)
+        usleep(500_000)
+        let (on, off) = (web.memory(), plain.memory())
+        let extra = on.rss - off.rss
+        let extraPrivate = Double(on.anonymous - off.anonymous) / 1_048_576
+        report.add(
+            Figure(
+                name: "HTTP service: extra RSS when idle", value: Double(extra) / 1_048_576, unit: "MiB",
+                target: "< 3 MB", met: Double(extra) < 3_000_000,
+                note: "RSS with --http on minus with --http off, fresh daemons; private (anonymous) "
+                    + String(format: "%.2f MiB", extraPrivate)))
+
+        // The page and everything it references.
+        let pageBytes = try pageSize(client, token: token)
+        report.add(
+            Figure(
+                name: "GET / plus its assets", value: Double(pageBytes) / 1000, unit: "kB",
+                target: "< 100 KB", met: pageBytes < 100_000))
+
+        // Latency on the big store.
+        let ids = try AdminScenario.populate(web, runs: sizes.storeRuns, logsPerRun: sizes.logsPerRun)
+        var rng = SystemRandomNumberGenerator()
+        for (name, suffix, limit) in [
+            ("HTTP GET /logs?level=error&limit=100 p99", "/logs?level=error&limit=100", 5.0),
+            ("HTTP GET /progress p99", "/progress", 2.0),
+        ] {
+            var samples: [Double] = []
+            for _ in 0..<sizes.queries {
+                let id = ids[Int.random(in: 0..<ids.count, using: &rng)]
+                let t = now()
+                let (status, _) = try client.get("/api/admin/jobs/\(id)\(suffix)", token: token)
+                samples.append(now() - t)
+                guard status == 200 else { throw BenchError("\(name): status \(status)") }
+            }
+            samples.sort()
+            let p99 = percentile(samples, 0.99) * 1000
+            report.add(
+                Figure(
+                    name: name, value: p99, unit: "ms", target: "< \(Int(limit)) ms", met: p99 < limit,
+                    note: "\(sizes.storeRuns * sizes.logsPerRun) log rows, one keep-alive connection"))
+        }
+
+        // Ingest with and without 50 WebSocket viewers of every run.
+        let none = try IngestScenario.rate(web, total: sizes.watchIngest, connections: 1, name: "http-none")
+        let stop = Counter()
+        var sockets: [TCPClient] = []
+        for _ in 0..<viewers {
+            let ws = try TCPClient(port: port)
+            try ws.webSocket("/api/admin/ws", token: token, send: #"{"watch":{"level":"info"}}"#)
+            sockets.append(ws)
+            Thread.detachNewThread { ws.discard { stop.value == 0 } }
+        }
+        usleep(200_000)
+        let watched = try IngestScenario.rate(web, total: sizes.watchIngest, connections: 1, name: "http-viewers")
+        stop.add()
+        for ws in sockets { shutdown(ws.fd, Int32(SHUT_RDWR)) }
+        report.add(
+            Figure(
+                name: "ingest with \(viewers) WebSocket viewers (info and up)", value: watched, unit: "events/s",
+                baselineName: "no viewers", baseline: none, target: "≥ 0.85× with none", met: watched >= 0.85 * none))
+    }
+
+    static func waitForPort(_ path: String) throws -> Int {
+        let t0 = now()
+        while now() - t0 < 30 {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8),
+                let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                return port
+            }
+            usleep(10_000)
+        }
+        throw BenchError("the daemon wrote no HTTP port within 30 s")
+    }
+
+    /// Bytes of `/` and of every `/assets/…` it (transitively) references.
+    static func pageSize(_ client: TCPClient, token: String) throws -> Int {
+        var seen: Set<String> = []
+        var queue = ["/"]
+        var total = 0
+        while let path = queue.popLast() {
+            guard seen.insert(path).inserted else { continue }
+            let (status, body) = try client.get(path, token: token)
+            guard status == 200 else { throw BenchError("GET \(path): \(status)") }
+            total += body.count
+            let text = String(decoding: body, as: UTF8.self)
+            var rest = text[...]
+            while let r = rest.range(of: "/assets/") {
+                let name = rest[r.upperBound...].prefix { $0.isLetter || $0.isNumber || "._-".contains($0) }
+                if !name.isEmpty { queue.append("/assets/" + name) }
+                rest = rest[r.upperBound...]
+            }
+        }
+        return total
+    }
+}

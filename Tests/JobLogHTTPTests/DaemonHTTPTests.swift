@@ -1,0 +1,74 @@
+import Foundation
+import JobLogTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The real `joblogd` with `--http`: it logs the URL with the token, creates the token file
+/// beside the database (0600), serves HTTP next to the socket, and a taken port only warns.
+@Suite struct DaemonHTTPTests {
+    static func port(_ file: String) throws -> Int {
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8),
+                let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                return port
+            }
+            usleep(20_000)
+        }
+        throw TestFailure("no port file")
+    }
+
+    static var portFile: String { FileManager.default.temporaryDirectory.path + "/joblogd-port-" + UUID().uuidString }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"))
+    func logsTheURLAndServes() throws {
+        let file = Self.portFile
+        defer { unlink(file) }
+        let daemon = try TestDaemon(arguments: ["--http", "127.0.0.1:0", "--http-port-file", file])
+        defer { _ = daemon.terminate() }
+        let port = try Self.port(file)
+        let tokenPath = daemon.directory + "/http-token"
+        let token = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .newlines)
+        var st = stat()
+        #expect(stat(tokenPath, &st) == 0 && st.st_mode & 0o777 == 0o600)
+        #expect(token.count == 64)
+        for _ in 0..<100 where !daemon.daemonLog().contains("http: open") { usleep(20_000) }
+        #expect(daemon.daemonLog().contains("http: open http://127.0.0.1:\(port)/?token=\(token)"))
+        let health = try RawHTTPStream(port: port, request: RawHTTPStream.get("/healthz"))
+        #expect(health.read { $0.contains("\"protocolVersion\":1}") })
+        #expect(health.text.hasPrefix("HTTP/1.1 200"))
+        let denied = try RawHTTPStream(port: port, request: RawHTTPStream.get("/api/admin/jobs"))
+        #expect(denied.read { $0.contains("\"code\":-32003") })
+        #expect(denied.text.hasPrefix("HTTP/1.1 401"))
+        // The socket is served as before.
+        #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 1)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"))
+    func aTakenPortOnlyWarns() throws {
+        let file = Self.portFile
+        defer { unlink(file) }
+        let first = try TestDaemon(arguments: ["--http", "127.0.0.1:0", "--http-port-file", file])
+        defer { _ = first.terminate() }
+        let port = try Self.port(file)
+        let second = try TestDaemon(arguments: ["--http", "127.0.0.1:\(port)"])
+        defer { _ = second.terminate() }
+        for _ in 0..<100 where !second.daemonLog().contains("http: cannot listen") { usleep(20_000) }
+        let log = second.daemonLog()
+        #expect(log.components(separatedBy: "http: cannot listen").count == 2, "one warning")
+        #expect(try second.connect().result("ping")["protocolVersion"] as? Int == 1)
+        #expect(second.terminate() == 0)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"))
+    func authNoneOnANonLoopbackAddressWarns() throws {
+        let daemon = try TestDaemon(arguments: ["--http", "0.0.0.0:0", "--http-auth", "none"])
+        defer { _ = daemon.terminate() }
+        for _ in 0..<100 where !daemon.daemonLog().contains("http: open") { usleep(20_000) }
+        #expect(daemon.daemonLog().contains("--http-auth none on a non-loopback address"))
+        #expect(!daemon.daemonLog().contains("?token="))
+    }
+}
