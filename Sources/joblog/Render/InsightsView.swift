@@ -2,19 +2,23 @@ import JobLogModel
 
 /// The insights as text: a run's stage timeline, a comparison, a sparkline of durations.
 enum InsightsView {
-    /// `stages:` and one line per stage: name, duration (or `running`), share of the run, progress.
-    static func timeline(_ stages: [StageSpan], now: Timestamp, usual: [String: Int64] = [:]) -> [String] {
+    /// `stages:` and one line per stage: name, duration (`so far` for the current one), the usual
+    /// duration of that stage and the ratio when known, progress from start to end.
+    static func timeline(_ stages: [StageSpan], now: Timestamp, usual: [String: Int64] = [:], style: Style)
+        -> [String]
+    {
         guard !stages.isEmpty else { return ["stages: (none)"] }
-        let width = stages.map(\.stage.count).max() ?? 0
+        let names = stages.map { style.data($0.stage) }
+        let width = names.map(\.count).max() ?? 0
         return ["stages:"]
-            + stages.map { s in
+            + zip(stages, names).map { s, name in
                 let ms = s.durationMs ?? (now.milliseconds - s.startedAt.milliseconds)
                 var line =
-                    "  \(s.stage)" + String(repeating: " ", count: width - s.stage.count + 2)
+                    "  \(name)" + String(repeating: " ", count: width - name.count + 2)
                     + Format.duration(milliseconds: ms) + (s.finishedAt == nil ? " so far" : "")
                 if let base = usual[s.stage], base > 0 {
-                    line +=
-                        "  (usual \(Format.duration(milliseconds: base)), \(DurationText.ratio(Double(ms) / Double(base))))"
+                    let ratio = DurationText.ratio(Double(ms) / Double(base))
+                    line += "  (usual \(Format.duration(milliseconds: base)), \(ratio))"
                 }
                 if let start = s.progressAtStart, let end = s.progressAtEnd, end != start {
                     line += "  progress \(start) → \(end)"
@@ -24,15 +28,15 @@ enum InsightsView {
     }
 
     /// `compared with …:` then the duration, the stages and the counters.
-    static func comparison(_ c: RunComparison) -> [String] {
+    static func comparison(_ c: RunComparison, style: Style) -> [String] {
         var lines = ["compared with the \(c.baseline):"]
         lines.append("  duration  " + row(c.duration, duration: true))
-        for s in c.stages { lines.append("  stage \(s.name): " + row(s, duration: true)) }
+        for s in c.stages { lines.append("  stage \(style.data(s.name)): " + row(s, duration: true)) }
         for o in c.outcome {
             let sign = o.delta > 0 ? "+" : ""
-            lines.append(
-                "  \(o.name): \(o.run.map(String.init) ?? "-") vs \(o.baseline.map(String.init) ?? "-") (\(sign)\(o.delta))"
-            )
+            let run = o.run.map(String.init) ?? "-"
+            let baseline = o.baseline.map(String.init) ?? "-"
+            lines.append("  \(style.data(o.name)): \(run) vs \(baseline) (\(sign)\(o.delta))")
         }
         return lines
     }

@@ -31,6 +31,7 @@ struct CompareCommand: AsyncParsableCommand {
             return
         }
         let comparison = try session.decode(ComparisonResult.self, from: value, method: .compareRuns).comparison
-        Console.out("run \(id) " + InsightsView.comparison(comparison).joined(separator: "\n") + "\n")
+        Console.out(
+            "run \(id) " + InsightsView.comparison(comparison, style: output.style).joined(separator: "\n") + "\n")
     }
 }

@@ -38,12 +38,12 @@ struct HistoryCommand: AsyncParsableCommand {
             return
         }
         let now = Timestamp.now()
-        let style = Style(enabled: Console.stdoutIsTerminal)
+        let style = output.style
         var lines: [String] = []
         let rate = stats.successRate.map { "\(Int(($0 * 100).rounded()))%" } ?? "-"
         func d(_ v: Int64?) -> String { v.map { Format.duration(milliseconds: $0) } ?? "-" }
         lines.append(
-            "\(stats.jobName): \(stats.runs) finished runs, \(rate) SUCCESS; duration p50 \(d(stats.durationMs.p50)), "
+            "\(style.data(stats.jobName)): \(stats.runs) finished runs, \(rate) SUCCESS; duration p50 \(d(stats.durationMs.p50)), "
                 + "p95 \(d(stats.durationMs.p95)), max \(d(stats.durationMs.max))")
         let durations = stats.recent.reversed().compactMap(\.durationMs)
         lines.append("durations (oldest → newest): " + InsightsView.sparkline(durations))
@@ -53,13 +53,13 @@ struct HistoryCommand: AsyncParsableCommand {
             table.rows.append([
                 Table.Cell(String(r.id)), Table.Cell(r.status.rawValue, color: Style.code(for: r.status)),
                 Table.Cell(Format.localTime(r.startedAt, .short, now: now)), Table.Cell(d(r.durationMs)),
-                Table.Cell(r.outcome.entries.map { "\($0.key)=\($0.count)" }.joined(separator: " ")),
+                Table.Cell(r.outcome.entries.map { "\(style.data($0.key))=\($0.count)" }.joined(separator: " ")),
             ])
         }
         lines += table.render(style: style)
         if !stats.stageDurationsMs.isEmpty {
             lines.append("stages (p50 / p95):")
-            for s in stats.stageDurationsMs { lines.append("  \(s.stage): \(d(s.p50)) / \(d(s.p95))") }
+            for s in stats.stageDurationsMs { lines.append("  \(style.data(s.stage)): \(d(s.p50)) / \(d(s.p95))") }
         }
         Console.out(lines.joined(separator: "\n") + "\n")
     }

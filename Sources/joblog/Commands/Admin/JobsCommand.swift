@@ -38,13 +38,14 @@ struct JobsCommand: AsyncParsableCommand {
             return
         }
         let now = Timestamp.now()
+        let style = output.style
         var table = Table(
             header: ["JOB", "LAST RUN", "STATUS", "STARTED", "DURATION", "LAST SUCCESS", "RUNS", "RUNNING"],
             maxWidths: [40])
         for job in jobs {
             let last = job.lastRun
             table.rows.append([
-                Table.Cell(job.jobName),
+                Table.Cell(style.data(job.jobName)),
                 Table.Cell(last.map { "#\($0.id)" } ?? "-"),
                 Table.Cell(last?.status.rawValue ?? "-", color: last.map { Style.code(for: $0.status) }),
                 Table.Cell(last.map { Format.localTime($0.startedAt, .short, now: now) } ?? "-"),
@@ -54,6 +55,6 @@ struct JobsCommand: AsyncParsableCommand {
                 Table.Cell(String(job.running)),
             ])
         }
-        Console.out(table.render(style: Style(enabled: Console.stdoutIsTerminal)).joined(separator: "\n") + "\n")
+        Console.out(table.render(style: style).joined(separator: "\n") + "\n")
     }
 }

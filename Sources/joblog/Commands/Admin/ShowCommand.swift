@@ -44,8 +44,10 @@ struct ShowCommand: AsyncParsableCommand {
         let usual = Dictionary(
             (comparison?.stages ?? []).compactMap { row in row.baseline.map { (row.name, $0) } },
             uniquingKeysWith: { a, _ in a })
-        if let stages { lines += InsightsView.timeline(stages, now: now, usual: usual) }
-        if let comparison, comparison.duration.baseline != nil { lines += InsightsView.comparison(comparison) }
+        if let stages { lines += InsightsView.timeline(stages, now: now, usual: usual, style: output.style) }
+        if let comparison, comparison.duration.baseline != nil {
+            lines += InsightsView.comparison(comparison, style: output.style)
+        }
         Console.out(lines.joined(separator: "\n") + "\n")
     }
 }
