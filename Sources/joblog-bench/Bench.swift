@@ -43,8 +43,10 @@ struct RunBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin, "
-            + "insights, http)."
+            """
+            Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin, \
+            insights, http).
+            """
     )
     var only: String?
 
