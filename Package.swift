@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "JobLogServerTests",
             dependencies: [
-                "JobLogServer", "JobLogProtocol",
+                "JobLogServer", "JobLogProtocol", "JobLogStore", "JobLogModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],

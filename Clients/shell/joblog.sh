@@ -754,6 +754,30 @@ joblog_flush() {
 	_joblog_req ping '{"rejected":true}'
 }
 
+# joblog_cancel_requested: returns 0 once someone asked the run to stop
+# (`joblog cancel ID`, cancelRun), else 1; sets JOBLOG_CANCEL_REASON. For loops:
+#     while ...; do joblog_cancel_requested && break; ...; done
+# It asks the daemon (getRun: one round trip, cheap on a persistent
+# connection); once it said yes it stays yes without asking again. A script
+# that never asks still stops: the daemon sends SIGTERM (joblog_trap finishes
+# the run CANCELLED), then SIGKILL, after the canceller's grace.
+joblog_cancel_requested() {
+	local r
+	[ -n "${_JL_CANCELLED:-}" ] && return 0
+	[ -n "${JOBLOG_RUN_ID:-}" ] && [ "$JOBLOG_RUN_ID" != 0 ] || return 1
+	_joblog_request getRun "{\"jobRunId\":\"$JOBLOG_RUN_ID\"}" || return 1
+	case $JOBLOG_RESPONSE in
+	*'"cancelRequestedAt":"'*)
+		r=${JOBLOG_RESPONSE#*'"cancelReason":"'}
+		case $r in "$JOBLOG_RESPONSE") r= ;; esac
+		JOBLOG_CANCEL_REASON=${r%%\"*}
+		_JL_CANCELLED=1
+		return 0
+		;;
+	esac
+	return 1
+}
+
 # joblog_trap: EXIT/INT/TERM traps that finish the run: SUCCESS on exit 0,
 # FAILED with "exit code N" otherwise, CANCELLED with "interrupted by SIGINT" /
 # "SIGTERM" on a signal (the script then exits 130 / 143). Replaces existing
@@ -775,7 +799,9 @@ joblog_exit_handler() {
 		if _joblog_connected; then
 			_joblog_request ping '{"rejected":true}' || :
 		fi
-		if [ -n "$_JL_SIG" ]; then
+		if [ -n "${_JL_CANCELLED:-}" ]; then
+			joblog_finish CANCELLED "Cancelled${JOBLOG_CANCEL_REASON:+: $JOBLOG_CANCEL_REASON}" || :
+		elif [ -n "$_JL_SIG" ]; then
 			joblog_finish CANCELLED "interrupted by SIG$_JL_SIG" || :
 		elif [ "$rc" -ne 0 ]; then
 			joblog_finish FAILED "exit code $rc" || :

@@ -13,10 +13,13 @@ import JobLogProtocol
 /// into a job's notifications.
 public final class JobLogClient: Sendable {
     let connection: ClientConnection
+    let cancels = CancelRegistry()
 
     /// Connects (lazily, in the background) to `configuration.socketPath`.
     public init(configuration: ClientConfiguration = .fromEnvironment) {
         connection = ClientConnection(configuration: configuration)
+        let cancels = self.cancels
+        connection.setCancelHandler { cancels.deliver($0) }
     }
 
     /// Connects to the socket at `path`.
@@ -100,6 +103,18 @@ public final class JobLogClient: Sendable {
     public func getLogs(_ params: GetLogsParams) async throws(JobLogClientError) -> [LogEntry] {
         try await call(.getLogs, params, as: LogsResult.self).logs
     }
+
+    /// Asks a running run to stop (`cancelRun`); returns the run with `cancelRequestedAt` set.
+    public func cancelRun(_ params: CancelRunParams) async throws(JobLogClientError) -> RunInfo {
+        try await call(.cancelRun, params, as: RunResult.self).run
+    }
+
+    /// Delivers the `cancel` notifications of run `id` (started on this client with
+    /// `acceptsCancel`) to `signal`; ``stopCancelDelivery(_:)`` ends it.
+    public func deliverCancels(of id: Int64, to signal: CancelSignal) { cancels.register(id, signal) }
+
+    /// Ends ``deliverCancels(of:to:)``.
+    public func stopCancelDelivery(_ id: Int64) { cancels.remove(id) }
 
     public func listRuns(_ params: ListRunsParams = ListRunsParams()) async throws(JobLogClientError) -> [RunInfo] {
         try await call(.listRuns, params, as: ListRunsResult.self).runs

@@ -33,6 +33,10 @@ public struct RunRecord: Sendable, Equatable {
     public var rejectedCount: Int64
     /// The last refused notification: `<method>: <reason>`.
     public var lastRejection: String?
+    /// When someone asked the run to stop (`cancelRun`); nil when never asked.
+    public var cancelRequestedAt: Timestamp?
+    /// The reason given with that request.
+    public var cancelReason: String?
     /// Progress rate over the recent past, units per second.
     public var ratePerSecond: Double?
     /// Seconds left at that rate.
@@ -53,8 +57,10 @@ public struct RunRecord: Sendable, Equatable {
         params: RawJSON = .emptyObject, outcome: OutcomeCounters = OutcomeCounters(),
         savedOutcome: OutcomeCounters = OutcomeCounters(), ownerPid: Int64? = nil, ownerUid: Int64? = nil,
         ratePerSecond: Double? = nil, etaSeconds: Double? = nil, rejectedCount: Int64 = 0,
-        lastRejection: String? = nil
+        lastRejection: String? = nil, cancelRequestedAt: Timestamp? = nil, cancelReason: String? = nil
     ) {
+        self.cancelRequestedAt = cancelRequestedAt
+        self.cancelReason = cancelReason
         self.rejectedCount = rejectedCount
         self.lastRejection = lastRejection
         self.id = id

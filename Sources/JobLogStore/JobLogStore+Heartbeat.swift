@@ -5,7 +5,4 @@ extension JobLogStore {
     public func onWriterHeartbeat(_ listener: @escaping @Sendable () -> Void) {
         heartbeat.add(listener)
     }
-
-    /// Batches the writer has taken since the store opened: one transaction (one commit) each.
-    public var writerBatches: Int { heartbeat.batchCount }
 }

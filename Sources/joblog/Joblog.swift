@@ -48,6 +48,7 @@ struct Joblog: AsyncParsableCommand {
                 subcommands: [
                     ListCommand.self, ShowCommand.self, LogsCommand.self, WatchCommand.self, PruneCommand.self,
                     JobsCommand.self, HistoryCommand.self, CompareCommand.self,
+                    CancelCommand.self,
                 ]),
         ]
     )

@@ -385,6 +385,7 @@ SAMPLE_EVENTS = {
     "outcome": {"outcomeSummary": {"synced": 2, "errors": 1}},
     "run.finished": {"status": "SUCCESS"},
     "lagged": {"dropped": 12, "resumeAfterId": "40"},
+    "cancel": {"reason": "maintenance"},
 }
 
 

@@ -43,7 +43,7 @@ struct SocketActivationTests {
         let answer = try #require(try job.readLine())
         #expect(answer.contains(#""result""#) && answer.contains(#""id":1"#), "answer: \(answer)")
         _ = try job.result("startRun", ["jobName": "activated"])
-        #expect(daemon.log().contains("activated=true"))
+        #expect(eventually { daemon.log().contains("activated=true") })
 
         #expect(daemon.terminate() == 0, "clean exit: \(daemon.log())")
         // Not unlinked, not replaced, not chmod-ed (joblogd's own default would be 0600).
@@ -62,7 +62,7 @@ struct SocketActivationTests {
             launcher: Launcher.argv(python: python3!, go: go, sockets: ["http=\(http)", "jsonrpc=\(sock)"]),
             arguments: ["--db", dir + "/db.sqlite"], environment: [:])
         #expect(eventually { (try? LineClient(path: sock).result("ping")) != nil }, "log: \(daemon.log())")
-        #expect(daemon.log().contains("socket=\(sock)"))
+        #expect(eventually { daemon.log().contains("socket=\(sock)") }, "log: \(daemon.log())")
         #expect(daemon.terminate() == 0)
         #expect(Self.identity(sock) != nil && Self.identity(http) != nil)
     }
@@ -111,7 +111,7 @@ struct SocketActivationTests {
         let job = try LineClient(path: sock)
         let ping = try job.result("ping")
         #expect(ping["version"] != nil)
-        #expect(daemon.log().contains("activated=true"), "log: \(daemon.log())")
+        #expect(eventually { daemon.log().contains("activated=true") }, "log: \(daemon.log())")
         job.close()
         #expect(daemon.terminate() == 0)
         #expect(Self.identity(sock) == before, "the passed socket's file is left as it was")

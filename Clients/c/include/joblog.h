@@ -204,6 +204,25 @@ typedef struct {
 
 JOBLOG_API int joblog_start_run_opts(joblog_t *h, const char *job_name, const joblog_start_opts *opts);
 
+/* ---- Cancellation (cancelRun, `joblog cancel`)
+ * A run started by this handle takes the daemon's "cancel" notification. The
+ * library reads it while it waits for any answer, and in
+ * joblog_cancel_requested() (which only reads what has arrived: it never
+ * waits). The callback runs then, once per run, in the caller's thread, with
+ * the reason; a job stops at its next item and finishes the run
+ * JOBLOG_CANCELLED. A job that keeps running is sent SIGTERM after the grace
+ * the canceller gave, then SIGKILL. */
+typedef void (*joblog_cancel_fn)(joblog_t *h, const char *reason, void *user);
+
+/* Sets (or, with NULL, removes) the callback. */
+JOBLOG_API void joblog_on_cancel(joblog_t *h, joblog_cancel_fn callback, void *user);
+
+/* 1 once the run was asked to stop (reading what the daemon sent so far), else 0. */
+JOBLOG_API int joblog_cancel_requested(joblog_t *h);
+
+/* The reason of the request ("" before one, or without a reason). */
+JOBLOG_API const char *joblog_cancel_reason(const joblog_t *h);
+
 /* setStage (message NULL: the daemon logs "Stage: <stage>"). */
 JOBLOG_API int joblog_stage(joblog_t *h, const char *stage, const char *message);
 /* setTotal, total >= 0 (unit may be NULL). */

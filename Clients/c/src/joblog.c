@@ -230,6 +230,11 @@ int joblog_start_run_opts(joblog_t *h, const char *job_name, const joblog_start_
 		jl_int_member(h, &m, "pid", o->pid ? o->pid : (long long)getpid(), 0);
 	if (o->heartbeat_timeout_ms > 0)
 		jl_int_member(h, &m, "heartbeatTimeoutMs", o->heartbeat_timeout_ms, 1);
+	/* This handle reads what the daemon sends: it takes the run's "cancel" notification. */
+	jl_key(h, "acceptsCancel");
+	jl_buf_add(&h->out, "true", 4);
+	h->cancel_requested = 0;
+	h->cancel_reason[0] = '\0';
 	rc = jl_end_request(h, &m, "startRun", &res);
 	if (rc != JOBLOG_OK)
 		return rc;

@@ -96,6 +96,10 @@ struct joblog {
 	unsigned long dropped;         /* notifications dropped while unreachable, in total */
 	unsigned long dropped_unnoted; /* ... not yet reported into the run */
 	long long fixed_at;            /* tests: the "at" to send (0: the clock) */
+	joblog_cancel_fn on_cancel;    /* joblog_on_cancel() */
+	void *on_cancel_user;
+	int cancel_requested;          /* a "cancel" notification for this run arrived */
+	char cancel_reason[1100];
 	char err[512];
 };
 
@@ -122,6 +126,7 @@ JL_HIDDEN int jl_connect_socket(joblog_t *h);
 JL_HIDDEN int jl_write_out(joblog_t *h, long long deadline);
 JL_HIDDEN int jl_read_line(joblog_t *h, long long deadline, int keep_on_timeout, char **line, size_t *len);
 JL_HIDDEN int jl_queue_event(joblog_t *h, json_t *msg);
+JL_HIDDEN void jl_note_cancel(joblog_t *h, json_t *params);
 JL_HIDDEN int jl_wait_response(joblog_t *h, long long id, long long deadline, json_t **resp);
 
 /* message.c: building one message in the handle's buffer */

@@ -327,6 +327,11 @@ int jl_queue_event(joblog_t *h, json_t *msg)
 	if (!json_is_object(msg) || json_object_get(msg, "id") || !json_is_string(json_object_get(msg, "method")))
 		return 0;
 	params = json_object_get(msg, "params");
+	if (strcmp(json_string_value(json_object_get(msg, "method")), "cancel") == 0) {
+		jl_note_cancel(h, params);
+		json_decref(msg);
+		return 1;
+	}
 	if (!h->events)
 		h->events = json_array();
 	if (json_array_size(h->events) >= JL_MAX_QUEUED_EVENTS) {

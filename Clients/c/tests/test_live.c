@@ -608,6 +608,66 @@ static void test_daemon_dies(const char *bin)
 		printf("#   could not remove %s\n", dir);
 }
 
+struct cancel_seen {
+	int calls;
+	char reason[64];
+};
+
+static void on_cancel(joblog_t *h, const char *reason, void *user)
+{
+	struct cancel_seen *seen = user;
+	seen->calls++;
+	snprintf(seen->reason, sizeof seen->reason, "%s", reason);
+}
+
+/* Issue 15: a loop over 1,000 items stops within an item or two of cancelRun,
+ * finishes CANCELLED, and its counters are exact up to where it stopped. */
+static void test_cancel(void)
+{
+	joblog_t *h, *a;
+	struct cancel_seen seen = {0, ""};
+	int i, done = 0, at_request = -1;
+	char run[24];
+
+	joblog_open(sock, &h);
+	joblog_open(sock, &a);
+	joblog_on_cancel(h, on_cancel, &seen);
+	T_RC("cancel: start", joblog_start_run(h, "c-cancel", NULL, NULL, NULL, NULL), JOBLOG_OK, h);
+	snprintf(run, sizeof run, "%s", joblog_run_id(h));
+	T_INT("cancel: not requested yet", 0, joblog_cancel_requested(h));
+	joblog_total(h, 1000, "items");
+	for (i = 0; i < 1000; i++) {
+		if (joblog_cancel_requested(h))
+			break;
+		if (i == 100) {
+			json_t *p = json_pack("{s:s,s:s,s:i}", "jobRunId", run, "reason", "c stop", "graceMs", 60000);
+			T_RC("cancel: cancelRun", joblog_call(a, "cancelRun", p, NULL), JOBLOG_OK, a);
+			json_decref(p);
+			at_request = done;
+		}
+		nanosleep(&(struct timespec){0, 5000000}, NULL);
+		joblog_outcome_add(h, "processed", 1);
+		joblog_inc(h, 1);
+		done++;
+	}
+	T_TRUE("cancel: stopped before the end", done < 1000);
+	T_TRUE("cancel: within two items of the request", at_request >= 0 && done - at_request <= 2);
+	T_INT("cancel: the callback ran once", 1, seen.calls);
+	T_STR("cancel: its reason", "c stop", seen.reason);
+	T_STR("cancel: joblog_cancel_reason", "c stop", joblog_cancel_reason(h));
+	T_RC("cancel: summary", joblog_summary(h, NULL), JOBLOG_OK, h);
+	T_RC("cancel: finish", joblog_finish(h, JOBLOG_CANCELLED, "Cancelled: c stop", NULL), JOBLOG_OK, h);
+	json_t *r = get_run(a, run);
+	T_STR("cancel: CANCELLED", "CANCELLED", json_string_value(json_object_get(r, "status")));
+	T_INT("cancel: progress exact", done, (int)json_integer_value(json_object_get(r, "progressCurrent")));
+	T_INT("cancel: outcome exact", done,
+	      (int)json_integer_value(json_object_get(json_object_get(r, "outcomeSummary"), "processed")));
+	T_TRUE("cancel: cancelRequestedAt", json_is_string(json_object_get(r, "cancelRequestedAt")));
+	json_decref(r);
+	joblog_close(h);
+	joblog_close(a);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -622,6 +682,7 @@ int main(int argc, char **argv)
 	test_batching();
 	test_errors();
 	test_watch();
+	test_cancel();
 	if (argc > 2 && argv[2][0])
 		test_daemon_dies(argv[2]);
 	else

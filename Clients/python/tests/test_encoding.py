@@ -218,7 +218,7 @@ def test_run_job_success_and_failure_calls(recorder, monkeypatch):
         assert ctx.job_run_id == "7" and ctx.job_name == "user-sync"
     assert recorder.calls == [
         ("startRun", {"jobName": "user-sync", "trigger": "MANUAL", "scope": "system", "algorithmVersion": "v1",
-                      "params": {"batchSize": 10}}),
+                      "params": {"batchSize": 10}, "acceptsCancel": True}),
         ("logSummary", {"jobRunId": "7"}),
         ("finishRun", {"jobRunId": "7", "status": "SUCCESS"}),
     ]

@@ -445,4 +445,35 @@ else
 	t_fail "README one-liners block not found"
 fi
 
+# --- cancel (issue 15): a persistent-mode loop over 1,000 items polls
+# joblog_cancel_requested, stops within an item of cancelRun, and the trap
+# finishes the run CANCELLED with the reason; counters exact
+cf=$T_TMP/cancel.done
+rm -f "$cf"
+JOBLOG_PERSISTENT=1 "$T_SHBIN" -c '. "$1"; joblog_start sh-cancel >"$2.id" || exit 99; joblog_trap; joblog_total 1000 items
+	i=0
+	while [ $i -lt 1000 ]; do
+		joblog_cancel_requested && break
+		sleep 0.005; joblog_outcome processed; joblog_inc; i=$((i + 1)); echo "$i" >"$2"
+	done
+	echo "$i" >"$2.final"' sh "$JL" "$cf" >"$T_TMP/cancel.out" 2>"$T_TMP/cancel.err" &
+cpid=$!
+i=0
+cdone() { # the items done so far (0 before the first, or while the file is rewritten)
+	local n
+	n=$(cat "$cf" 2>/dev/null) || n=
+	case $n in '' | *[!0-9]*) echo 0 ;; *) echo "$n" ;; esac
+}
+while [ $i -lt 600 ] && [ "$(cdone)" -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
+crid=$(cat "$cf.id")
+t_rpc "$T_SOCKET" "{\"jsonrpc\":\"2.0\",\"method\":\"cancelRun\",\"params\":{\"jobRunId\":\"$crid\",\"reason\":\"sh stop\",\"graceMs\":60000},\"id\":1}" >/dev/null
+asked=$(cdone)
+wait "$cpid"
+final=$(cat "$cf.final" 2>/dev/null || echo missing)
+ok=no
+case $final in *[!0-9]* | '') ;; *) [ "$final" -lt 1000 ] && [ $((final - asked)) -le 2 ] && ok=yes ;; esac
+t_eq "cancel: the loop stopped within two items of the request ($asked -> $final)" yes "$ok"
+got=$(t_run_field "$T_SOCKET" "$crid" '[r["result"]["run"]["status"], r["result"]["run"]["error"]["message"], r["result"]["run"]["progressCurrent"], r["result"]["run"]["outcomeSummary"].get("processed")]' 2>&1)
+t_eq "cancel: CANCELLED with the reason, counters exact" "[\"CANCELLED\",\"Cancelled: sh stop\",$final,$final]" "$got"
+
 t_summary

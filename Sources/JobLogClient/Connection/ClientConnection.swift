@@ -57,6 +57,8 @@ final class ClientConnection: @unchecked Sendable {
     /// Why the last connect failed (for the `daemonUnreachable` error).
     private var lastConnectError: UnixSocketError?
     private var eventHandler: (@Sendable (String, JSONValue) -> Void)?
+    /// Called for the daemon's `cancel` notifications (kept apart from watch events).
+    private var cancelHandler: (@Sendable (JSONValue) -> Void)?
 
     /// A self-pipe: callers write a byte to wake the I/O thread out of `poll`.
     private let wakeFD: Int32
@@ -84,6 +86,11 @@ final class ClientConnection: @unchecked Sendable {
     /// Called on the I/O thread for each notification the daemon sends (watch events).
     func setEventHandler(_ handler: @escaping @Sendable (String, JSONValue) -> Void) {
         condition.withLock { eventHandler = handler }
+    }
+
+    /// Called on the I/O thread for each `cancel` notification.
+    func setCancelHandler(_ handler: @escaping @Sendable (JSONValue) -> Void) {
+        condition.withLock { cancelHandler = handler }
     }
 
     // MARK: - Sending
@@ -233,20 +240,6 @@ final class ClientConnection: @unchecked Sendable {
             nextSeq += 1
         }
         droppedByRun.removeAll()
-    }
-
-    /// Why a connect failed, in the words of every joblog client: `no such file`, `not a socket`,
-    /// `permission denied`, `nobody listening`.
-    static func unreachableReason(_ attempt: Result<Int32, UnixSocketError>, _ path: String) -> String {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return errno == ENOENT ? "no such file" : String(cString: strerror(errno)) }
-        guard (st.st_mode & S_IFMT) == S_IFSOCK else { return "not a socket" }
-        guard case .failure(let e) = attempt else { return "nobody listening" }
-        switch e.errno {
-        case EACCES, EPERM: return "permission denied"
-        case ECONNREFUSED, ENOENT: return "nobody listening"
-        default: return String(cString: strerror(e.errno))
-        }
     }
 
     // Lock held.
@@ -441,6 +434,8 @@ final class ClientConnection: @unchecked Sendable {
                 if let w = condition.withLock({ waiters.removeValue(forKey: seq) }) {
                     results.append((w.completion, result.mapError { .rpc($0) }))
                 }
+            case .notification(let method, let params) where method == CancelNotification.method:
+                if let handler = condition.withLock({ cancelHandler }) { handler(params) }
             case .notification(let method, let params):
                 events.append((method, params))
             case .batch:

@@ -5,12 +5,21 @@ public struct JobContext: Sendable {
     public let jobName: String
     /// The logger of this run.
     public let logger: JobLogger
+    /// The run's cancel request (`cancelRun`), for jobs that check between items.
+    public let cancellation: CancelSignal
 
-    public init(jobRunId: Int64, jobName: String, logger: JobLogger) {
+    public init(jobRunId: Int64, jobName: String, logger: JobLogger, cancellation: CancelSignal = CancelSignal()) {
         self.jobRunId = jobRunId
         self.jobName = jobName
         self.logger = logger
+        self.cancellation = cancellation
     }
+
+    /// True once someone asked the run to stop (`runJob` has then cancelled the job's task).
+    public var isCancelRequested: Bool { cancellation.isRequested }
+
+    /// Yields the cancel reason once, when the request arrives.
+    public var cancelRequests: AsyncStream<String> { cancellation.requests }
 }
 
 /// The options of `runJob` (the seed's first argument).

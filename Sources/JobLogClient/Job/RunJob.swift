@@ -17,6 +17,11 @@ extension JobLogClient {
 /// error's description when it throws (the error is rethrown). A job never fails
 /// because reporting failed: without a daemon it runs with a logger that reports
 /// nothing, after one warning on stderr.
+///
+/// When someone cancels the run (`cancelRun`, `joblog cancel`), the daemon tells this client
+/// and `runJob` cancels the job's task (Swift structured cancellation: `Task.isCancelled`,
+/// `Task.checkCancellation()`, cancelled sleeps); `JobContext.isCancelRequested` and
+/// `cancelRequests` say so too. The run ends CANCELLED with the reason, after its summary.
 public func runJob<T: Sendable>(
     _ options: JobOptions, client: JobLogClient = .shared,
     environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -31,7 +36,7 @@ public func runJob<T: Sendable>(
         let params = StartRunParams(
             jobName: options.jobName, trigger: options.trigger, scope: options.scope,
             algorithmVersion: options.algorithmVersion,
-            params: options.params.rawJSON ?? .emptyObject, pid: Int64(getpid()))
+            params: options.params.rawJSON ?? .emptyObject, pid: Int64(getpid()), acceptsCancel: true)
         do {
             let started = try await client.startRun(params)
             logger = JobLogger(jobRunId: started.jobRunId, jobName: options.jobName, client: client)
@@ -41,18 +46,29 @@ public func runJob<T: Sendable>(
             logger = .disabled(jobName: options.jobName)
         }
     }
-    let context = JobContext(jobRunId: logger.jobRunId, jobName: options.jobName, logger: logger)
-    do {
-        let result = try await body(context)
-        await finish(logger, owned: owned, status: Task.isCancelled ? .cancelled : .success, error: nil, client: client)
-        return result
-    } catch is CancellationError {
-        await finish(logger, owned: owned, status: .cancelled, error: "cancelled", client: client)
-        throw CancellationError()
-    } catch {
-        let status: RunStatus = Task.isCancelled ? .cancelled : .failed
-        await finish(logger, owned: owned, status: status, error: String(describing: error), client: client)
-        throw error
+    let signal = CancelSignal()
+    let context = JobContext(jobRunId: logger.jobRunId, jobName: options.jobName, logger: logger, cancellation: signal)
+    let canceller = TaskCanceller()
+    if owned, logger.jobRunId > 0 { client.deliverCancels(of: logger.jobRunId, to: signal) }
+    defer { client.stopCancelDelivery(logger.jobRunId) }
+    return try await canceller.whileArmed(signal) {
+        let cancelled = { signal.reason.map { $0.isEmpty ? "Cancelled" : "Cancelled: \($0)" } ?? "cancelled" }
+        do {
+            let result = try await body(context)
+            // A body that returns after the request (it polled) ends CANCELLED too.
+            let status: RunStatus = Task.isCancelled || signal.isRequested ? .cancelled : .success
+            await finish(
+                logger, owned: owned, status: status, error: status == .cancelled ? cancelled() : nil, client: client)
+            return result
+        } catch is CancellationError {
+            await finish(logger, owned: owned, status: .cancelled, error: cancelled(), client: client)
+            throw CancellationError()
+        } catch {
+            let status: RunStatus = Task.isCancelled ? .cancelled : .failed
+            let message = status == .cancelled ? cancelled() : String(describing: error)
+            await finish(logger, owned: owned, status: status, error: message, client: client)
+            throw error
+        }
     }
 }
 

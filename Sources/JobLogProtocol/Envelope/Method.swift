@@ -31,6 +31,7 @@ public enum Method: String, Sendable, CaseIterable {
     case listJobs
     case getJobStats
     case compareRuns
+    case cancelRun
 
     /// The method with this wire name: one hash lookup instead of a comparison per case.
     public static func named(_ name: String) -> Method? { byName[name] }

@@ -14,11 +14,15 @@ public struct StartRunParams: RPCParams, Equatable {
     public var heartbeatTimeoutMs: Int64?
     /// Flag the run stalled after this much time without progress (overrides `--stall-min-ms`).
     public var stallAfterMs: Int64? = nil
+    /// The connection reads what the daemon sends: it gets the `cancel` notification of its runs.
+    public var acceptsCancel: Bool
 
     public init(
         jobName: String, trigger: String = "MANUAL", scope: String = "system", algorithmVersion: String? = nil,
-        params: RawJSON = .emptyObject, pid: Int64? = nil, heartbeatTimeoutMs: Int64? = nil
+        params: RawJSON = .emptyObject, pid: Int64? = nil, heartbeatTimeoutMs: Int64? = nil,
+        acceptsCancel: Bool = false
     ) {
+        self.acceptsCancel = acceptsCancel
         self.jobName = jobName
         self.trigger = trigger
         self.scope = scope
@@ -37,6 +41,7 @@ public struct StartRunParams: RPCParams, Equatable {
         pid = try r.int("pid", in: 1...Int64(Int32.max))
         heartbeatTimeoutMs = try r.int("heartbeatTimeoutMs", in: 1...Int64(Int32.max) * 1000)
         stallAfterMs = try r.int("stallAfterMs", in: 1...Int64(Int32.max) * 1000)
+        acceptsCancel = try r.bool("acceptsCancel") ?? false
     }
 
     public var json: JSONObject {
@@ -49,6 +54,7 @@ public struct StartRunParams: RPCParams, Equatable {
         b.add("pid", pid)
         b.add("heartbeatTimeoutMs", heartbeatTimeoutMs)
         b.add("stallAfterMs", stallAfterMs)
+        if acceptsCancel { b.add("acceptsCancel", JSONValue.bool(true)) }
         return b.object
     }
 }

@@ -52,6 +52,7 @@ extension RunRecord {
                 ("ratePerSecond", Self.double(ratePerSecond)), ("etaSeconds", Self.double(etaSeconds)),
                 ("rejectedCount", .int(rejectedCount)), ("lastRejection", .string(orNull: lastRejection)),
                 ("stalledSince", .timestamp(stalledSince)), ("slow", .bool(slow)),
+                ("cancelRequestedAt", .timestamp(cancelRequestedAt)), ("cancelReason", .string(orNull: cancelReason)),
             ]))
     }
 
@@ -79,7 +80,8 @@ extension RunRecord {
             savedOutcome: OutcomeCounters(json: metadata["outcome"]?.objectValue ?? JSONObject()),
             ownerPid: r.optionalInt("pid"), ownerUid: r.optionalInt("uid"),
             ratePerSecond: r.optionalDouble("ratePerSecond"), etaSeconds: r.optionalDouble("etaSeconds"),
-            rejectedCount: r.optionalInt("rejectedCount") ?? 0, lastRejection: r.optionalString("lastRejection"))
+            rejectedCount: r.optionalInt("rejectedCount") ?? 0, lastRejection: r.optionalString("lastRejection"),
+            cancelRequestedAt: r.optionalTimestamp("cancelRequestedAt"), cancelReason: r.optionalString("cancelReason"))
         stalledSince = r.optionalTimestamp("stalledSince")
         if case .bool(let b)? = r.object["slow"] { slow = b }
     }
@@ -96,6 +98,7 @@ extension RunRecord {
                 ("startedAt", .timestamp(startedAt)), ("lastHeartbeatAt", .timestamp(lastHeartbeatAt)),
                 ("ratePerSecond", Self.double(ratePerSecond)), ("etaSeconds", Self.double(etaSeconds)),
                 ("stalledSince", .timestamp(stalledSince)), ("slow", .bool(slow)),
+                ("cancelRequestedAt", .timestamp(cancelRequestedAt)),
             ]))
     }
 

@@ -16,6 +16,8 @@ public struct WatchEvent: Sendable, Equatable {
         case unstalled
         /// The run took (or is taking) more than 2× its usual time.
         case slow
+        /// Someone asked the run to stop (`cancelRun`).
+        case cancelRequested(reason: String)
         /// The subscriber fell behind: `dropped` events were lost.
         case lagged(dropped: Int64, resumeAfterId: Int64)
     }
@@ -45,6 +47,7 @@ public struct WatchEvent: Sendable, Equatable {
         case .stalled: "stalled"
         case .unstalled: "unstalled"
         case .slow: "slow"
+        case .cancelRequested: "cancel"
         case .lagged: "lagged"
         }
     }
@@ -66,6 +69,7 @@ public struct WatchEvent: Sendable, Equatable {
         case .runFinished(let status): o.append("status", .string(status.rawValue))
         case .stalled(let since): o.append("stalledSince", .string(since.iso8601))
         case .unstalled, .slow: break
+        case .cancelRequested(let reason): o.append("reason", .string(reason))
         case .lagged(let dropped, let resume):
             o.append("dropped", .int(dropped))
             o.append("resumeAfterId", .string(String(resume)))
@@ -115,6 +119,7 @@ public struct WatchEvent: Sendable, Equatable {
         case "stalled": kind = .stalled(since: try r.timestamp("stalledSince"))
         case "unstalled": kind = .unstalled
         case "slow": kind = .slow
+        case "cancel": kind = .cancelRequested(reason: r.optionalString("reason") ?? "")
         case "lagged": kind = .lagged(dropped: try r.int("dropped"), resumeAfterId: try r.id("resumeAfterId"))
         default: throw ResultDecodingError(field: "type")
         }

@@ -90,13 +90,15 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         requestContext = RequestContext(
             store: services.store, peer: peer, version: services.configuration.version, logger: logger,
             rates: services.rates, connectionID: connectionID, watches: watches, pruner: services.pruner,
-            permissions: services.configuration.permissions, tracker: tracker)
+            permissions: services.configuration.permissions, tracker: tracker, cancels: services.cancels,
+            send: { bytes in channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil) })
         logger.debug("connection opened")
         resume(.peer)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         requestContext?.watches?.closeAll()
+        services.cancels?.forget(connection: connectionID)
         logger.debug("connection closed")
         context.fireChannelInactive()
     }

@@ -11,4 +11,5 @@ struct ConnectionServices: Sendable {
     let registry: ConnectionRegistry
     let stats: ServerStats
     let logger: Logger
+    var cancels: CancelService? = nil
 }

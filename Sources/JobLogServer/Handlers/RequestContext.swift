@@ -15,6 +15,10 @@ struct RequestContext: Sendable {
     let permissions: Permissions
     /// The connection's commit tracker (its refused notifications, for `ping`).
     var tracker: CommitTracker? = nil
+    /// Cancel requests (delivery to jobs, escalation).
+    var cancels: CancelService? = nil
+    /// Writes a line (with its newline) to this connection, from any thread.
+    var send: (@Sendable ([UInt8]) -> Void)? = nil
 
     /// Adds what only the live daemon knows (rate, ETA) to a stored run.
     func decorate(_ run: RunRecord) -> RunRecord {

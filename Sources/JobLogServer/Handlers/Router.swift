@@ -38,6 +38,7 @@ enum Router {
             case .listJobs: return .success(try ListJobsHandler.route(p, context))
             case .getJobStats: return .success(try GetJobStatsHandler.route(p, context))
             case .compareRuns: return .success(try CompareRunsHandler.route(p, context))
+            case .cancelRun: return .success(try CancelRunHandler.route(p, context))
             }
         } catch {
             return .failure(error)

@@ -23,9 +23,12 @@ enum StartRunHandler {
             ownerStartTime: startTime,
             heartbeatTimeoutMs: p.heartbeatTimeoutMs)
         new.stallAfterMs = p.stallAfterMs
+        // With `acceptsCancel`, this connection is told of the run's cancel requests.
+        let listen = p.acceptsCancel ? CancelListener(context) : nil
         return .write(.startRun(new)) { outcome in
             switch outcome {
             case .run(let run):
+                listen?.listen(run.id)
                 return .success(
                     StartRunResult(jobRunId: run.id, jobName: run.jobName, status: run.status, startedAt: run.startedAt)
                         .json)

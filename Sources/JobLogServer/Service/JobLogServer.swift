@@ -23,6 +23,7 @@ public final class JobLogServer: Service, Sendable {
     private let rates: ProgressRates
     private let hub: WatchHub
     private let pruner: Pruner
+    private let cancels: CancelService
     private let group: any EventLoopGroup
     private let services: ConnectionServices
     /// Where the server reports messages, commits, errors and lagging subscribers.
@@ -41,16 +42,18 @@ public final class JobLogServer: Service, Sendable {
         let stats = ServerStats()
         let hub = WatchHub(store: store, stats: stats)
         let pruner = Pruner(store: store, logger: logger)
+        let cancels = CancelService(store: store, logger: logger)
         let rates = ProgressRates()
         let registry = ConnectionRegistry()
         self.stats = stats
         self.hub = hub
         self.pruner = pruner
+        self.cancels = cancels
         self.rates = rates
         self.registry = registry
         services = ConnectionServices(
             store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
-            stats: stats, logger: logger)
+            stats: stats, logger: logger, cancels: cancels)
         store.onCommit { events in rates.record(events) }
     }
 
@@ -73,8 +76,10 @@ public final class JobLogServer: Service, Sendable {
         let inherited = configuration.inheritedSocket
         if inherited == nil { try SocketFile.prepare(path) }
         // A passed socket belongs to the service manager: its mode and file are left alone.
-        let first = try await serve(try inherited ?? SocketFile.listen(path, mode: configuration.socketMode))
-        let created = inherited == nil ? SocketFile.identity(path) : nil
+        let bound: (fd: Int32, identity: SocketFile.Identity?) =
+            if let inherited { (inherited, nil) } else { try SocketFile.listen(path, mode: configuration.socketMode) }
+        let first = try await serve(bound.fd)
+        let created = bound.identity
         logger.info("listening", metadata: ["socket": "\(path)", "activated": "\(inherited != nil)"])
         configuration.onListening?()
         let listeners = Listeners(first)
@@ -129,12 +134,13 @@ public final class JobLogServer: Service, Sendable {
         }
         logger.error("the socket file was removed: creating it again", metadata: ["socket": "\(path)"])
         do {
-            let channel = try await serve(try SocketFile.listen(path, mode: configuration.socketMode))
+            let bound = try SocketFile.listen(path, mode: configuration.socketMode)
+            let channel = try await serve(bound.fd)
             guard listeners.add(channel) else {
                 channel.close(promise: nil)
                 return owned
             }
-            return SocketFile.identity(path)
+            return bound.identity
         } catch {
             logger.error(
                 "cannot create the socket file again", metadata: ["socket": "\(path)", "error": "\(error)"])

@@ -29,24 +29,17 @@ public struct SignalService: Service {
     public func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1, .sigusr2, .sigalrm)
         await cancelWhenGracefulShutdown {
-            var lastCommits = store.commitCount
-            var lastAt = ContinuousClock.now
+            let meter = CommitMeter(store: store)
             for await signal in signals {
                 switch signal {
                 case .sigusr1:
-                    let now = ContinuousClock.now
-                    let commits = store.commitCount
-                    let elapsed = (now - lastAt).components
-                    let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
-                    let rate = seconds > 0 ? Double(commits - lastCommits) / seconds : 0
-                    lastCommits = commits
-                    lastAt = now
+                    let rate = meter.rate()
                     let running = (try? await store.runningCount()).map { "\($0)" } ?? "unknown"
                     logger.notice(
                         "status",
                         metadata: [
                             "connections": "\(server.connectionCount)", "queuedWrites": "\(store.queuedWrites)",
-                            "runningRuns": "\(running)", "commits": "\(commits)",
+                            "runningRuns": "\(running)", "commits": "\(store.commitCount)",
                             "commitsPerSecond": "\(Int(rate.rounded()))",
                         ])
                 case .sighup:

@@ -46,18 +46,15 @@ enum SocketFile {
     /// A listening socket bound at `path` with permission bits `mode` (no moment with wider
     /// ones: the umask is narrowed while binding). Bound here, not by NIO, because NIO removes
     /// the path when it closes a listener it bound, even when the path has become another's.
-    static func listen(_ path: String, mode: UInt32, backlog: Int32 = 512) throws -> Int32 {
+    ///
+    /// Returns the descriptor and the socket file's identity, taken before `listen`: no client can
+    /// connect (and then remove the file) before the daemon knows which file is its own.
+    static func listen(_ path: String, mode: UInt32, backlog: Int32 = 512) throws -> (fd: Int32, identity: Identity?) {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketFileError(description: "socket(): \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard var address = Self.address(path) else {
             close(fd)
             throw SocketFileError(description: "the socket path \(path) is too long (at most 107 bytes)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
         }
         let oldMask = umask(0o177)
         let rc = withUnsafePointer(to: &address) {
@@ -72,13 +69,14 @@ enum SocketFile {
             throw SocketFileError(description: "cannot bind \(path): \(String(cString: strerror(bindErrno)))")
         }
         chmod(path, mode_t(mode))
+        let created = identity(path)
         guard Glibc.listen(fd, backlog) == 0 else {
             let e = errno
             close(fd)
             unlink(path)
             throw SocketFileError(description: "cannot listen on \(path): \(String(cString: strerror(e)))")
         }
-        return fd
+        return (fd, created)
     }
 
     /// True when something accepts connections on the socket.
@@ -86,18 +84,24 @@ enum SocketFile {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
+        guard var address = Self.address(path) else { return false }
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
         return rc == 0
+    }
+
+    /// The `sockaddr_un` of `path`; nil when the path does not fit.
+    private static func address(_ path: String) -> sockaddr_un? {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        return address
     }
 }

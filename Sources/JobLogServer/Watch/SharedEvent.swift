@@ -49,6 +49,7 @@ final class SharedEvent: Sendable {
         case .stalled(let since): .stalled(since: since)
         case .unstalled: .unstalled
         case .slow: .slow
+        case .cancelRequested(let reason): .cancelRequested(reason: reason)
         }
     }
 }

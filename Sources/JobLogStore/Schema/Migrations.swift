@@ -73,6 +73,13 @@ enum Migrations {
             // all of them) pays for no third index; those levels are found by walking ids backwards.
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS logs_by_level ON logs(level, id) WHERE level >= 2")
         }
+        migrator.registerMigration("v6-cancel-requests") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN cancel_requested_at INTEGER;
+                    ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
+                    """)
+        }
         migrator.registerMigration("v7-insights-stages-jobs-flags", migrate: InsightsMigration.migrate)
         return migrator
     }

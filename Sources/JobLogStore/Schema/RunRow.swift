@@ -28,7 +28,9 @@ enum RunRow {
             outcome: OutcomeCounters(jsonText: row["outcome"]),
             savedOutcome: OutcomeCounters(jsonText: row["saved_outcome"]),
             ownerPid: row["owner_pid"], ownerUid: row["owner_uid"],
-            rejectedCount: row["rejected_count"], lastRejection: row["last_rejection"])
+            rejectedCount: row["rejected_count"], lastRejection: row["last_rejection"],
+            cancelRequestedAt: (row["cancel_requested_at"] as Int64?).map(Timestamp.init(milliseconds:)),
+            cancelReason: row["cancel_reason"])
         record.stalledSince = (row["stalled_since"] as Int64?).map(Timestamp.init(milliseconds:))
         record.slow = row["slow"] as Bool? ?? false
         record.stallAfterMs = row["stall_after_ms"]
@@ -40,7 +42,8 @@ enum RunRow {
             outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?,
             error_message = CAST(? AS TEXT), error_stack = CAST(? AS TEXT), log_debug = ?, log_info = ?,
             log_milestone = ?, log_warning = ?, log_error = ?, dropped_debug = ?, dropped_info = ?,
-            rejected_count = ?, last_rejection = ?, stalled_since = ?, slow = ?
+            rejected_count = ?, last_rejection = ?, cancel_requested_at = ?, cancel_reason = CAST(? AS TEXT),
+            stalled_since = ?, slow = ?
         WHERE id = ?
         """
 
@@ -50,7 +53,8 @@ enum RunRow {
             r.savedOutcome.jsonText, r.finishedAt?.milliseconds, r.lastHeartbeatAt.milliseconds,
             exactBytes(r.errorMessage), exactBytes(r.errorStack), r.logCounts[0], r.logCounts[1],
             r.logCounts[2], r.logCounts[3], r.logCounts[4], r.droppedLogCounts[0], r.droppedLogCounts[1],
-            r.rejectedCount, r.lastRejection, r.stalledSince?.milliseconds, r.slow, r.id,
+            r.rejectedCount, r.lastRejection, r.cancelRequestedAt?.milliseconds, exactBytes(r.cancelReason),
+            r.stalledSince?.milliseconds, r.slow, r.id,
         ]
     }
 

@@ -71,10 +71,7 @@ final class BatchWriter: @unchecked Sendable {
             let wake = configuration.heartbeatIntervalMs.map { Double($0) / 1000 }
             while let batch = queue.takeBatch(wakeAfter: wake) {
                 heartbeat.beat()
-                if !batch.isEmpty {
-                    process(batch)
-                    heartbeat.countBatch()
-                }
+                if !batch.isEmpty { process(batch) }
             }
             inserter = nil
             connection = nil
@@ -342,7 +339,7 @@ final class BatchWriter: @unchecked Sendable {
         guard state.record.status == .running else { return .failed(.runFinished(id, state.record.status)) }
         if let denied = permission(op, state) { return denied }
         switch op.command {
-        case .abandon, .flag: break
+        case .abandon, .cancel, .flag: break  // not the job's own word: no heartbeat
         default:
             state.record.lastHeartbeatAt = now
             if state.record.stalledSince != nil { try unstall(state, at: now, db) }
@@ -390,6 +387,12 @@ final class BatchWriter: @unchecked Sendable {
                 state.record.errorMessage = message
                 state.record.errorStack = stack
             }
+            if status == .cancelled, let asked = state.record.cancelRequestedAt {
+                try noteStopped(state, askedAt: asked, at: now, db)
+                if state.record.errorMessage == nil {
+                    state.record.errorMessage = "Cancelled: \(state.record.cancelReason ?? "")"
+                }
+            }
             state.record.status = status
             state.record.finishedAt = now
             state.record.savedOutcome = state.record.outcome
@@ -406,6 +409,34 @@ final class BatchWriter: @unchecked Sendable {
             outcome = .run(state.record)
             emitProgressIfChanged(state.record, at: now)
             emit(state.record, .finished(status), at: now)
+        case .cancel(_, let reason, let by, let graceMs):
+            let context = JSONObject([
+                ("by", .int(orNull: by)), ("reason", .string(reason)), ("graceMs", .int(graceMs)),
+            ])
+            _ = try insertLog(
+                state, .warning, reason.isEmpty ? "Cancel requested" : "Cancel requested: \(reason)",
+                JSONWriter.string(.object(context)), at: now, db)
+            if state.record.cancelRequestedAt == nil { state.record.cancelRequestedAt = now }
+            state.record.cancelReason = reason
+            outcome = .run(state.record)
+            emitProgressIfChanged(state.record, at: now)
+            emit(state.record, .cancelRequested(reason: reason), at: now)
+        case .abandon(_, let reason) where state.record.cancelRequestedAt != nil:
+            // The owner went away after a cancel request (it stopped, or was signalled): CANCELLED.
+            let why = state.record.cancelReason ?? ""
+            let message = (why.isEmpty ? "Run cancelled" : "Run cancelled: \(why)") + " (\(reason))"
+            let context = JSONObject([("reason", .string(why)), ("owner", .string(reason))])
+            _ = try insertLog(state, .warning, message, JSONWriter.string(.object(context)), at: now, db)
+            try noteStopped(state, askedAt: state.record.cancelRequestedAt ?? now, at: now, db)
+            state.record.status = .cancelled
+            state.record.finishedAt = now
+            state.record.stalledSince = nil
+            try StageTable.end(run: id, at: now, progress: state.record.progressCurrent, db)
+            state.record.errorMessage = message
+            state.record.savedOutcome = state.record.outcome
+            outcome = .run(state.record)
+            emitProgressIfChanged(state.record, at: now)
+            emit(state.record, .finished(.cancelled), at: now)
         case .abandon(_, let reason):
             let heard = state.record.lastHeartbeatAt
             let progress = "\(state.record.progressCurrent)" + (state.record.progressTotal.map { "/\($0)" } ?? "")
@@ -435,6 +466,21 @@ final class BatchWriter: @unchecked Sendable {
         }
         markDirty(state)
         return outcome
+    }
+
+    /// `Cancelled: <reason>`, or `Cancelled` without one.
+    static func cancelled(_ reason: String?) -> String {
+        guard let reason, !reason.isEmpty else { return "Cancelled" }
+        return "Cancelled: \(reason)"
+    }
+
+    /// The entry that says how long a run took to stop after a cancel request (`context.stopMs`).
+    private func noteStopped(_ state: RunState, askedAt: Timestamp, at now: Timestamp, _ db: Database) throws {
+        let stopMs = max(0, now.milliseconds - askedAt.milliseconds)
+        let context = JSONObject([("stopMs", .int(stopMs)), ("reason", .string(orNull: state.record.cancelReason))])
+        _ = try insertLog(
+            state, .info, "Stopped \(stopMs) ms after the cancel request", JSONWriter.string(.object(context)),
+            at: now, db)
     }
 
     /// One bounded step of retention, at most `maxRows` rows: first the logs of runs already

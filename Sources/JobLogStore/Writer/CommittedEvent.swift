@@ -18,6 +18,8 @@ public struct CommittedEvent: Sendable {
         case unstalled
         /// The run was flagged slow (while running or at finish).
         case slow
+        /// Someone asked the run to stop (`cancelRun`).
+        case cancelRequested(reason: String)
     }
 
     public let runID: Int64

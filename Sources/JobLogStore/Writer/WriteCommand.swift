@@ -13,6 +13,9 @@ public enum WriteCommand: Sendable {
     case saveOutcome(run: Int64)
     case logSummary(run: Int64)
     case finish(run: Int64, status: RunStatus, errorMessage: String?, errorStack: String?)
+    /// Asks a RUNNING run to stop (`cancelRun`): records the request and a warning entry
+    /// `Cancel requested: <reason>` whose context names the requester (`by`, a uid).
+    case cancel(run: Int64, reason: String, by: Int64?, graceMs: Int64)
     /// Marks a run whose owner is gone (the liveness reaper).
     case abandon(run: Int64, reason: String)
     /// Sets a flag on a RUNNING run without counting as a sign of life (the liveness reaper).
@@ -33,7 +36,7 @@ public enum WriteCommand: Sendable {
         case .startRun, .barrier, .prune, .vacuum, .reject: nil
         case .setStage(let r, _, _), .setTotal(let r, _, _), .incrementProgress(let r, _), .setProgress(let r, _),
             .log(let r, _, _, _), .addOutcome(let r, _, _), .saveOutcome(let r), .logSummary(let r),
-            .finish(let r, _, _, _), .abandon(let r, _), .flag(let r, _):
+            .finish(let r, _, _, _), .abandon(let r, _), .flag(let r, _), .cancel(let r, _, _, _):
             r
         }
     }
@@ -55,6 +58,7 @@ extension WriteCommand {
         case .finish: "finishRun"
         case .abandon: "abandon"
         case .flag: "flag"
+        case .cancel: "cancelRun"
         case .barrier: "barrier"
         case .prune: "pruneRuns"
         case .vacuum: "vacuum"

@@ -9,19 +9,12 @@ import Synchronization
 /// Listeners run on the writer thread: they must not block.
 final class WriterHeartbeat: Sendable {
     private let listeners = Mutex<[@Sendable () -> Void]>([])
-    private let batches = Atomic<Int>(0)
 
     init() {}
 
     func add(_ listener: @escaping @Sendable () -> Void) {
         listeners.withLock { $0.append(listener) }
     }
-
-    /// Batches taken so far (each one transaction, group-committed).
-    var batchCount: Int { batches.load(ordering: .relaxed) }
-
-    /// Counts one batch written.
-    func countBatch() { batches.add(1, ordering: .relaxed) }
 
     func beat() {
         let current = listeners.withLock { $0 }

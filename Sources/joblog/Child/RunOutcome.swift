@@ -31,6 +31,13 @@ struct RunOutcome: Equatable {
         }
     }
 
+    /// After a cancel request (`joblog cancel`): CANCELLED with the reason, whatever the exit.
+    func cancelled(reason: String) -> RunOutcome {
+        let how = exitCode >= 128 ? "killed by signal \(exitCode - 128)" : "exit code \(exitCode)"
+        let what = reason.isEmpty ? "Cancelled" : "Cancelled: \(reason)"
+        return RunOutcome(status: .cancelled, error: "\(what) (\(how))", exitCode: exitCode)
+    }
+
     /// The command could not be started: FAILED; 127 when it was not found, else 126 (as shells do).
     init(spawnFailure: ChildProcess.SpawnError, command: String) {
         self.init(

@@ -55,6 +55,9 @@ struct ProgressLine {
         if !fancy { parts.append(run.status.rawValue) }
         if run.stalledSince != nil { parts.append(style.apply(Style.yellow, "stalled")) }
         if run.slow { parts.append(style.apply(Style.yellow, "slow")) }
+        if run.status == .running, run.cancelRequestedAt != nil {
+            parts.append(style.apply(Style.yellow, "cancel requested"))
+        }
         if !dropped.contains(.time) { parts.append(time(percent: percent)) }
         if !dropped.contains(.stage), let stage = run.currentStage {
             parts.append(style.apply(Style.dim, style.data(stage)))

@@ -37,6 +37,11 @@ struct RunDetails {
         if let pid = run.ownerPid {
             fields.append(("owner", "pid \(pid)" + (run.ownerUid.map { ", uid \($0)" } ?? ""), nil))
         }
+        if let asked = run.cancelRequestedAt {
+            let why = run.cancelReason.flatMap { $0.isEmpty ? nil : ": \(style.data($0))" } ?? ""
+            fields.append(
+                ("cancel", "cancel requested \(Format.localTime(asked, .full, now: now))\(why)", Style.yellow))
+        }
         if let message = run.errorMessage { fields.append(("error", style.data(message), Style.red)) }
         fields.append(("logs", counts(run.logCounts), nil))
         if run.droppedLogCounts.contains(where: { $0 > 0 }) {

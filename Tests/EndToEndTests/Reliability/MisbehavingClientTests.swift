@@ -100,6 +100,14 @@ import Testing
     func connectionsPastTheLimitAreRefused() throws {
         let daemon = try TestDaemon(arguments: ["--max-connections", "1000"])
         let pid = daemon.pid
+        // The store opens its reader connections on demand: open them before counting, so that
+        // the count after measures connections, not a reader the test happened to need later.
+        let warm = try (0..<4).map { _ in try daemon.connect() }
+        let run = try warm[0].result("startRun", ["jobName": "warm-up"])["jobRunId"] as? String ?? "0"
+        for c in warm { try c.send(#"{"jsonrpc":"2.0","id":1,"method":"getLogs","params":{"jobRunId":"\#(run)"}}"#) }
+        for c in warm { _ = try c.readLine() }
+        for c in warm { c.close() }
+        usleep(200_000)
         let fdsBefore = Reliability.openFDs(pid)
         let observer = try daemon.connect()
         _ = try Self.observe(observer)

@@ -25,7 +25,7 @@ from .client import (
     get_client,
 )
 from .handler import MILESTONE, JobLogHandler
-from .logger import LEVELS, JobLogger, Progress, create_job_logger, current_logger
+from .logger import LEVELS, JobCancelled, JobLogger, Progress, create_job_logger, current_logger
 from .run import JobContext, Terminated, run_job
 
 __version__ = "0.1.0"
@@ -49,6 +49,7 @@ __all__ = [
     "NotDelivered",
     "RejectedWarning",
     "Terminated",
+    "JobCancelled",
     "encode",
     "encode_notification",
     "encode_request",

@@ -231,6 +231,13 @@ class arun_job(_RunBase):
         sync = self._enter(run_id, attached_id is not None)
         logger = AsyncJobLogger(run_id, self.job_name, self.client, strict=self.strict, sync=sync)
         self.ctx = JobContext(run_id, self.job_name, logger, self.client, attached_id is not None)
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        if task is not None:
+            def cancel_task(reason: str) -> None:
+                loop.call_soon_threadsafe(task.cancel, "cancelled: %s" % reason)
+
+            self._listen_for_cancel(self.ctx, cancel_task)
         return self.ctx
 
     async def __aexit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
@@ -239,8 +246,10 @@ class arun_job(_RunBase):
         assert ctx is not None
         logger: AsyncJobLogger = ctx.logger
         self._remove_async_sigterm()
+        self._stop_listening(ctx)
         terminated = self._terminated and exc_type is not None and issubclass(exc_type, asyncio.CancelledError)
-        status, error = outcome_of_exception(exc_type, exc, tb)
+        status, error = self._cancel_outcome(ctx, *outcome_of_exception(exc_type, exc, tb))
+
         if terminated and error is not None:
             error["message"] = "terminated by SIGTERM"
         ctx.status = status

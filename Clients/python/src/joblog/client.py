@@ -255,6 +255,8 @@ class Client:
         self.rejected = 0
         self.last_rejection: Optional[str] = None
         self._pid = os.getpid()
+        #: Run id -> function called (on the I/O thread) with the params of a ``cancel`` notification.
+        self._cancel_handlers: Dict[str, Callable[[Dict[str, Any]], None]] = {}
         self.stats = {"connects": 0, "resent": 0, "dropped": 0, "notifications": 0, "requests": 0,
                       "rejected": 0}
 
@@ -706,7 +708,31 @@ class Client:
                     self._on_response(m)
             return
         if isinstance(msg, dict):
+            if msg.get("method") == "cancel" and "id" not in msg:
+                self._on_cancel(msg.get("params"))
+                return
             self._on_response(msg)
+
+    def on_cancel(self, job_run_id: str, handler: Optional[Callable[[Dict[str, Any]], None]]) -> None:
+        """Call ``handler(params)`` on the I/O thread when the daemon sends the
+        ``cancel`` notification of run ``job_run_id`` (started on this client
+        with ``acceptsCancel``); ``None`` removes it."""
+        with self._lock:
+            if handler is None:
+                self._cancel_handlers.pop(str(job_run_id), None)
+            else:
+                self._cancel_handlers[str(job_run_id)] = handler
+
+    def _on_cancel(self, params: Any) -> None:
+        if not isinstance(params, dict):
+            return
+        with self._lock:
+            handler = self._cancel_handlers.get(str(params.get("jobRunId")))
+        if handler is not None:
+            try:
+                handler(params)
+            except Exception as e:  # a handler never stops the I/O thread
+                self.warn("cancel-handler", "the cancel handler failed: %r" % (e,))
 
     def _on_response(self, msg: Dict[str, Any]) -> None:
         rid = msg.get("id")

@@ -3,7 +3,8 @@
 Notifications (stages, progress, log entries, outcome counters) are queued
 in memory and cost a few microseconds; ``save_outcome``, ``log_summary`` and
 ``flush`` are acknowledged requests. Reporting never raises into the job
-unless the logger is strict: failures print one warning to stderr. Bad
+unless the logger is strict (failures print one warning to stderr), or the run
+was cancelled: then the next reporting call raises ``JobCancelled``. Bad
 arguments from the job's own code (``set_total("ten")``, ``set_total(3.7)``,
 ``set_total(-1)``, an unknown level) are the job's bug: they raise
 ``TypeError``/``ValueError`` at the call, with or without a daemon.
@@ -35,7 +36,19 @@ from ._encoding import (
 )
 from .client import Client, JobLogError, RpcError, get_client
 
-__all__ = ["JobLogger", "create_job_logger", "current_logger", "Progress", "LEVELS"]
+__all__ = ["JobLogger", "JobCancelled", "create_job_logger", "current_logger", "Progress", "LEVELS"]
+
+
+class JobCancelled(BaseException):
+    """Raised by a reporting call (progress, log, outcome, stage) in the job's
+    thread after someone cancelled the run (``cancelRun``, ``joblog cancel``):
+    the call that raises sends nothing. ``run_job`` then finishes the run
+    CANCELLED with the reason. A ``BaseException``, so ``except Exception``
+    in the job's loop does not swallow it."""
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 LEVELS = ("debug", "info", "milestone", "warning", "error")
 
@@ -62,6 +75,11 @@ class JobLogger:
         self.client = client if client is not None else get_client()
         self.strict = strict
         self._done = False
+        #: Set (from the I/O thread) when the run is cancelled: the next reporting
+        #: call in ``_cancel_thread`` raises JobCancelled (once).
+        self._cancel_pending = False
+        self._cancel_thread: Optional[int] = None
+        self.cancel_reason: Optional[str] = None
         self._send = self.client.send_line
         rid = self.job_run_id
         self._rid = rid
@@ -78,7 +96,16 @@ class JobLogger:
 
     # ---------------------------------------------------------- internals
 
+    def _raise_if_cancelled(self) -> None:
+        """Raises JobCancelled in the job's thread, once, after a cancel request."""
+        if self._cancel_thread is not None and threading.get_ident() != self._cancel_thread:
+            return
+        self._cancel_pending = False
+        raise JobCancelled(self.cancel_reason or "")
+
     def _notify(self, method: str, params: Dict[str, Any]) -> None:
+        if self._cancel_pending:
+            self._raise_if_cancelled()
         if method in _TIMED:
             params["at"] = int(time.time() * 1000)
         line = encode({"jsonrpc": "2.0", "method": method, "params": params})
@@ -186,6 +213,8 @@ class JobLogger:
         self._notify("setTotal", params)
 
     def increment_progress(self, by: int = 1) -> None:
+        if self._cancel_pending:
+            self._raise_if_cancelled()
         if by == 1 and type(by) is int:
             if self._rid is not None:
                 self._send(b"%s%d}}\n" % (self._incr_head, time.time() * 1000))

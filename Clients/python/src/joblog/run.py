@@ -25,9 +25,9 @@ from typing import Any, Dict, Iterable, Optional, Tuple, Type, TypeVar
 
 from ._encoding import MAX_OBJECT_BYTES, clip_middle_utf8, clip_utf8, encode
 from .client import Client, JobLogError, get_client
-from .logger import JobLogger, Progress, _pop, _push
+from .logger import JobCancelled, JobLogger, Progress, _pop, _push
 
-__all__ = ["run_job", "JobContext", "outcome_of_exception", "Terminated"]
+__all__ = ["run_job", "JobContext", "outcome_of_exception", "Terminated", "JobCancelled"]
 
 
 class Terminated(BaseException):
@@ -60,6 +60,18 @@ class JobContext:
         self.outcome: Optional[Dict[str, Any]] = None
         #: The status the run was finished with, after the block.
         self.status: Optional[str] = None
+        #: The reason of the run's cancel request, once it arrived.
+        self.cancel_reason: Optional[str] = None
+        self._cancelled = threading.Event()
+
+    @property
+    def cancel_requested(self) -> bool:
+        """True once someone asked the run to stop (``cancelRun``): for jobs that poll."""
+        return self._cancelled.is_set()
+
+    def _on_cancel(self, reason: str) -> None:
+        self.cancel_reason = reason
+        self._cancelled.set()
 
     def progress(self, iterable: Iterable[T], unit: Optional[str] = None, total: Optional[int] = None,
                  *, show: Optional[bool] = None) -> Progress:
@@ -122,6 +134,8 @@ def outcome_of_exception(exc_type: Optional[Type[BaseException]], exc: Optional[
         return "FAILED", error_object(exc_type, exc, tb, "SystemExit: %s" % (code,))
     if issubclass(exc_type, Terminated):
         return "CANCELLED", error_object(exc_type, exc, tb)
+    if issubclass(exc_type, JobCancelled):
+        return "CANCELLED", error_object(exc_type, exc, tb, "Cancelled: %s" % exc.reason if exc.reason else "Cancelled")  # type: ignore[attr-defined]
     if issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError, GeneratorExit)):
         return "CANCELLED", error_object(exc_type, exc, tb)
     return "FAILED", error_object(exc_type, exc, tb)
@@ -198,7 +212,38 @@ class _RunBase:
             p["pid"] = self.pid
         if self.heartbeat_timeout_ms is not None:
             p["heartbeatTimeoutMs"] = self.heartbeat_timeout_ms
+        p["acceptsCancel"] = True
         return p
+
+    def _listen_for_cancel(self, ctx: "JobContext", act: Any) -> None:
+        """Routes the run's ``cancel`` notification to ``ctx`` and then ``act(reason)``."""
+        if ctx.attached or ctx.job_run_id is None:
+            return
+
+        def handler(params: Dict[str, Any]) -> None:
+            reason = params.get("reason")
+            reason = reason if isinstance(reason, str) else ""
+            if ctx.cancel_requested:
+                return
+            ctx._on_cancel(reason)
+            act(reason)
+
+        on_cancel = getattr(self.client, "on_cancel", None)  # a stand-in client may have none
+        if on_cancel is not None:
+            on_cancel(ctx.job_run_id, handler)
+
+    def _stop_listening(self, ctx: "JobContext") -> None:
+        on_cancel = getattr(self.client, "on_cancel", None)
+        if ctx.job_run_id is not None and not ctx.attached and on_cancel is not None:
+            on_cancel(ctx.job_run_id, None)
+
+    @staticmethod
+    def _cancel_outcome(ctx: "JobContext", status: str, error: Optional[Dict[str, Any]]) -> Tuple[str, Any]:
+        """After a cancel request, a run that ends without failing ends CANCELLED with the reason."""
+        if ctx.cancel_requested and status != "FAILED":
+            message = "Cancelled: %s" % ctx.cancel_reason if ctx.cancel_reason else "Cancelled"
+            return "CANCELLED", dict(error or {}, message=message)
+        return status, error
 
     def _attached_id(self) -> Optional[str]:
         """The run to report into instead of starting one (``run_id`` or
@@ -264,6 +309,13 @@ class run_job(_RunBase):
                 self._start_failed(JobLogError("startRun: unexpected result"))
         logger = self._enter(run_id, attached_id is not None)
         self.ctx = JobContext(run_id, self.job_name, logger, self.client, attached_id is not None)
+        logger._cancel_thread = threading.get_ident()
+
+        def raise_at_next_call(reason: str) -> None:
+            logger.cancel_reason = reason
+            logger._cancel_pending = True
+
+        self._listen_for_cancel(self.ctx, raise_at_next_call)
         return self.ctx
 
     def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
@@ -271,7 +323,9 @@ class run_job(_RunBase):
         ctx = self.ctx
         assert ctx is not None
         logger = ctx.logger
-        status, error = outcome_of_exception(exc_type, exc, tb)
+        self._stop_listening(ctx)
+        logger._cancel_pending = False
+        status, error = self._cancel_outcome(ctx, *outcome_of_exception(exc_type, exc, tb))
         ctx.status = status
         try:
             if ctx.attached:

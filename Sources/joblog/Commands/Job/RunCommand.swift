@@ -25,6 +25,10 @@ struct RunCommand: AsyncParsableCommand {
             signal N"), or CANCELLED when the command was killed by SIGINT/SIGTERM or exited after \
             joblog received one.
 
+            `joblog cancel ID` (or cancelRun) on the run: the command gets SIGTERM at once (its \
+            own trap runs), then SIGKILL if it still runs after the grace; the run ends CANCELLED \
+            with the reason.
+
             --capture: each line the command writes to stdout becomes an info entry and each \
             stderr line a warning entry (blank lines are skipped), and the output is still passed \
             through. The command then writes to pipes, so programs that buffer their output when \
@@ -77,7 +81,9 @@ struct RunCommand: AsyncParsableCommand {
         environment["PATH"] = Self.path(environment["PATH"], adding: Self.ownDirectory)
 
         SignalForwarder.install()
-        let outcome = await execute(environment: environment, reporter: runID.map { CaptureReporter(session, $0) })
+        let outcome = await execute(
+            environment: environment, reporter: runID.map { CaptureReporter(session, $0) }, runID: runID,
+            client: session.client)
         if let runID { await finish(runID, outcome, session) }
         session.close()
         throw ExitCode(outcome.exitCode)
@@ -103,7 +109,7 @@ struct RunCommand: AsyncParsableCommand {
     private func startRun(_ session: Session) async -> Int64? {
         let params = StartRunParams(
             jobName: jobName, trigger: start.trigger, scope: start.scope, algorithmVersion: start.algorithmVersion,
-            params: start.paramsJSON, pid: Int64(getpid()))
+            params: start.paramsJSON, pid: Int64(getpid()), acceptsCancel: true)
         do {
             return try await session.client.startRun(params).jobRunId
         } catch {
@@ -114,7 +120,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Runs the command to its end.
-    private func execute(environment: [String: String], reporter: CaptureReporter?) async -> RunOutcome {
+    private func execute(
+        environment: [String: String], reporter: CaptureReporter?, runID: Int64?, client: JobLogClient
+    ) async -> RunOutcome {
         var output: OutputCapture?
         if capture {
             do {
@@ -134,10 +142,17 @@ struct RunCommand: AsyncParsableCommand {
             return outcome
         }
         SignalForwarder.forward(to: child.pid)
+        let cancel = CancelSignal()
+        if let runID {
+            client.deliverCancels(of: runID, to: cancel)
+            CancelForwarder.forward(cancel, to: child.pid)
+        }
         output?.start()
         let termination = await child.wait()
+        CancelForwarder.childExited()
         await output?.finish()
-        return RunOutcome(termination, signalReceived: SignalForwarder.received)
+        let outcome = RunOutcome(termination, signalReceived: SignalForwarder.received)
+        return cancel.reason.map { outcome.cancelled(reason: $0) } ?? outcome
     }
 
     /// Writes the summary, then finishes the run; a failure is a warning (the exit code stays the command's).
