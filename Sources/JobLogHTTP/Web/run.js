@@ -1,10 +1,12 @@
-// The run page (#/runs/ID): header, live progress, stage timeline, outcome
-// counters, params, the error of a failed run, and the logs panel. One watch
-// on the run feeds all of them.
+// The run page (#/runs/ID): header, live progress, stage timeline (with the
+// usual stage durations), outcome counters, the comparison with the usual run,
+// params, the error of a failed run, and the logs panel. One watch on the run
+// feeds all of them.
 
 import * as api from './api.js';
 import { h, badge, flags, jobLink, replace } from './dom.js';
 import * as fmt from './format.js';
+import { comparisonPanel, usualStages } from './insights.js';
 import { live } from './live.js';
 import { logsPanel } from './logs.js';
 import { progressBar } from './progress.js';
@@ -38,6 +40,7 @@ export function mountRun(root, id, ctx) {
     );
     view.logs.catchUp();
     view.timeline.load().catch((e) => ctx.error(e));
+    view.comparison.load();
   })();
 
   return {
@@ -58,6 +61,8 @@ function build(initial, ctx) {
   const actions = h('div', { class: 'actions' }); // a later issue adds Cancel here
   const bar = progressBar(run);
   const timeline = stageTimeline(run);
+  const comparison = comparisonPanel(run.id, (stages) => timeline.usual(usualStages(stages)));
+  let ticks = 0;
   const outcome = h('dl', { class: 'counters' });
   const params = h('pre', { class: 'json' });
   const errorBox = h('section', { class: 'panel errorbox', hidden: true });
@@ -71,6 +76,7 @@ function build(initial, ctx) {
     h('section', { class: 'panel' }, bar.node, meta),
     errorBox,
     h('div', { class: 'cols' }, timeline.node, h('section', { class: 'panel outcome' }, h('h2', null, 'Outcome'), outcome)),
+    comparison.node,
     logs.node,
     counts,
     h('details', { class: 'panel params' }, h('summary', null, 'Params'), params),
@@ -151,6 +157,7 @@ function build(initial, ctx) {
     node,
     logs,
     timeline,
+    comparison,
     event(ev) {
       switch (ev.type) {
         case 'log':
@@ -167,6 +174,7 @@ function build(initial, ctx) {
           run = { ...run, currentStage: ev.stage };
           renderHead();
           timeline.stage(ev);
+          comparison.load();
           break;
         case 'outcome':
           renderOutcome(ev.outcomeSummary);
@@ -176,6 +184,12 @@ function build(initial, ctx) {
           renderHead();
           bar.status(ev.status);
           refresh();
+          comparison.load();
+          break;
+        case 'stalled':
+        case 'unstalled':
+        case 'slow':
+          refresh();
           break;
       }
     },
@@ -183,11 +197,13 @@ function build(initial, ctx) {
       logs.catchUp();
       refresh();
       timeline.load().catch(() => {});
+      comparison.load();
     },
     tick() {
       if (run.status === 'RUNNING') {
         renderHead();
         timeline.tick();
+        if (++ticks % 10 === 0) comparison.load(); // the run's time so far
       }
     },
   };

@@ -184,6 +184,9 @@ export function mountRuns(root, query, ctx) {
         if (row) row.tr.querySelector('.stage').textContent = ev.stage ?? '';
         break;
       case 'run.finished':
+      case 'stalled':
+      case 'unstalled':
+      case 'slow':
         if (row) refreshRun(ev.jobRunId, false);
         break;
     }
