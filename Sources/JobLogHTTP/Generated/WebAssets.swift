@@ -594,9 +594,13 @@ import * as fmt from './format.js';
 
 const STATUS_CLASS = { SUCCESS: 'success', FAILED: 'failed', RUNNING: 'running', CANCELLED: 'cancelled', ABANDONED: 'abandoned' };
 
+/** Room a duration chart leaves right of its plot for the band's labels. */
+export const BAND_LABEL_WIDTH = 78;
+
 /**
  * The p50/p95 band of a duration chart: a shaded band from p50 to p95 and a
- * labelled line at each. y(ms) maps a duration to the chart's y; x1..x2 the plot.
+ * line at each, labelled right of the plot. y(ms) maps a duration to the
+ * chart's y; x1..x2 is the plot.
  */
 export function durationBand(band, y, x1, x2) {
   if (!band || band.p50 === null || band.p50 === undefined) return [];
@@ -604,9 +608,11 @@ export function durationBand(band, y, x1, x2) {
   const out = [
     svg('rect', { x: x1, width: Math.max(0, x2 - x1), y: y(p95).toFixed(1), height: Math.max(0.5, y(band.p50) - y(p95)).toFixed(1), class: 'pband' }),
   ];
-  for (const [name, v] of [['p50', band.p50], ['p95', p95]]) {
+  const y95 = y(p95) + 3.5;
+  const y50 = Math.max(y(band.p50) + 3.5, y95 + 11); // never on top of the p95 label
+  for (const [name, v, ly] of [['p50', band.p50, y50], ['p95', p95, y95]]) {
     out.push(svg('line', { x1, x2, y1: y(v).toFixed(1), y2: y(v).toFixed(1), class: 'pline ' + name }));
-    const t = svg('text', { x: x2 - 2, y: (y(v) - 3).toFixed(1), class: 'plabel-svg ' + name, 'text-anchor': 'end' });
+    const t = svg('text', { x: x2 + 4, y: ly.toFixed(1), class: 'plabel-svg ' + name, 'text-anchor': 'start' });
     t.textContent = name + ' ' + fmt.duration(v);
     out.push(t);
   }
@@ -814,7 +820,7 @@ export function usualStages(stages) {
 import * as api from './api.js';
 import { h, svg, badge, flags, runLink, replace } from './dom.js';
 import * as fmt from './format.js';
-import { durationBand, jobStatsPanel } from './insights.js';
+import { BAND_LABEL_WIDTH, durationBand, jobStatsPanel } from './insights.js';
 import { live } from './live.js';
 
 const LAST = 50;
@@ -911,7 +917,7 @@ export function mountJob(root, name, ctx) {
 export function durationChart(runs, band) {
   const W = 640;
   const H = 160;
-  const pad = { l: 48, r: 8, t: 8, b: 18 };
+  const pad = { l: 48, r: band && band.p50 != null ? BAND_LABEL_WIDTH : 8, t: 8, b: 18 };
   if (runs.length === 0) return h('p', { class: 'muted' }, 'Nothing to draw yet.');
   const max = Math.max(1, ...runs.map((r) => r.durationMs), (band && band.p95) || 0);
   const iw = W - pad.l - pad.r;
@@ -2224,8 +2230,8 @@ export function stageTimeline(run) {
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
         "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"db99f3a5ceb08064\"", text: file_index_html, size: 747),
         "insights.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"1fe962e615a8db3b\"", text: file_insights_css, size: 2348),
-        "insights.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"a1818936fce5f1dd\"", text: file_insights_js, size: 9180),
-        "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"a52c01b25f45fe8a\"", text: file_job_js, size: 5362),
+        "insights.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"006777af610844d8\"", text: file_insights_js, size: 9441),
+        "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83b52621a5baa35a\"", text: file_job_js, size: 5426),
         "jobs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d7fcb2165e5e4ba7\"", text: file_jobs_js, size: 3077),
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ba27b65d7ab00d3c\"", text: file_live_js, size: 4589),
         "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"07a9d32f73e3b944\"", text: file_logs_js, size: 11161),

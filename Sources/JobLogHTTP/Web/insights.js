@@ -9,9 +9,13 @@ import * as fmt from './format.js';
 
 const STATUS_CLASS = { SUCCESS: 'success', FAILED: 'failed', RUNNING: 'running', CANCELLED: 'cancelled', ABANDONED: 'abandoned' };
 
+/** Room a duration chart leaves right of its plot for the band's labels. */
+export const BAND_LABEL_WIDTH = 78;
+
 /**
  * The p50/p95 band of a duration chart: a shaded band from p50 to p95 and a
- * labelled line at each. y(ms) maps a duration to the chart's y; x1..x2 the plot.
+ * line at each, labelled right of the plot. y(ms) maps a duration to the
+ * chart's y; x1..x2 is the plot.
  */
 export function durationBand(band, y, x1, x2) {
   if (!band || band.p50 === null || band.p50 === undefined) return [];
@@ -19,9 +23,11 @@ export function durationBand(band, y, x1, x2) {
   const out = [
     svg('rect', { x: x1, width: Math.max(0, x2 - x1), y: y(p95).toFixed(1), height: Math.max(0.5, y(band.p50) - y(p95)).toFixed(1), class: 'pband' }),
   ];
-  for (const [name, v] of [['p50', band.p50], ['p95', p95]]) {
+  const y95 = y(p95) + 3.5;
+  const y50 = Math.max(y(band.p50) + 3.5, y95 + 11); // never on top of the p95 label
+  for (const [name, v, ly] of [['p50', band.p50, y50], ['p95', p95, y95]]) {
     out.push(svg('line', { x1, x2, y1: y(v).toFixed(1), y2: y(v).toFixed(1), class: 'pline ' + name }));
-    const t = svg('text', { x: x2 - 2, y: (y(v) - 3).toFixed(1), class: 'plabel-svg ' + name, 'text-anchor': 'end' });
+    const t = svg('text', { x: x2 + 4, y: ly.toFixed(1), class: 'plabel-svg ' + name, 'text-anchor': 'start' });
     t.textContent = name + ' ' + fmt.duration(v);
     out.push(t);
   }

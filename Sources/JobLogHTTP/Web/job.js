@@ -5,7 +5,7 @@
 import * as api from './api.js';
 import { h, svg, badge, flags, runLink, replace } from './dom.js';
 import * as fmt from './format.js';
-import { durationBand, jobStatsPanel } from './insights.js';
+import { BAND_LABEL_WIDTH, durationBand, jobStatsPanel } from './insights.js';
 import { live } from './live.js';
 
 const LAST = 50;
@@ -102,7 +102,7 @@ export function mountJob(root, name, ctx) {
 export function durationChart(runs, band) {
   const W = 640;
   const H = 160;
-  const pad = { l: 48, r: 8, t: 8, b: 18 };
+  const pad = { l: 48, r: band && band.p50 != null ? BAND_LABEL_WIDTH : 8, t: 8, b: 18 };
   if (runs.length === 0) return h('p', { class: 'muted' }, 'Nothing to draw yet.');
   const max = Math.max(1, ...runs.map((r) => r.durationMs), (band && band.p95) || 0);
   const iw = W - pad.l - pad.r;
