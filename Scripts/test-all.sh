@@ -41,6 +41,8 @@ install_missing() {
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+    # The benchmark's instruction counts (callgrind) strip a copy of the daemon and build a preload shim.
+    command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ]; then
             echo "installing: ${missing[*]}"

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A strict RFC 8259 parser working directly on bytes.
 ///
 /// - Input must be UTF-8; it is validated once up front, so strings without
@@ -87,15 +93,22 @@ public struct JSONParser: ~Copyable {
             index += 1
             return object
         }
+        // Room for a protocol envelope or params at once, instead of growing 1, 2, 4.
+        object.members.reserveCapacity(4)
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw JSONParseError("expected a member name", at: index) }
-            let key = try parseString()
+            let key = try parseKey()
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw JSONParseError("expected ':'", at: index) }
             index += 1
             skipWhitespace()
-            let value = try parseValue(depth: depth + 1)
+            let value: JSONValue
+            if Self.isMethodOrVersion(key) && peek() == UInt8(ascii: "\"") {
+                value = .string(try parseKey())
+            } else {
+                value = try parseValue(depth: depth + 1)
+            }
             object.append(key, value)
             skipWhitespace()
             switch peek() {
@@ -134,7 +147,7 @@ public struct JSONParser: ~Copyable {
     /// Validates a container without building it; returns its nesting depth
     /// (relative: `{}` is 1). Iterative, so depth costs no stack.
     private mutating func skipContainer(depth: Int) throws(JSONParseError) -> Int {
-        var stack: [UInt8] = []
+        var stack = BracketStack()
         var deepest = 0
         // States: expecting a value, or after a value.
         var expectingValue = true
@@ -272,6 +285,8 @@ public struct JSONParser: ~Copyable {
         var scratch: [UInt8] = []
         index += 1
         while index < bytes.count {
+            index = plainEnd(from: index)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
@@ -289,20 +304,96 @@ public struct JSONParser: ~Copyable {
         throw JSONParseError("unterminated string", at: index)
     }
 
+    /// `method` or `jsonrpc`, whose string values are interned too. Length and first byte
+    /// first: comparing two different strings is a call.
+    private static func isMethodOrVersion(_ key: String) -> Bool {
+        switch key.utf8.count {
+        case 6: return key.utf8.first == UInt8(ascii: "m") && key == "method"
+        case 7: return key.utf8.first == UInt8(ascii: "j") && key == "jsonrpc"
+        default: return false
+        }
+    }
+
+    /// A member name: the protocol's own names come from constants (no copy, no UTF-8 check).
+    private mutating func parseKey() throws(JSONParseError) -> String {
+        let start = index + 1
+        let end = plainEnd(from: start)
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\""), end - start <= 17,
+            let known = Self.knownKey(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        {
+            index = end + 1
+            return known
+        }
+        return try parseString()
+    }
+
+    /// The member names of every request and the hot methods' names, matched by length and bytes.
+    private static func knownKey(_ key: UnsafeRawBufferPointer) -> String? {
+        func matches(_ literal: StaticString) -> Bool {
+            memcmp(literal.utf8Start, key.baseAddress!, key.count) == 0
+        }
+        switch key.count {
+        case 2: return matches("id") ? "id" : nil
+        case 3: return matches("2.0") ? "2.0" : nil
+        case 4:
+            if matches("info") { return "info" }
+            return matches("ping") ? "ping" : nil
+        case 5:
+            if matches("level") { return "level" }
+            if matches("debug") { return "debug" }
+            return matches("error") ? "error" : nil
+        case 6: return matches("method") ? "method" : (matches("params") ? "params" : nil)
+        case 7:
+            if matches("jsonrpc") { return "jsonrpc" }
+            if matches("message") { return "message" }
+            if matches("context") { return "context" }
+            return matches("warning") ? "warning" : nil
+        case 8: return matches("jobRunId") ? "jobRunId" : nil
+        case 9: return matches("milestone") ? "milestone" : nil
+        case 11: return matches("setProgress") ? "setProgress" : nil
+        case 17: return matches("incrementProgress") ? "incrementProgress" : nil
+        default: return nil
+        }
+    }
+
+    /// The offset of the first `"`, `\` or control character at or after `from` (the count if
+    /// none): eight bytes at a time while none of them is one.
+    private func plainEnd(from: Int) -> Int {
+        var i = from
+        let n = bytes.count
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= n {
+            let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let quote = w ^ (ones &* 0x22)
+            let backslash = w ^ (ones &* 0x5C)
+            // Exact test for "some byte is zero" (after the xor) or "some byte is below 0x20".
+            let found =
+                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
+            if found & highs != 0 { break }
+            i += 8
+        }
+        while i < n {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return i }
+            i += 1
+        }
+        return n
+    }
+
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         let start = index
         // Fast path: no escapes.
-        while index < bytes.count {
+        index = plainEnd(from: index)
+        if index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 index += 1
                 return s
             }
-            if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw JSONParseError("control character in string", at: index) }
-            index += 1
         }
         var scalars: [UInt8] = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
@@ -376,5 +467,38 @@ public struct JSONParser: ~Copyable {
             index += 1
         }
         return value
+    }
+}
+
+/// The open brackets of a container being skipped: the first 64 in a bit set (no allocation
+/// for any context a job sends), deeper ones in an array.
+private struct BracketStack {
+    private var objects: UInt64 = 0
+    private var deeper: [UInt8] = []
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    /// The innermost open bracket (`{` or `[`), nil when none is open.
+    var last: UInt8? {
+        if count == 0 { return nil }
+        if count > 64 { return deeper.last }
+        return objects & (1 << UInt64(count - 1)) != 0 ? UInt8(ascii: "{") : UInt8(ascii: "[")
+    }
+
+    mutating func append(_ bracket: UInt8) {
+        if count >= 64 {
+            deeper.append(bracket)
+        } else if bracket == UInt8(ascii: "{") {
+            objects |= 1 << UInt64(count)
+        } else {
+            objects &= ~(1 << UInt64(count))
+        }
+        count += 1
+    }
+
+    mutating func removeLast() {
+        if count > 64 { deeper.removeLast() }
+        count -= 1
     }
 }

@@ -21,7 +21,10 @@ struct Baselines {
     var directWrite: Double
     var pingPongP50: Double
     var pingPongP99: Double
-    var pingPong8: Double
+    /// 8 threads, each committing its rows one by one into one WAL file (rows/s).
+    var directWrite8: Double
+    /// One thread, 8 rows into 8 runs per commit (rows/s).
+    var groupCommit8: Double
     /// The echo server's socket, for scenarios that interleave their rounds with the baseline's.
     var echoPath: String
 }
@@ -44,11 +47,23 @@ struct RunBench: AsyncParsableCommand {
     @Option(
         help:
             """
-            Run only these scenarios (comma-separated: footprint, ingest, storm, acks, watchers, clients, admin, \
-            insights, http).
+            Run only these scenarios (comma-separated: instructions, footprint, ingest, storm, acks, watchers, \
+            clients, admin, insights, http).
             """
     )
     var only: String?
+
+    @Flag(help: "Only count the daemon's instructions per event under callgrind (same as --only instructions).")
+    var instructions = false
+
+    @Option(help: "Events per instruction count (default: 100,000; 2,000 with --quick).")
+    var instructionCount: Int?
+
+    @Option(
+        help:
+            "SQL run on the database of the counted daemon before counting, to count a schema variant (e.g. \"CREATE INDEX logs_by_run ON logs(run_id, id)\")."
+    )
+    var instructionSetupSql: String?
 
     @Option(help: "The repository root, for the Python, C and shell clients (default: the current directory).")
     var root: String = FileManager.default.currentDirectoryPath
@@ -64,6 +79,12 @@ struct RunBench: AsyncParsableCommand {
         report.facts.append(("machine", Self.machine()))
         report.facts.append(("date", ISO8601DateFormatter().string(from: Date())))
 
+        if instructions {
+            // Only the counts: no baselines, no other scenario.
+            try countInstructions(binary: binary, into: &report)
+            print(json ? report.json : report.table)
+            return
+        }
         log("baselines")
         let scratch = NSTemporaryDirectory() + "joblog-bench-baselines-" + UUID().uuidString.prefix(6)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -71,19 +92,29 @@ struct RunBench: AsyncParsableCommand {
         let (echo, echoPath) = try PingPongBaseline.start(directory: scratch)
         defer { echo.terminate() }
         let (pp50, pp99) = try PingPongBaseline.latency(path: echoPath, count: sizes.roundTrips)
-        let pp8 = try PingPongBaseline.throughput(path: echoPath, clients: 8, each: max(1, sizes.roundTrips / 2)) { _ in
-            Workload.ping(1)
-        }
         let batched = try SQLiteBaseline.insertRate(directory: scratch, rows: sizes.baselineRows, perTransaction: 1000)
         let direct = try SQLiteBaseline.insertRate(directory: scratch, rows: sizes.directRows, perTransaction: 1)
+        let direct8 = try ConcurrentWriteBaseline.directWrites(
+            directory: scratch, threads: 8, each: max(1, sizes.roundTrips / 2))
+        let group8 = try ConcurrentWriteBaseline.groupCommit(
+            directory: scratch, rowsPerCommit: 8, commits: max(1, sizes.roundTrips / 2))
         let baselines = Baselines(
-            sqliteBatched: batched, directWrite: direct, pingPongP50: pp50, pingPongP99: pp99, pingPong8: pp8,
-            echoPath: echoPath)
+            sqliteBatched: batched, directWrite: direct, pingPongP50: pp50, pingPongP99: pp99, directWrite8: direct8,
+            groupCommit8: group8, echoPath: echoPath)
         report.add(
             Figure(name: "baseline: raw SQLite batched insert (1,000/transaction)", value: batched, unit: "rows/s"))
         report.add(Figure(name: "baseline: direct write, commit per row", value: direct, unit: "rows/s"))
         report.add(Figure(name: "baseline: raw socket ping-pong p50", value: pp50 * 1e6, unit: "µs"))
-        report.add(Figure(name: "baseline: raw socket ping-pong, 8 clients", value: pp8, unit: "round trips/s"))
+        report.add(
+            Figure(
+                name: "baseline: direct writes from 8 threads (BEGIN IMMEDIATE; INSERT; COMMIT each, one WAL file)",
+                value: direct8, unit: "rows/s"))
+        report.add(
+            Figure(
+                name: "baseline: group-commit bound (1 thread, 8 rows into 8 runs per commit)", value: group8,
+                unit: "rows/s"))
+
+        if wanted("instructions") { try countInstructions(binary: binary, into: &report) }
 
         let daemon = try DaemonUnderTest(binary: binary)
         report.facts.append(("daemon", daemon.description))
@@ -110,6 +141,13 @@ struct RunBench: AsyncParsableCommand {
         print(json ? report.json : report.table)
         let missed = report.figures.filter { $0.met == false }.map(\.name)
         if !missed.isEmpty { log("targets not met: \(missed.joined(separator: "; "))") }
+    }
+
+    func countInstructions(binary: String?, into report: inout Report) throws {
+        log("instructions (callgrind)")
+        try InstructionScenario.run(
+            binary: binary, count: instructionCount ?? (quick ? 2000 : 100_000), setupSQL: instructionSetupSql,
+            into: &report)
     }
 
     func wanted(_ scenario: String) -> Bool {

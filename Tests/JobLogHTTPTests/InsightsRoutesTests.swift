@@ -52,8 +52,8 @@ import Testing
                 #expect(response.status == .ok)
                 #expect(response.text == expected)
             }
-            try await client.execute(uri: "/api/admin/jobs/\(second)/stages", method: .get, headers: HTTPFixture.auth)
-            { response in
+            try await client.execute(uri: "/api/admin/jobs/\(second)/stages", method: .get, headers: HTTPFixture.auth) {
+                response in
                 let stages = response.json?.objectValue?["stages"]?.arrayValue
                 #expect(stages?.count == 1)
                 #expect(stages?.first?.objectValue?["stage"] == .string("Syncing users"))

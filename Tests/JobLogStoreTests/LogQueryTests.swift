@@ -73,29 +73,29 @@ import Testing
                 #expect(page?.map(\.id) == Array(expected), "after \(from), \(limit) at \(String(describing: level))")
             }
         }
-        // The plans: one index walk per statement, no scan of the run, no sort.
+        // The plans: one range of `logs_by_run_level` per level, merged in id order; no scan of the
+        // run, no sort, and nothing of `logs_by_run` (dropped by `v4-one-log-index`).
         let queue = try DatabaseQueue(path: dir + "/db.sqlite")
         defer { try? queue.close() }
-        for level in [nil, 1] as [Int?] {
-            for newest in [true, false] {
-                let sql = LogQuery.sql(level: level, newest: newest)
-                var arguments: StatementArguments = [id]
-                if let level { arguments += [level] }
-                if !newest { arguments += [0] }
-                arguments += [10]
-                let bound = arguments
+        let indexes = try await queue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logs'")
+        }
+        #expect(!indexes.contains("logs_by_run") && indexes.contains("logs_by_run_level"), "\(indexes)")
+        for level in [nil, .info, .error] as [LogLevel?] {
+            for afterId in [nil, 0] as [Int64?] {
+                let query = LogQuery.page(run: id, minLevel: level, limit: 10, afterId: afterId)
                 let plan = try await queue.read { db in
-                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: bound).map {
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map {
                         $0["detail"] as String
                     }
                 }
-                let index = level == nil ? "logs_by_run " : "logs_by_run_level "
-                #expect(plan.count == 1 && plan[0].contains("USING INDEX " + index), "\(sql): \(plan)")
-                #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(sql): \(plan)")
+                let ranges = plan.filter { $0.contains("USING COVERING INDEX logs_by_run_level (run_id=? AND level=?") }
+                #expect(ranges.count == LogQuery.levels(level).count, "\(query.sql): \(plan)")
+                #expect(!plan.contains { $0.contains("TEMP B-TREE") || $0.hasPrefix("SCAN") }, "\(query.sql): \(plan)")
             }
         }
-        #expect(LogQuery.levels(.debug) == nil && LogQuery.levels(nil) == nil)
-        #expect(LogQuery.levels(.info) == [1, 2, 3, 4] && LogQuery.levels(.error) == [4])
+        #expect(LogQuery.levels(.debug) == 0...4 && LogQuery.levels(nil) == 0...4)
+        #expect(LogQuery.levels(.info) == 1...4 && LogQuery.levels(.error) == 4...4)
     }
 
     @Test func aReadPastItsBudgetIsRefused() async throws {

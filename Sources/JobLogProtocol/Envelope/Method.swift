@@ -32,9 +32,23 @@ public enum Method: String, Sendable, CaseIterable {
     case getJobStats
     case compareRuns
     case cancelRun
+}
 
-    /// The method with this wire name: one hash lookup instead of a comparison per case.
-    public static func named(_ name: String) -> Method? { byName[name] }
+// The lookup lives outside the enum's body, which lists the cases only (Spec/tests reads it).
+extension Method {
+    /// The method with this wire name: the hot notifications by one comparison, the rest by
+    /// one hash lookup instead of a comparison per case.
+    public static func named(_ name: String) -> Method? {
+        switch name.utf8.count {
+        case 4:
+            if name == "info" { return .info }
+        case 17:
+            if name == "incrementProgress" { return .incrementProgress }
+        default:
+            break
+        }
+        return byName[name]
+    }
 
     private static let byName: [String: Method] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 }

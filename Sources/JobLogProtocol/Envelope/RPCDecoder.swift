@@ -46,12 +46,17 @@ public enum RPCDecoder {
         var version: JSONValue?
         var methodValue: JSONValue?
         var rawParams: JSONValue?
+        // By length first: a comparison of two different strings is a call, equal lengths are rare.
         for member in envelope.members {
-            switch member.key {
-            case "id": rawID = member.value
-            case "jsonrpc": version = member.value
-            case "method": methodValue = member.value
-            case "params": rawParams = member.value
+            switch member.key.utf8.count {
+            case 2: if member.key == "id" { rawID = member.value }
+            case 7: if member.key == "jsonrpc" { version = member.value }
+            case 6:
+                if member.key.utf8.first == UInt8(ascii: "m") {
+                    if member.key == "method" { methodValue = member.value }
+                } else if member.key == "params" {
+                    rawParams = member.value
+                }
             default: continue
             }
         }

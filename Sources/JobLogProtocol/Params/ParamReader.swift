@@ -71,6 +71,7 @@ public struct ParamReader: Sendable {
         case .string(let s): text = s
         default: throw Self.invalid(field, "must be an integer")
         }
+        if let v = Self.positiveDecimal(text) { return v }
         guard !text.isEmpty, JSONNumber.isInteger(text), !text.hasPrefix("+") else {
             throw Self.invalid(field, "must be an integer")
         }
@@ -83,6 +84,19 @@ public struct ParamReader: Sendable {
         }
         guard v >= 1 else { throw Self.invalid(field, "out of range") }
         return v
+    }
+
+    /// The common case of an id, in one pass: 1 to 18 decimal digits, not 0. Nil otherwise
+    /// (the full checks then decide, with their error).
+    static func positiveDecimal(_ text: String) -> Int64? {
+        let utf8 = text.utf8
+        guard utf8.count >= 1, utf8.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for byte in utf8 {
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            value = value &* 10 &+ Int64(byte &- 0x30)
+        }
+        return value >= 1 ? value : nil
     }
 
     /// A required id.

@@ -3,49 +3,57 @@ import GRDB
 import JobLogJSON
 import JobLogModel
 
-/// A page of one run's log entries, read as index walks only.
+/// A page of one run's log entries, served by the one log index
+/// `logs_by_run_level(run_id, level, id)` (migration `v4-one-log-index`).
 ///
-/// "The newest N at or above level L" is one backward walk of `logs_by_run(run_id, id)` when L is
-/// the lowest level (every entry qualifies), else one walk of `logs_by_run_level(run_id, level, id)`
-/// per qualifying level (at most four), each stopping after N rows, merged here. So the rows
-/// examined are at most 4 × N, whatever the run's size and its mix of levels.
+/// One index range per wanted level, each already in id order: SQLite merges them
+/// (`MERGE (UNION ALL)`, no sort) and stops at `limit`, then reads only the page's rows.
+/// A page costs at most `limit` + 5 index entries and `limit` row reads, however large
+/// the run and whether or not a level filter is given. The caller runs it within the
+/// read budget (``ReadBudget``).
 enum LogQuery {
     /// Columns of a log row; the message is read as bytes, so one holding U+0000 comes back whole.
     static let columns = "id, level, stage, CAST(message AS BLOB), context, created_at"
 
-    /// The statement for one walk: over every level (`level == nil`) or over one level.
-    static func sql(level: Int?, newest: Bool) -> String {
-        var sql = "SELECT \(columns) FROM logs WHERE run_id = ?"
-        if level != nil { sql += " AND level = ?" }
-        sql += newest ? " ORDER BY id DESC LIMIT ?" : " AND id > ? ORDER BY id LIMIT ?"
-        return sql
+    /// The statement and its arguments for entries of `run` at `minLevel` or above (all levels
+    /// when nil). With `afterId`: the first `limit` after it; without: the newest `limit`.
+    /// Ascending by id either way.
+    static func page(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?) -> (
+        sql: String, arguments: StatementArguments
+    ) {
+        var arms: [String] = []
+        var arguments: StatementArguments = []
+        for level in levels(minLevel) {
+            // The level is a literal: each arm is one index range.
+            if let afterId {
+                arms.append("SELECT id FROM logs WHERE run_id = ? AND level = \(level) AND id > ?")
+                arguments += [run, afterId]
+            } else {
+                arms.append("SELECT id FROM logs WHERE run_id = ? AND level = \(level)")
+                arguments += [run]
+            }
+        }
+        let order = afterId == nil ? "DESC" : ""
+        let sql = """
+            SELECT \(columns) FROM logs WHERE id IN (
+                \(arms.joined(separator: " UNION ALL ")) ORDER BY id \(order) LIMIT ?
+            ) ORDER BY id
+            """
+        arguments += [limit]
+        return (sql, arguments)
     }
 
-    /// The levels to walk one by one; nil when every level qualifies (one walk over all).
-    static func levels(_ minLevel: LogLevel?) -> [Int]? {
-        guard let minLevel, minLevel != .debug else { return nil }
-        return Array(minLevel.rawValue...LogLevel.error.rawValue)
+    /// The levels read, one index range each: `minLevel` (debug when nil) up to error.
+    static func levels(_ minLevel: LogLevel?) -> ClosedRange<Int> {
+        (minLevel ?? .debug).rawValue...LogLevel.error.rawValue
     }
 
     /// Without `afterId`: the newest `limit` entries; with it: the first `limit` after it. In id order.
     static func fetch(_ db: Database, run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?) throws
         -> [LogRecord]
     {
-        let newest = afterId == nil
-        var records: [LogRecord] = []
-        for level in levels(minLevel).map({ $0.map(Optional.some) }) ?? [nil] {
-            var arguments: StatementArguments = [run]
-            if let level { arguments += [level] }
-            if let afterId { arguments += [afterId] }
-            arguments += [limit]
-            let statement = try db.cachedStatement(sql: sql(level: level, newest: newest))
-            records += try Row.fetchAll(statement, arguments: arguments).map(record)
-        }
-        records.sort { $0.id < $1.id }
-        if records.count > limit {
-            records = newest ? Array(records.suffix(limit)) : Array(records.prefix(limit))
-        }
-        return records
+        let query = page(run: run, minLevel: minLevel, limit: limit, afterId: afterId)
+        return try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(record)
     }
 
     private static func record(_ row: Row) -> LogRecord {

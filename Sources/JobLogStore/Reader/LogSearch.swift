@@ -43,8 +43,10 @@ public struct SearchedLog: Sendable, Equatable {
 /// Reads entries across runs as index walks, never a sort of everything that matches.
 ///
 /// The search is a merge of streams, each an index walk in id order: one per level at
-/// or above the minimum (`logs_by_level`), times one per run of the job
-/// (`logs_by_run_level`, `logs_by_run`). Each stream is read in chunks, so the cost is
+/// or above the minimum (`logs_by_level`), times one per run of the job (`logs_by_run_level`;
+/// a run's stream over several levels is one statement whose per-level ranges SQLite merges in
+/// id order, as there is no `(run_id, id)` index since `v4-one-log-index`). Each stream is read
+/// in chunks, so the cost is
 /// one seek per stream plus the entries returned (and, with `text`, the entries the
 /// walks pass over). A time window becomes an id window by a binary search over ids
 /// (entry times grow with ids), and is then checked on each entry.
@@ -101,10 +103,13 @@ struct LogSearch {
         var streams: [Stream] = []
         for run in runs {
             for level in levels {
+                // One run over several levels: one range of `logs_by_run_level` per level, merged.
+                let arms = run != nil && level == nil ? LogQuery.levels(filter.minLevel).map { $0 } : nil
                 streams.append(
                     Stream(
-                        query: query(run: run, level: level, runClause: runClause, levelClause: levelClause),
-                        ascending: ascending, next: ascending ? low : high, end: ascending ? high : low))
+                        query: query(
+                            run: run, level: level, runClause: runClause, levelClause: levelClause && arms == nil),
+                        ascending: ascending, next: ascending ? low : high, end: ascending ? high : low, levels: arms))
             }
         }
         // Many streams: first try one walk over the newest ids (a busy job's entries are dense there).
@@ -152,10 +157,10 @@ struct LogSearch {
         var stream: Stream
         if ascending {
             let from = max(low, bottom - 1)
-            stream = Stream(query: query, ascending: true, next: from, end: min(high, from + span + 1))
+            stream = Stream(query: query, ascending: true, next: from, end: min(high, from + span + 1), levels: nil)
         } else {
             let from = min(high, top + 1)
-            stream = Stream(query: query, ascending: false, next: from, end: max(low, from - span - 1))
+            stream = Stream(query: query, ascending: false, next: from, end: max(low, from - span - 1), levels: nil)
         }
         stream.chunk = filter.limit
         try stream.fill(upTo: filter.limit, db)
@@ -182,6 +187,20 @@ struct LogSearch {
             }
         }
         return records
+    }
+
+    /// The statement of one chunk of a stream: `clauses` (each followed by " AND "), then the id
+    /// window (exclusive bounds: start, end) and the limit. With `levels`: one arm per level (a
+    /// literal), each one range of `logs_by_run_level`, merged by SQLite in id order (arguments:
+    /// the clauses' and the window's once per arm, then the limit).
+    static func streamSQL(_ clauses: String, levels: [Int]?, ascending: Bool) -> String {
+        let window = ascending ? "id > ? AND id < ?" : "id < ? AND id > ?"
+        let order = ascending ? "ASC" : "DESC"
+        guard let levels else {
+            return "SELECT id, run_id FROM logs WHERE \(clauses)\(window) ORDER BY id \(order) LIMIT ?"
+        }
+        return levels.map { "SELECT id, run_id FROM logs WHERE \(clauses)level = \($0) AND \(window)" }
+            .joined(separator: " UNION ALL ") + " ORDER BY id \(order) LIMIT ?"
     }
 
     /// The SQL and arguments of one stream, without the id window and the limit.
@@ -261,6 +280,9 @@ private struct Stream {
     var next: Int64
     /// The end of the id window (exclusive).
     let end: Int64
+    /// The levels of a run's stream read as one range of `logs_by_run_level` each (merged by
+    /// SQLite in id order); nil: one walk.
+    let levels: [Int]?
     var buffer: [(id: Int64, run: Int64)] = []
     var exhausted = false
     /// Entries the next fill asks for.
@@ -270,11 +292,11 @@ private struct Stream {
     mutating func fill(upTo limit: Int, _ db: Database) throws {
         let count = chunk
         chunk = min(limit, chunk * 2)
-        let window = ascending ? "id > ? AND id < ?" : "id < ? AND id > ?"
-        let order = ascending ? "ASC" : "DESC"
-        let sql =
-            "SELECT id, run_id FROM logs WHERE \(query.0)\(window) ORDER BY id \(order) LIMIT ?"
-        let arguments = StatementArguments(query.1 + [next, end, count])
+        let sql = LogSearch.streamSQL(query.0, levels: levels, ascending: ascending)
+        var values: [DatabaseValueConvertible?] = []
+        for _ in levels ?? [0] { values += query.1 + [next, end] }
+        values.append(count)
+        let arguments = StatementArguments(values)
         var entries: [(id: Int64, run: Int64)] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
         while let row = try rows.next() { entries.append((row[0], row[1])) }

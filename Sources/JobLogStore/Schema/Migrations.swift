@@ -67,6 +67,12 @@ enum Migrations {
                     ALTER TABLE runs ADD COLUMN last_rejection TEXT;
                     """)
         }
+        // One log index instead of two: every new entry was written into both. The remaining
+        // `logs_by_run_level(run_id, level, id)` serves pages with and without a level filter
+        // (see LogQuery) and the log budget's oldest-entry lookup.
+        migrator.registerMigration("v4-one-log-index") { db in
+            try db.execute(sql: "DROP INDEX IF EXISTS logs_by_run")
+        }
         migrator.registerMigration("v5-search-logs-by-level") { db in
             // `searchLogs`: the newest entries of one level across every run, by one index seek per level.
             // Partial: milestones, warnings and errors only, so the ingest of debug and info entries (nearly

@@ -47,17 +47,6 @@ enum RunRow {
         WHERE id = ?
         """
 
-    static func updateArguments(_ r: RunRecord) -> StatementArguments {
-        [
-            r.status.rawValue, r.currentStage, r.progressCurrent, r.progressTotal, r.unit, r.outcome.jsonText,
-            r.savedOutcome.jsonText, r.finishedAt?.milliseconds, r.lastHeartbeatAt.milliseconds,
-            exactBytes(r.errorMessage), exactBytes(r.errorStack), r.logCounts[0], r.logCounts[1],
-            r.logCounts[2], r.logCounts[3], r.logCounts[4], r.droppedLogCounts[0], r.droppedLogCounts[1],
-            r.rejectedCount, r.lastRejection, r.cancelRequestedAt?.milliseconds, exactBytes(r.cancelReason),
-            r.stalledSince?.milliseconds, r.slow, r.id,
-        ]
-    }
-
     /// A text column read by length: its `<name>_bytes` blob twin when the query selected one.
     static func exactText(_ row: Row, _ name: String) -> String? {
         if row.hasColumn(name + "_bytes") {
@@ -65,11 +54,5 @@ enum RunRow {
             return String(decoding: data, as: UTF8.self)
         }
         return row[name]
-    }
-
-    /// Free text bound by length, as a blob that the statement casts back to TEXT (GRDB binds a
-    /// String as a C string, which would cut it at the first U+0000).
-    static func exactBytes(_ text: String?) -> Data? {
-        text.map { Data($0.utf8) }
     }
 }

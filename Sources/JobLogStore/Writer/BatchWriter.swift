@@ -28,16 +28,21 @@ final class BatchWriter: @unchecked Sendable {
     let commits = Atomic<Int>(0)
     private let heartbeat: WriterHeartbeat
 
-    // Owned by the writer thread only.
-    private var runs: [Int64: RunState] = [:]
-    private var dirty: Set<Int64> = []
+    // Owned by the writer thread only (so no dynamic exclusivity checks on the hot ones).
+    @exclusivity(unchecked) private var runs: [Int64: RunState] = [:]
+    /// Runs changed in this transaction (each once; ``RunState/isDirty`` says whether it is listed).
+    @exclusivity(unchecked) private var dirty: [RunState] = []
+    /// The run of the previous write: consecutive writes to one run skip the dictionary.
+    @exclusivity(unchecked) private var lastState: RunState?
     private var connection: DatabaseQueue?
     private var inserter: LogInserter?
+    private var updater: RunUpdater?
     private var failing = false
     private var checkpointedAfterLoss = false
-    private var events: [CommittedEvent] = []
+    @exclusivity(unchecked) private var events: [CommittedEvent] = []
     /// Runs whose progress changed in this transaction: one progress event each, at commit.
-    private var progressChanged: Set<Int64> = []
+    /// (``RunState/progressChanged`` says whether a run is listed.)
+    @exclusivity(unchecked) private var progressChanged: [RunState] = []
     /// Read once per batch from the store: log events are built only for entries at or above
     /// the lowest level a watcher asked for (6: nobody watches logs).
     private var logEventLevel = 6
@@ -74,6 +79,7 @@ final class BatchWriter: @unchecked Sendable {
                 if !batch.isEmpty { process(batch) }
             }
             inserter = nil
+            updater = nil
             connection = nil
             finished.signal()
         }
@@ -87,45 +93,66 @@ final class BatchWriter: @unchecked Sendable {
     // MARK: - One transaction
 
     private func process(_ batch: [WriteOp]) {
-        var outcomes = [WriteOutcome](repeating: .done, count: batch.count)
+        // Outcomes are kept only for writes that are answered or failed (in batch order): a
+        // notification that succeeded needs none.
+        var outcomes: [(index: Int, outcome: WriteOutcome)] = []
+        var transactionFailure: String?
         logEventLevel = logEventLevelSource()
         // A connection whose notification was lost to a store failure has its later writes held back
         // (not applied) until one of its requests has reported the loss: what is stored of a connection
         // stays a gap-free prefix of what it sent, and no answer acknowledges a lost notification.
-        var held = [Bool](repeating: false, count: batch.count)
-        for (i, op) in batch.enumerated() {
-            guard let tracker = op.tracker, let lost = tracker.unreportedLoss else { continue }
-            held[i] = true
-            outcomes[i] = .failed(.unavailable("an earlier notification on this connection was not stored (\(lost))"))
-            if op.completion != nil { tracker.clearLoss() }
-        }
-        let needsTransaction = batch.indices.contains { i in
-            if held[i] { return false }
-            if case .barrier = batch[i].command { return false }
-            return true
+        // One walk, by index (no copy of a write), the loss flag read once per run of one connection's writes.
+        var held: [String?] = []
+        var needsTransaction = false
+        var lastTracker: CommitTracker?
+        var lastLoss: String?
+        for i in batch.indices {
+            if let tracker = batch[i].tracker {
+                if tracker !== lastTracker {
+                    lastTracker = tracker
+                    lastLoss = tracker.unreportedLoss
+                }
+                if let lost = lastLoss {
+                    if held.isEmpty { held = [String?](repeating: nil, count: batch.count) }
+                    held[i] = lost
+                    if batch[i].completion != nil {
+                        tracker.clearLoss()
+                        lastLoss = nil
+                        lastTracker = nil
+                    }
+                    continue
+                }
+            }
+            if !needsTransaction, !batch[i].command.isBarrier { needsTransaction = true }
         }
         if needsTransaction {
             do {
                 try writeConnection().writeWithoutTransaction { db in
                     if inserter == nil { inserter = try LogInserter(db) }
+                    if updater == nil { updater = try RunUpdater(db) }
                     try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
                     do {
-                        for (i, op) in batch.enumerated() where !held[i] {
-                            outcomes[i] = try apply(op, db)
-                            if op.completion == nil { try noteIfRejected(op, outcomes[i], db) }
+                        for i in batch.indices {
+                            if !held.isEmpty, held[i] != nil { continue }
+                            let outcome = try apply(batch[i], db)
+                            if batch[i].completion != nil {
+                                outcomes.append((i, outcome))
+                            } else if case .failed = outcome {
+                                outcomes.append((i, outcome))
+                                try noteIfRejected(batch[i], outcome, db)
+                            } else if case .reject = batch[i].command {
+                                try noteIfRejected(batch[i], outcome, db)
+                            }
                         }
                         let end = batch.last?.receivedAt ?? .now()
-                        for id in progressChanged {
-                            if let r = runs[id]?.record {
-                                emit(r, .progress(current: r.progressCurrent, total: r.progressTotal), at: end)
-                            }
+                        for state in progressChanged where state.progressChanged {
+                            state.progressChanged = false
+                            let r = state.record
+                            emit(r, .progress(current: r.progressCurrent, total: r.progressTotal), at: end)
                         }
                         progressChanged.removeAll(keepingCapacity: true)
-                        if !dirty.isEmpty {
-                            let update = try db.cachedStatement(sql: RunRow.update)
-                            for id in dirty {
-                                if let r = runs[id]?.record { try update.execute(arguments: RunRow.updateArguments(r)) }
-                            }
+                        if let updater {
+                            for state in dirty { try updater.update(state.record) }
                         }
                         try db.cachedStatement(sql: "COMMIT").execute()
                     } catch {
@@ -133,6 +160,7 @@ final class BatchWriter: @unchecked Sendable {
                         throw error
                     }
                 }
+                for state in dirty { state.isDirty = false }
                 dirty.removeAll(keepingCapacity: true)
                 commits.add(1, ordering: .relaxed)
                 for r in rejections {
@@ -148,24 +176,27 @@ final class BatchWriter: @unchecked Sendable {
             } catch {
                 // Nothing of this batch is stored: forget the in-memory state and fail every write in it.
                 runs.removeAll()
+                lastState = nil
                 dirty.removeAll()
                 events.removeAll()
                 progressChanged.removeAll()
                 rejections.removeAll()
                 inserter = nil
+                updater = nil
                 connection = nil
                 let reason = Self.reason(error)
+                outcomes.removeAll()
+                transactionFailure = reason
                 if !failing {
                     failing = true
                     logger.error("store write failed", metadata: ["error": "\(reason)", "writes": "\(batch.count)"])
                 }
-                for (i, op) in batch.enumerated() where !held[i] {
-                    outcomes[i] = .failed(.unavailable(reason))
+                for i in batch.indices where held.isEmpty || held[i] == nil {
                     // In order: a lost notification marks its connection, a request reports the loss.
-                    if op.completion == nil {
-                        op.tracker?.markLoss(reason)
+                    if batch[i].completion == nil {
+                        batch[i].tracker?.markLoss(reason)
                     } else {
-                        op.tracker?.clearLoss()
+                        batch[i].tracker?.clearLoss()
                     }
                 }
             }
@@ -174,12 +205,22 @@ final class BatchWriter: @unchecked Sendable {
             onCommit(events)
             events.removeAll(keepingCapacity: true)
         }
+        var next = 0
         var pendingEnd: (tracker: CommitTracker, count: Int)?
         defer { if let pending = pendingEnd { pending.tracker.end(pending.count) } }
-        for (i, op) in batch.enumerated() {
-            op.completion?(outcomes[i])
+        for i in batch.indices {
+            var outcome = WriteOutcome.done
+            if next < outcomes.count, outcomes[next].index == i {
+                outcome = outcomes[next].outcome
+                next += 1
+            } else if !held.isEmpty, let lost = held[i] {
+                outcome = .failed(.unavailable("an earlier notification on this connection was not stored (\(lost))"))
+            } else if let reason = transactionFailure {
+                outcome = .failed(.unavailable(reason))
+            }
+            batch[i].completion?(outcome)
             // One atomic per run of consecutive writes from the same connection.
-            if let t = op.tracker {
+            if let t = batch[i].tracker {
                 if let pending = pendingEnd, pending.tracker !== t {
                     pending.tracker.end(pending.count)
                     pendingEnd = (t, 1)
@@ -288,6 +329,7 @@ final class BatchWriter: @unchecked Sendable {
         guard runs.count > configuration.maxCachedRuns else { return }
         runs = runs.filter { $0.value.record.status == .running }
         if runs.count > configuration.maxCachedRuns { runs.removeAll() }
+        lastState = nil
     }
 
     // MARK: - Applying one write
@@ -353,20 +395,20 @@ final class BatchWriter: @unchecked Sendable {
                 progress: state.record.progressCurrent, db)
             let context = JSONWriter.string(.object(JSONObject([("stage", .string(stage))])))
             _ = try insertLog(state, .info, message ?? "Stage: \(stage)", context, at: op.at ?? now, db)
-            emitProgressIfChanged(state.record, at: now)
+            emitProgressIfChanged(state, at: now)
             emit(state.record, .stage(stage), at: now)
         case .setTotal(_, let total, let unit):
             state.record.progressTotal = total
             if let unit { state.record.unit = unit }
-            progressChanged.insert(id)
+            markProgressChanged(state)
         case .incrementProgress(_, let by):
             let (sum, overflow) = state.record.progressCurrent.addingReportingOverflow(by)
             if overflow { return .failed(.overflow("progress")) }
             state.record.progressCurrent = sum
-            progressChanged.insert(id)
+            markProgressChanged(state)
         case .setProgress(_, let current):
             state.record.progressCurrent = current
-            progressChanged.insert(id)
+            markProgressChanged(state)
         case .log(_, let level, let message, let context):
             if let logID = try insertLog(state, level, message, context ?? "{}", at: op.at ?? now, db) {
                 outcome = .logID(logID)
@@ -375,7 +417,7 @@ final class BatchWriter: @unchecked Sendable {
             }
         case .addOutcome(_, let key, let count):
             if !state.record.outcome.add(key, count) { return .failed(.overflow("outcome \(key)")) }
-            emitProgressIfChanged(state.record, at: now)
+            emitProgressIfChanged(state, at: now)
             emit(state.record, .outcome(state.record.outcome), at: now)
         case .saveOutcome:
             state.record.savedOutcome = state.record.outcome
@@ -407,7 +449,7 @@ final class BatchWriter: @unchecked Sendable {
             }
             state.record.stalledSince = nil
             outcome = .run(state.record)
-            emitProgressIfChanged(state.record, at: now)
+            emitProgressIfChanged(state, at: now)
             emit(state.record, .finished(status), at: now)
         case .cancel(_, let reason, let by, let graceMs):
             let context = JSONObject([
@@ -419,7 +461,7 @@ final class BatchWriter: @unchecked Sendable {
             if state.record.cancelRequestedAt == nil { state.record.cancelRequestedAt = now }
             state.record.cancelReason = reason
             outcome = .run(state.record)
-            emitProgressIfChanged(state.record, at: now)
+            emitProgressIfChanged(state, at: now)
             emit(state.record, .cancelRequested(reason: reason), at: now)
         case .abandon(_, let reason) where state.record.cancelRequestedAt != nil:
             // The owner went away after a cancel request (it stopped, or was signalled): CANCELLED.
@@ -435,7 +477,7 @@ final class BatchWriter: @unchecked Sendable {
             state.record.errorMessage = message
             state.record.savedOutcome = state.record.outcome
             outcome = .run(state.record)
-            emitProgressIfChanged(state.record, at: now)
+            emitProgressIfChanged(state, at: now)
             emit(state.record, .finished(.cancelled), at: now)
         case .abandon(_, let reason):
             let heard = state.record.lastHeartbeatAt
@@ -457,7 +499,7 @@ final class BatchWriter: @unchecked Sendable {
             state.record.errorMessage = message
             state.record.savedOutcome = state.record.outcome
             outcome = .run(state.record)
-            emitProgressIfChanged(state.record, at: now)
+            emitProgressIfChanged(state, at: now)
             emit(state.record, .finished(.abandoned), at: now)
         case .flag(_, let flag):
             try apply(flag, state, at: now, db)
@@ -518,8 +560,11 @@ final class BatchWriter: @unchecked Sendable {
                 try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
                 try StageTable.pruned(run: id, job: row[1], db)
                 try db.execute(sql: "INSERT OR IGNORE INTO pruned_runs (run_id) VALUES (?)", arguments: [id])
-                runs.removeValue(forKey: id)
-                dirty.remove(id)
+                if let state = runs.removeValue(forKey: id) {
+                    if state.isDirty { dirty.removeAll { $0 === state } }
+                    if state.progressChanged { progressChanged.removeAll { $0 === state } }
+                }
+                lastState = nil
                 deletedRuns += 1
                 budget -= 1
                 if budget <= 0 { break }
@@ -533,10 +578,11 @@ final class BatchWriter: @unchecked Sendable {
         return .pruned(runs: deletedRuns, logs: deletedLogs, complete: done)
     }
 
-    /// Deletes up to `limit` log rows of a pruned run; forgets the run once none is left.
+    /// Deletes up to `limit` log rows of a pruned run; forgets the run once none is left. In the
+    /// order of the one log index, `logs_by_run_level` (no sort of the run's entries).
     private func deleteLogs(of id: Int64, upTo limit: Int, _ db: Database) throws -> Int {
         try db.execute(
-            sql: "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE run_id = ? ORDER BY id LIMIT ?)",
+            sql: "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE run_id = ? ORDER BY level, id LIMIT ?)",
             arguments: [id, limit])
         let n = db.changesCount
         if n < limit { try db.execute(sql: "DELETE FROM pruned_runs WHERE run_id = ?", arguments: [id]) }
@@ -548,29 +594,45 @@ final class BatchWriter: @unchecked Sendable {
     }
 
     /// Keeps commit order per run: a pending progress change goes out before the run's next other event.
-    private func emitProgressIfChanged(_ run: RunRecord, at: Timestamp) {
-        guard progressChanged.remove(run.id) != nil else { return }
+    private func emitProgressIfChanged(_ state: RunState, at: Timestamp) {
+        guard state.progressChanged else { return }
+        state.progressChanged = false
+        let run = state.record
         emit(run, .progress(current: run.progressCurrent, total: run.progressTotal), at: at)
     }
 
+    private func markProgressChanged(_ state: RunState) {
+        guard !state.progressChanged else { return }
+        state.progressChanged = true
+        progressChanged.append(state)
+    }
+
     private func permission(_ op: WriteOp, _ state: RunState) -> WriteOutcome? {
-        guard let uid = op.callerUid, !configuration.trustedUids.contains(uid) else { return nil }
-        guard let owner = state.record.ownerUid, owner != Int64(uid) else { return nil }
+        // The owner's own writes (the usual case) first: no hashing of the trusted set.
+        guard let uid = op.callerUid, let owner = state.record.ownerUid, owner != Int64(uid) else { return nil }
+        guard !configuration.trustedUids.contains(uid) else { return nil }
         return .failed(.notPermitted("run \(state.record.id) belongs to uid \(owner)"))
     }
 
     private func markDirty(_ state: RunState) {
-        dirty.insert(state.record.id)
+        guard !state.isDirty else { return }
+        state.isDirty = true
+        dirty.append(state)
     }
 
     private func load(_ id: Int64, _ db: Database) throws -> RunState? {
-        if let state = runs[id] { return state }
+        if let state = lastState, state.record.id == id { return state }
+        if let state = runs[id] {
+            lastState = state
+            return state
+        }
         guard let row = try Row.fetchOne(db, sql: "SELECT \(RunRow.columns) FROM runs WHERE id = ?", arguments: [id])
         else {
             return nil
         }
         let state = RunState(RunRow.record(row))
         runs[id] = state
+        lastState = state
         return state
     }
 
@@ -614,7 +676,7 @@ final class BatchWriter: @unchecked Sendable {
             createdAt: now.milliseconds)
         state.record.logCounts[level.rawValue] += 1
         if level.rawValue >= logEventLevel {
-            emitProgressIfChanged(state.record, at: now)
+            emitProgressIfChanged(state, at: now)
             let record = LogRecord(
                 id: id, level: level, stage: state.record.currentStage, message: message,
                 context: RawJSON(trustedObjectText: context), createdAt: now)
@@ -642,6 +704,11 @@ final class BatchWriter: @unchecked Sendable {
 
 /// A run's row while it is being written to: a reference, so the writer changes it in place.
 final class RunState {
-    var record: RunRecord
+    /// Only the writer thread touches it: no dynamic exclusivity check on each change.
+    @exclusivity(unchecked) var record: RunRecord
+    /// Listed in the writer's `dirty` (its row is written at commit).
+    var isDirty = false
+    /// Listed in the writer's `progressChanged` (one progress event at commit).
+    var progressChanged = false
     init(_ record: RunRecord) { self.record = record }
 }

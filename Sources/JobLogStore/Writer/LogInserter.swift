@@ -16,40 +16,52 @@ final class LogInserter {
     }
 
     /// Inserts one entry; returns its id.
+    ///
+    /// The texts are bound `SQLITE_STATIC` (no copy by SQLite): their buffers outlive the step,
+    /// which runs inside the closures that lend them; the statement is reset before they end.
     func insert(run: Int64, level: Int, stage: String?, message: String, context: String, createdAt: Int64) throws
         -> Int64
     {
         guard let statement else { throw StoreError.unavailable("statement is closed") }
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         sqlite3_bind_int64(statement, 1, run)
         sqlite3_bind_int(statement, 2, Int32(level))
-        if let stage {
-            bindText(statement, 3, stage, transient)
-        } else {
-            sqlite3_bind_null(statement, 3)
-        }
-        bindText(statement, 4, message, transient)
-        bindText(statement, 5, context, transient)
         sqlite3_bind_int64(statement, 6, createdAt)
-        let rc = sqlite3_step(statement)
-        sqlite3_reset(statement)
+        var message = message
+        var context = context
+        let rc = message.withUTF8 { messageBytes in
+            context.withUTF8 { contextBytes in
+                Self.bindText(statement, 4, messageBytes)
+                Self.bindText(statement, 5, contextBytes)
+                guard var stage else {
+                    sqlite3_bind_null(statement, 3)
+                    return Self.step(statement)
+                }
+                return stage.withUTF8 { stageBytes in
+                    Self.bindText(statement, 3, stageBytes)
+                    return Self.step(statement)
+                }
+            }
+        }
         guard rc == SQLITE_DONE else { throw Self.error(rc, connection) }
         return sqlite3_last_insert_rowid(connection)
     }
 
+    /// Steps and resets (so that no bound buffer is read after the caller's closure ends).
+    private static func step(_ statement: OpaquePointer) -> Int32 {
+        let rc = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        return rc
+    }
+
     /// Binds with an explicit length, so a message holding U+0000 is stored whole.
-    private func bindText(
-        _ statement: OpaquePointer, _ index: Int32, _ text: String, _ destructor: sqlite3_destructor_type
-    ) {
-        var text = text
-        text.withUTF8 { utf8 in
-            utf8.withMemoryRebound(to: CChar.self) { chars in
-                if let base = chars.baseAddress {
-                    _ = sqlite3_bind_text(statement, index, base, Int32(chars.count), destructor)
-                } else {
-                    _ = sqlite3_bind_text(statement, index, "", 0, destructor)
-                }
+    private static func bindText(_ statement: OpaquePointer, _ index: Int32, _ utf8: UnsafeBufferPointer<UInt8>) {
+        if let base = utf8.baseAddress {
+            base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { chars in
+                // A nil destructor is SQLITE_STATIC.
+                _ = sqlite3_bind_text(statement, index, chars, Int32(utf8.count), nil)
             }
+        } else {
+            _ = sqlite3_bind_text(statement, index, "", 0, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
         }
     }
 

@@ -2,7 +2,8 @@ import JobLogModel
 
 /// One write the job side asks for. Ids are run ids; texts are stored as they are.
 public enum WriteCommand: Sendable {
-    case startRun(NewRun)
+    /// Boxed (`indirect`): the params of a new run are large, and every command would be as large.
+    indirect case startRun(NewRun)
     case setStage(run: Int64, stage: String, message: String?)
     case setTotal(run: Int64, total: Int64, unit: String?)
     case incrementProgress(run: Int64, by: Int64)
@@ -29,6 +30,12 @@ public enum WriteCommand: Sendable {
     /// No write: a notification the daemon refused before it reached the writer (invalid params,
     /// unknown method). Counted on its run (`rejectedCount`) when it names one the caller may write to.
     case reject(run: Int64?, method: String, reason: String)
+
+    /// True for ``barrier`` (no write).
+    public var isBarrier: Bool {
+        if case .barrier = self { return true }
+        return false
+    }
 
     /// The run it writes to, if any.
     public var runID: Int64? {

@@ -5,8 +5,9 @@ import Synchronization
 public enum WriteOutcome: Sendable {
     case done
     case logID(Int64)
-    /// The run after the write (startRun, saveOutcome, logSummary, finish).
-    case run(RunRecord)
+    /// The run after the write (startRun, saveOutcome, logSummary, finish). Boxed (`indirect`):
+    /// a run record is hundreds of bytes, and every outcome of the hot path would be as large.
+    indirect case run(RunRecord)
     case failed(StoreError)
     /// What one prune step deleted; `complete` when nothing older is left.
     case pruned(runs: Int64, logs: Int64, complete: Bool)
@@ -22,6 +23,8 @@ public enum WriteOutcome: Sendable {
 public final class CommitTracker: Sendable {
     private let inflight = Atomic<Int>(0)
     private let lost = Mutex<String?>(nil)
+    /// Whether `lost` holds a reason: the writer checks it for every write, without the lock.
+    private let hasLoss = Atomic<Bool>(false)
 
     public init() {}
 
@@ -29,10 +32,21 @@ public final class CommitTracker: Sendable {
     public var isSettled: Bool { inflight.load(ordering: .acquiring) == 0 }
 
     /// Why a notification of this connection was not stored, while no request has reported it yet.
-    public var unreportedLoss: String? { lost.withLock { $0 } }
+    public var unreportedLoss: String? {
+        guard hasLoss.load(ordering: .acquiring) else { return nil }
+        return lost.withLock { $0 }
+    }
 
-    func markLoss(_ reason: String) { lost.withLock { $0 = reason } }
-    func clearLoss() { lost.withLock { $0 = nil } }
+    func markLoss(_ reason: String) {
+        lost.withLock { $0 = reason }
+        hasLoss.store(true, ordering: .releasing)
+    }
+
+    func clearLoss() {
+        guard hasLoss.load(ordering: .acquiring) else { return }
+        lost.withLock { $0 = nil }
+        hasLoss.store(false, ordering: .releasing)
+    }
 
     private let rejections = Mutex<(count: Int64, last: String?)>((0, nil))
 

@@ -12,6 +12,9 @@ final class WriteQueue: @unchecked Sendable {
     private var pending: [WriteOp] = []
     private var firstPendingAt: Date?
     private var acknowledgedWaiting = false
+    /// The batch taken last held a write that waits for its answer.
+    private var lastBatchAnswered = false
+    private static let yieldsBeforeSleep = 16
     private var spaceWaiters: [CheckedContinuation<Void, Never>] = []
     private var spaceCallbacks: [@Sendable () -> Void] = []
     private var stopping = false
@@ -50,8 +53,13 @@ final class WriteQueue: @unchecked Sendable {
         return condition.withLock {
             if stopping { return false }
             Self.begin(ops)
-            if pending.isEmpty { firstPendingAt = Date() }
-            pending.append(contentsOf: ops)
+            if pending.isEmpty {
+                firstPendingAt = Date()
+                // Take the caller's array as it is (no copy of each write, no release of the originals).
+                pending = ops
+            } else {
+                pending.append(contentsOf: ops)
+            }
             if ops.contains(where: { $0.completion != nil }) { acknowledgedWaiting = true }
             if acknowledgedWaiting || pending.count >= maxBatch || pending.count == ops.count {
                 condition.signal()
@@ -67,8 +75,13 @@ final class WriteQueue: @unchecked Sendable {
         condition.withLock {
             if stopping { return (false, false) }
             Self.begin(ops)
-            if pending.isEmpty { firstPendingAt = Date() }
-            pending.append(contentsOf: ops)
+            if pending.isEmpty {
+                firstPendingAt = Date()
+                // Take the caller's array as it is (no copy of each write, no release of the originals).
+                pending = ops
+            } else {
+                pending.append(contentsOf: ops)
+            }
             if ops.contains(where: { $0.completion != nil }) { acknowledgedWaiting = true }
             if acknowledgedWaiting || pending.count >= maxBatch || pending.count == ops.count {
                 condition.signal()
@@ -106,10 +119,21 @@ final class WriteQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         let wakeAt = wakeAfter.map { Date().addingTimeInterval($0) }
+        var yields = 0
         while true {
             var flushAt: Date?
             if pending.isEmpty {
                 if stopping { return nil }
+                // Right after a batch that answered requests, their next requests are on their way:
+                // give the core away a few times before sleeping (a wake-up costs more than a yield
+                // on a busy machine).
+                if lastBatchAnswered, yields < Self.yieldsBeforeSleep {
+                    yields += 1
+                    condition.unlock()
+                    sched_yield()
+                    condition.lock()
+                    continue
+                }
             } else {
                 if acknowledgedWaiting || stopping || pending.count >= maxBatch { break }
                 let deadline = (firstPendingAt ?? Date()).addingTimeInterval(flushInterval)
@@ -126,7 +150,7 @@ final class WriteQueue: @unchecked Sendable {
         }
         let batch = pending
         pending = []
-        pending.reserveCapacity(min(batch.count, maxBatch))
+        lastBatchAnswered = acknowledgedWaiting
         acknowledgedWaiting = false
         firstPendingAt = nil
         let waiters = spaceWaiters

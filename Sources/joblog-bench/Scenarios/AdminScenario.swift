@@ -58,6 +58,12 @@ enum AdminScenario {
             Query(name: "getLogs afterId paging, limit 100") { i in
                 #"{"jsonrpc":"2.0","method":"getLogs","params":{"jobRunId":"\#(picks[i])","afterId":\#(middles[i]),"limit":100},"id":1}"#
             },
+            Query(name: "getLogs newest, limit 100") { i in
+                #"{"jsonrpc":"2.0","method":"getLogs","params":{"jobRunId":"\#(picks[i])","limit":100},"id":1}"#
+            },
+            Query(name: "getLogs level=warning afterId paging, limit 100") { i in
+                #"{"jsonrpc":"2.0","method":"getLogs","params":{"jobRunId":"\#(picks[i])","level":"warning","afterId":\#(middles[i]),"limit":100},"id":1}"#
+            },
             Query(name: "getProgress") { i in
                 #"{"jsonrpc":"2.0","method":"getProgress","params":{"jobRunId":"\#(picks[i])"},"id":1}"#
             },

@@ -5,6 +5,11 @@ enum Workload {
         #"{"jsonrpc":"2.0","method":"\#(level)","params":{"jobRunId":"\#(run)","message":"processed item \#(i)","context":{"userId":"u-\#(i)","batch":\#(i / 100),"tags":["sync","daily"],"durationMs":12.5}}}"#
     }
 
+    /// One `info` notification with a context of about 60 bytes (the instruction counts).
+    static func shortInfo(run: String, _ i: Int) -> String {
+        #"{"jsonrpc":"2.0","method":"info","params":{"jobRunId":"\#(run)","message":"processed item \#(i)","context":{"userId":"u-\#(i)","batch":\#(i / 100),"tag":"daily","ok":true,"ms":12.5}}}"#
+    }
+
     /// The same entry as the store keeps it (for the raw SQLite baselines).
     static func storedContext(_ i: Int) -> String {
         #"{"userId":"u-\#(i)","batch":\#(i / 100),"tags":["sync","daily"],"durationMs":12.5}"#
