@@ -419,13 +419,13 @@ def test_log_tail_pauses_while_scrolled_up_and_pages_back(daemon, browser):
     assert "entry 001" in shown or "entry 051" in shown
 
 
-def timed_run(daemon, job, stages, **start):
+def timed_run(daemon, job, stages, synced=10, **start):
     """One SUCCESS run of `job` that spends (name, seconds) in each stage; returns its id."""
     run = daemon.rpc("startRun", dict({"jobName": job, "pid": os.getpid()}, **start))["jobRunId"]
     for name, seconds in stages:
         daemon.rpc("setStage", {"jobRunId": run, "stage": name})
         time.sleep(seconds)
-    daemon.rpc("addOutcome", {"jobRunId": run, "key": "synced", "count": 10})
+    daemon.rpc("addOutcome", {"jobRunId": run, "key": "synced", "count": synced})
     daemon.rpc("finishRun", {"jobRunId": run, "status": "SUCCESS"})
     return run
 
@@ -438,8 +438,8 @@ def go(driver, route):
 def test_insights_timeline_comparison_job_page_and_badges(daemon, browser, artifacts):
     job = "nightly-sync"
     usual = [("Fetching", 0.05), ("Syncing", 0.1)]
-    for _ in range(6):
-        timed_run(daemon, job, usual)
+    for synced in (8, 11, 9, 12, 10, 13):
+        timed_run(daemon, job, usual, synced)
     slow_id = timed_run(daemon, job, [("Fetching", 0.05), ("Syncing", 0.6)])
     assert daemon.rpc("getRun", {"jobRunId": slow_id})["run"]["slow"] is True
     sign_in(browser, daemon)
@@ -499,6 +499,8 @@ def test_insights_timeline_comparison_job_page_and_badges(daemon, browser, artif
     assert css(browser, ".trend[data-key='synced'] svg.spark path")
     wait_until(lambda: css(browser, "table.runs tbody tr .badge.flag.slow"), 10, "the slow badge in the job's runs")
     browser.save_screenshot(str(artifacts / "insights-job-page.png"))
+    browser.execute_script("document.querySelector('.jobstats').scrollIntoView()")
+    browser.save_screenshot(str(artifacts / "insights-job-trends.png"))
 
     # The jobs list: one row per job name, from listJobs.
     go(browser, "#/jobs")
