@@ -501,6 +501,12 @@ def test_insights_timeline_comparison_job_page_and_badges(daemon, browser, artif
     browser.save_screenshot(str(artifacts / "insights-job-page.png"))
     browser.execute_script("document.querySelector('.jobstats').scrollIntoView()")
     browser.save_screenshot(str(artifacts / "insights-job-trends.png"))
+    # At phone width the statistics fit: nothing scrolls sideways.
+    browser.set_window_size(390, 844)
+    overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+    wait_until(lambda: browser.execute_script(overflow) <= 0, 5, "the job page without sideways scrolling")
+    browser.save_screenshot(str(artifacts / "insights-job-page-phone.png"))
+    browser.set_window_size(1280, 800)
 
     # The jobs list: one row per job name, from listJobs.
     go(browser, "#/jobs")

@@ -581,6 +581,13 @@ svg.spark { width: 160px; height: 28px; display: block; }
 .flag.stalled { border-color: var(--fail); color: var(--fail); }
 .flag.slow { border-color: var(--warn); color: var(--warn); }
 
+@media (max-width: 760px) {
+  .trends th:nth-child(4), .trends td:nth-child(4), .trends th:nth-child(5), .trends td:nth-child(5) { display: none; }
+  .trends th, .trends td, .cmp th, .cmp td { padding: .3rem .3rem; }
+  svg.spark { width: 110px; }
+  .cmpform { margin-left: 0; }
+}
+
 """#
     static let file_insights_js = #"""
 // Job insights (getJobStats, compareRuns): the p50/p95 band of the job page's
@@ -2229,7 +2236,7 @@ export function stageTimeline(run) {
         "dom.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83ec962e44ffdc4b\"", text: file_dom_js, size: 3645),
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
         "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"db99f3a5ceb08064\"", text: file_index_html, size: 747),
-        "insights.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"1fe962e615a8db3b\"", text: file_insights_css, size: 2348),
+        "insights.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"39387f25f8583858\"", text: file_insights_css, size: 2629),
         "insights.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"006777af610844d8\"", text: file_insights_js, size: 9441),
         "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83b52621a5baa35a\"", text: file_job_js, size: 5426),
         "jobs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d7fcb2165e5e4ba7\"", text: file_jobs_js, size: 3077),
