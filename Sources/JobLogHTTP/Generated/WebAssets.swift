@@ -753,8 +753,38 @@ export function comparisonPanel(runId, onBaseline) {
   );
   const node = h('section', { class: 'panel comparison' }, h('div', { class: 'cmphead' }, h('h2', null, 'Compared with the usual run'), label, form), body);
   let seq = 0;
+  let busy = false;
+  let again = false;
+  let timer = null;
+  let lastAt = 0;
 
-  async function load() {
+  /** Reads the comparison again: at most one request at a time and one a second (stage events can be many). */
+  function load() {
+    if (busy || timer) {
+      again = true;
+      return;
+    }
+    const wait = lastAt + 1000 - Date.now();
+    if (wait > 0) {
+      timer = setTimeout(() => {
+        timer = null;
+        load();
+      }, wait);
+      return;
+    }
+    busy = true;
+    again = false;
+    lastAt = Date.now();
+    read().finally(() => {
+      busy = false;
+      if (again) {
+        again = false;
+        load();
+      }
+    });
+  }
+
+  async function read() {
     const mine = ++seq;
     let c;
     try {
@@ -2237,7 +2267,7 @@ export function stageTimeline(run) {
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
         "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"db99f3a5ceb08064\"", text: file_index_html, size: 747),
         "insights.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"39387f25f8583858\"", text: file_insights_css, size: 2629),
-        "insights.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"006777af610844d8\"", text: file_insights_js, size: 9441),
+        "insights.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c6d1882836e9c770\"", text: file_insights_js, size: 10076),
         "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83b52621a5baa35a\"", text: file_job_js, size: 5426),
         "jobs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d7fcb2165e5e4ba7\"", text: file_jobs_js, size: 3077),
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ba27b65d7ab00d3c\"", text: file_live_js, size: 4589),

@@ -161,8 +161,38 @@ export function comparisonPanel(runId, onBaseline) {
   );
   const node = h('section', { class: 'panel comparison' }, h('div', { class: 'cmphead' }, h('h2', null, 'Compared with the usual run'), label, form), body);
   let seq = 0;
+  let busy = false;
+  let again = false;
+  let timer = null;
+  let lastAt = 0;
 
-  async function load() {
+  /** Reads the comparison again: at most one request at a time and one a second (stage events can be many). */
+  function load() {
+    if (busy || timer) {
+      again = true;
+      return;
+    }
+    const wait = lastAt + 1000 - Date.now();
+    if (wait > 0) {
+      timer = setTimeout(() => {
+        timer = null;
+        load();
+      }, wait);
+      return;
+    }
+    busy = true;
+    again = false;
+    lastAt = Date.now();
+    read().finally(() => {
+      busy = false;
+      if (again) {
+        again = false;
+        load();
+      }
+    });
+  }
+
+  async function read() {
     const mine = ++seq;
     let c;
     try {
