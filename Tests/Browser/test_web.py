@@ -451,6 +451,9 @@ def test_insights_timeline_comparison_job_page_and_badges(daemon, browser, artif
     stuck_row = "table.runs tbody tr[data-run-id='%s']" % stuck
     wait_until(lambda: css(browser, stuck_row), 10, "the new RUNNING run in the list")
     wait_until(lambda: css(browser, stuck_row + " .badge.flag.stalled"), 10, "the stalled badge, live")
+    # Past twice the usual duration while still RUNNING: the early `slow` flag, live too.
+    wait_until(lambda: css(browser, stuck_row + " .badge.flag.slow"), 10, "the early slow badge, live")
+    assert daemon.rpc("getRun", {"jobRunId": stuck})["run"]["status"] == "RUNNING"
     assert daemon.rpc("getRun", {"jobRunId": stuck})["run"]["stalledSince"] is not None
     browser.save_screenshot(str(artifacts / "insights-runs-list.png"))
     daemon.rpc("setProgress", {"jobRunId": stuck, "current": 1})
