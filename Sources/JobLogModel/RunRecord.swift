@@ -17,10 +17,10 @@ public struct RunRecord: Sendable, Equatable {
     public var lastHeartbeatAt: Timestamp
     public var errorMessage: String?
     public var errorStack: String?
-    /// Entries per level, indexed by `LogLevel.rawValue`.
-    public var logCounts: [Int64]
-    /// Entries dropped by the per-run log budget, per level.
-    public var droppedLogCounts: [Int64]
+    /// Entries per level.
+    public var logCounts: LogLevelCounts
+    /// Entries dropped by the per-run log budget, per level (debug and info only).
+    public var droppedLogCounts: LogLevelCounts
     public var params: RawJSON
     /// The live counters.
     public var outcome: OutcomeCounters
@@ -53,7 +53,7 @@ public struct RunRecord: Sendable, Equatable {
         algorithmVersion: String? = nil, currentStage: String? = nil, progressCurrent: Int64 = 0,
         progressTotal: Int64? = nil, unit: String? = nil, startedAt: Timestamp, finishedAt: Timestamp? = nil,
         lastHeartbeatAt: Timestamp, errorMessage: String? = nil, errorStack: String? = nil,
-        logCounts: [Int64] = [0, 0, 0, 0, 0], droppedLogCounts: [Int64] = [0, 0, 0, 0, 0],
+        logCounts: LogLevelCounts = LogLevelCounts(), droppedLogCounts: LogLevelCounts = LogLevelCounts(),
         params: RawJSON = .emptyObject, outcome: OutcomeCounters = OutcomeCounters(),
         savedOutcome: OutcomeCounters = OutcomeCounters(), ownerPid: Int64? = nil, ownerUid: Int64? = nil,
         ratePerSecond: Double? = nil, etaSeconds: Double? = nil, rejectedCount: Int64 = 0,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JobLogHTTP
+import JobLogModel
 import JobLogProtocol
 import JobLogServer
 import JobLogStore
@@ -117,7 +118,7 @@ struct Joblogd: AsyncParsableCommand {
         storeConfiguration.syncFull = sync == "full"
         storeConfiguration.flushIntervalMs = flushIntervalMs
         storeConfiguration.maxLogsPerRun = maxLogsPerRun
-        storeConfiguration.trustedUids = [0, getuid()]
+        storeConfiguration.permissions = .standard(adminGroup: adminGroup.flatMap(Permissions.groupID))
 
         var serverConfiguration = ServerConfiguration(
             socketPath: socket ?? ServerConfiguration.defaultSocketPath(environment: environment), version: Self.version
@@ -127,8 +128,6 @@ struct Joblogd: AsyncParsableCommand {
         serverConfiguration.maxPendingBytes = maxPendingBytes
         serverConfiguration.maxConnections = Self.connectionLimit(maxConnections, logger: logger)
         serverConfiguration.maxConnectionsPerUid = maxConnectionsPerUid
-        serverConfiguration.permissions = Permissions(
-            trustedUids: storeConfiguration.trustedUids, adminGroup: adminGroup.flatMap(Permissions.groupID))
 
         var options = JobLogDaemon.Options(store: storeConfiguration, server: serverConfiguration)
         options.livenessInterval = .milliseconds(livenessIntervalMs)

@@ -5,12 +5,8 @@ import JobLogModel
 public typealias RunInfo = RunRecord
 
 extension RunRecord {
-    private func levelCounts(_ counts: [Int64]) -> JSONValue {
-        .object(
-            JSONObject(
-                LogLevel.allCases.map {
-                    ($0.name, .int(counts.indices.contains($0.rawValue) ? counts[$0.rawValue] : 0))
-                }))
+    private func levelCounts(_ counts: LogLevelCounts) -> JSONValue {
+        .object(JSONObject(LogLevel.allCases.map { ($0.name, .int(counts[$0])) }))
     }
 
     private static func double(_ d: Double?) -> JSONValue {
@@ -59,9 +55,11 @@ extension RunRecord {
     /// Reads a run object sent by the daemon.
     public init(json: JSONValue) throws(ResultDecodingError) {
         let r = try ResultReader(json, field: "run")
-        func counts(_ f: String) -> [Int64] {
+        func counts(_ f: String) -> LogLevelCounts {
             let o = r.object[f]?.objectValue ?? JSONObject()
-            return LogLevel.allCases.map { o[$0.name]?.int64Value ?? 0 }
+            var counts = LogLevelCounts()
+            for level in LogLevel.allCases { counts[level] = o[level.name]?.int64Value ?? 0 }
+            return counts
         }
         let error = r.object["error"]?.objectValue
         let metadata = r.object["metadata"]?.objectValue ?? JSONObject()

@@ -12,9 +12,6 @@ import JobLogModel
 /// the run and whether or not a level filter is given. The caller runs it within the
 /// read budget (``ReadBudget``).
 enum LogQuery {
-    /// Columns of a log row; the message is read as bytes, so one holding U+0000 comes back whole.
-    static let columns = "id, level, stage, CAST(message AS BLOB), context, created_at"
-
     /// The statement and its arguments for entries of `run` at `minLevel` or above (all levels
     /// when nil). With `afterId`: the first `limit` after it; without: the newest `limit`.
     /// Ascending by id either way.
@@ -35,7 +32,7 @@ enum LogQuery {
         }
         let order = afterId == nil ? "DESC" : ""
         let sql = """
-            SELECT \(columns) FROM logs WHERE id IN (
+            SELECT \(LogRow.columns) FROM logs WHERE id IN (
                 \(arms.joined(separator: " UNION ALL ")) ORDER BY id \(order) LIMIT ?
             ) ORDER BY id
             """
@@ -53,14 +50,6 @@ enum LogQuery {
         -> [LogRecord]
     {
         let query = page(run: run, minLevel: minLevel, limit: limit, afterId: afterId)
-        return try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(record)
-    }
-
-    private static func record(_ row: Row) -> LogRecord {
-        let message = (row[3] as Data?).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return LogRecord(
-            id: row[0], level: LogLevel(rawValue: row[1]) ?? .info, stage: row[2], message: message,
-            context: RawJSON(validating: row[4] as String) ?? .emptyObject,
-            createdAt: Timestamp(milliseconds: row[5]))
+        return try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(LogRow.record)
     }
 }

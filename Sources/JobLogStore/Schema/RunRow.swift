@@ -22,8 +22,10 @@ enum RunRow {
             finishedAt: (row["finished_at"] as Int64?).map(Timestamp.init(milliseconds:)),
             lastHeartbeatAt: Timestamp(milliseconds: row["last_heartbeat_at"]),
             errorMessage: exactText(row, "error_message"), errorStack: exactText(row, "error_stack"),
-            logCounts: [row["log_debug"], row["log_info"], row["log_milestone"], row["log_warning"], row["log_error"]],
-            droppedLogCounts: [row["dropped_debug"], row["dropped_info"], 0, 0, 0],
+            logCounts: LogLevelCounts(
+                debug: row["log_debug"], info: row["log_info"], milestone: row["log_milestone"],
+                warning: row["log_warning"], error: row["log_error"]),
+            droppedLogCounts: LogLevelCounts(debug: row["dropped_debug"], info: row["dropped_info"]),
             params: RawJSON(validating: params) ?? .emptyObject,
             outcome: OutcomeCounters(jsonText: row["outcome"]),
             savedOutcome: OutcomeCounters(jsonText: row["saved_outcome"]),
@@ -35,6 +37,17 @@ enum RunRow {
         record.slow = row["slow"] as Bool? ?? false
         record.stallAfterMs = row["stall_after_ms"]
         return record
+    }
+
+    /// The columns ``owner(_:)`` reads: what the liveness reaper and `cancelRun` need of a run.
+    static let ownerColumns = "id, owner_pid, owner_start_time, heartbeat_timeout_ms, last_heartbeat_at"
+
+    /// A run's owner facts from a `SELECT \(ownerColumns) FROM runs` row, by column name.
+    static func owner(_ row: Row) -> RunOwner {
+        RunOwner(
+            runID: row["id"], pid: row["owner_pid"], startTime: row["owner_start_time"],
+            heartbeatTimeoutMs: row["heartbeat_timeout_ms"],
+            lastHeartbeatAt: Timestamp(milliseconds: row["last_heartbeat_at"]))
     }
 
     static let update = """

@@ -45,8 +45,9 @@ final class BatchWriter: @unchecked Sendable {
     @exclusivity(unchecked) private var progressChanged: [RunState] = []
     /// Read once per batch from the store: log events are built only for entries at or above
     /// the lowest level a watcher asked for (6: nobody watches logs).
-    private var logEventLevel = 6
-    private let logEventLevelSource: @Sendable () -> Int
+    /// The lowest level watchers want log events for; nil: none (ingest builds no log events).
+    private var logEventLevel: LogLevel?
+    private let logEventLevelSource: @Sendable () -> LogLevel?
     private var rejectionLog: RejectionLog
     /// Notifications refused in the current transaction: reported to their connections and
     /// logged once it committed.
@@ -55,7 +56,7 @@ final class BatchWriter: @unchecked Sendable {
     init(
         path: String, connectionConfiguration: Configuration, queue: WriteQueue, configuration: StoreConfiguration,
         fileGuard: DatabaseFileGuard, logger: Logger, heartbeat: WriterHeartbeat = WriterHeartbeat(),
-        logEventLevel: @escaping @Sendable () -> Int,
+        logEventLevel: @escaping @Sendable () -> LogLevel?,
         onCommit: @escaping @Sendable ([CommittedEvent]) -> Void
     ) {
         self.logEventLevelSource = logEventLevel
@@ -608,10 +609,10 @@ final class BatchWriter: @unchecked Sendable {
     }
 
     private func permission(_ op: WriteOp, _ state: RunState) -> WriteOutcome? {
-        // The owner's own writes (the usual case) first: no hashing of the trusted set.
-        guard let uid = op.callerUid, let owner = state.record.ownerUid, owner != Int64(uid) else { return nil }
-        guard !configuration.trustedUids.contains(uid) else { return nil }
-        return .failed(.notPermitted("run \(state.record.id) belongs to uid \(owner)"))
+        guard !configuration.permissions.mayWrite(owner: state.record.ownerUid, caller: op.callerUid) else {
+            return nil
+        }
+        return .failed(.notPermitted("run \(state.record.id) belongs to uid \(state.record.ownerUid ?? -1)"))
     }
 
     private func markDirty(_ state: RunState) {
@@ -667,15 +668,15 @@ final class BatchWriter: @unchecked Sendable {
     ) throws -> Int64? {
         guard let inserter else { throw StoreError.unavailable("writer not ready") }
         if let budget = configuration.maxLogsPerRun, try !makeRoom(state, for: level, budget: budget, db) {
-            state.record.droppedLogCounts[level.rawValue] += 1
+            state.record.droppedLogCounts[level] += 1
             return nil
         }
         let id = try inserter.insert(
             run: state.record.id, level: level.rawValue, stage: state.record.currentStage, message: message,
             context: context,
             createdAt: now.milliseconds)
-        state.record.logCounts[level.rawValue] += 1
-        if level.rawValue >= logEventLevel {
+        state.record.logCounts[level] += 1
+        if let watched = logEventLevel, level >= watched {
             emitProgressIfChanged(state, at: now)
             let record = LogRecord(
                 id: id, level: level, stage: state.record.currentStage, message: message,
@@ -689,15 +690,16 @@ final class BatchWriter: @unchecked Sendable {
     /// then the oldest info entry; warnings, errors and milestones are never dropped.
     /// Returns false when the new entry itself is the one to drop.
     private func makeRoom(_ state: RunState, for level: LogLevel, budget: Int64, _ db: Database) throws -> Bool {
-        guard state.record.logCounts.reduce(0, +) >= budget else { return true }
-        let victim: LogLevel? = state.record.logCounts[0] > 0 ? .debug : (state.record.logCounts[1] > 0 ? .info : nil)
+        guard state.record.logCounts.total >= budget else { return true }
+        let victim: LogLevel? =
+            state.record.logCounts.debug > 0 ? .debug : (state.record.logCounts.info > 0 ? .info : nil)
         guard let victim else { return level > .info }
         if level < victim { return false }
         try db.execute(
             sql: "DELETE FROM logs WHERE id = (SELECT id FROM logs WHERE run_id = ? AND level = ? ORDER BY id LIMIT 1)",
             arguments: [state.record.id, victim.rawValue])
-        state.record.logCounts[victim.rawValue] -= 1
-        state.record.droppedLogCounts[victim.rawValue] += 1
+        state.record.logCounts[victim] -= 1
+        state.record.droppedLogCounts[victim] += 1
         return true
     }
 }

@@ -44,7 +44,7 @@ struct RunDetails {
         }
         if let message = run.errorMessage { fields.append(("error", style.data(message), Style.red)) }
         fields.append(("logs", counts(run.logCounts), nil))
-        if run.droppedLogCounts.contains(where: { $0 > 0 }) {
+        if !run.droppedLogCounts.isZero {
             fields.append(("dropped logs", counts(run.droppedLogCounts), nil))
         }
         if run.rejectedCount > 0 {
@@ -77,9 +77,8 @@ struct RunDetails {
         return text
     }
 
-    private func counts(_ perLevel: [Int64]) -> String {
-        LogLevel.allCases.map { "\($0.name) \(perLevel.indices.contains($0.rawValue) ? perLevel[$0.rawValue] : 0)" }
-            .joined(separator: ", ")
+    private func counts(_ perLevel: LogLevelCounts) -> String {
+        LogLevel.allCases.map { "\($0.name) \(perLevel[$0])" }.joined(separator: ", ")
     }
 
     /// `name:` and indented, aligned `key: value` lines; `name: (none)` when empty.

@@ -34,7 +34,7 @@ struct RunTable {
 
     /// The run's entries at `level`.
     static func count(_ run: RunRecord, _ level: LogLevel) -> Int64 {
-        run.logCounts.indices.contains(level.rawValue) ? run.logCounts[level.rawValue] : 0
+        run.logCounts[level]
     }
 
     /// The first line of the run's error message, made visible; `-` without one.
