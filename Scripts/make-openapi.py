@@ -164,6 +164,39 @@ paths = {
     },
     "/api/admin/jobs/{jobRunId}/progress": run_get("A run's progress", "getProgress", "ProgressResult"),
     "/api/admin/jobs/{jobRunId}/outcome": run_get("A run's outcome", "getOutcome", "OutcomeResult"),
+    "/api/admin/jobs/{jobRunId}/stages": run_get("A run's stage timeline", "getStages", "StagesResult"),
+    "/api/admin/jobs/{jobRunId}/compare": run_get(
+        "A run against another run or the usual run of its job",
+        "compareRuns",
+        "ComparisonResult",
+        [query("baseline", id_query, "The run to compare with (default: the median of the last 20 SUCCESS runs).")],
+    ),
+    "/api/admin/job-names": {
+        "get": {
+            "summary": "Job names, the most recently started first",
+            "description": "The socket method `listJobs`.",
+            "operationId": "listJobs",
+            "parameters": [
+                query("jobName", {"$ref": "#/components/schemas/JobName"}, "Only names starting with it."),
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "At most this many."),
+            ],
+            "responses": {"200": ok("JobsResult", "`listJobs`' result."), **common_errors},
+        }
+    },
+    "/api/admin/job-names/{jobName}/stats": {
+        "get": {
+            "summary": "Statistics of a job's last finished runs",
+            "description": "The socket method `getJobStats`.",
+            "operationId": "getJobStats",
+            "parameters": [
+                {"name": "jobName", "in": "path", "required": True, "description": "The job name (URL-encoded).",
+                 "schema": {"$ref": "#/components/schemas/JobName"}},
+                query("last", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20},
+                      "The window: the last N finished runs."),
+            ],
+            "responses": {"200": ok("JobStatsResult", "`getJobStats`' result."), **common_errors},
+        }
+    },
     "/api/admin/events": {
         "get": {
             "summary": "Live events (Server-Sent Events)",

@@ -41,6 +41,12 @@ public struct RunRecord: Sendable, Equatable {
     public var ratePerSecond: Double?
     /// Seconds left at that rate.
     public var etaSeconds: Double?
+    /// Since when a RUNNING run has not moved, while it is flagged stalled; nil otherwise.
+    public var stalledSince: Timestamp? = nil
+    /// Flagged slow: more than 2× the median duration of its job's last 20 SUCCESS runs.
+    public var slow: Bool = false
+    /// The run's own stall threshold (`stallAfterMs` on `startRun`); nil = the daemon's `--stall-min-ms`.
+    public var stallAfterMs: Int64? = nil
 
     public init(
         id: Int64, jobName: String, status: RunStatus, trigger: String = "MANUAL", scope: String = "system",

@@ -238,9 +238,19 @@ public final class JobLogStore: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(RunRow.ownerColumns) FROM runs WHERE status = 'RUNNING'
+                    SELECT \(RunRow.ownerColumns), job_name, started_at, stage, stalled_since, stall_after_ms, slow
+                    FROM runs WHERE status = 'RUNNING'
                     """
-            ).map(RunRow.owner)
+            ).map { row in
+                var owner = RunRow.owner(row)
+                owner.jobName = row["job_name"]
+                owner.startedAt = Timestamp(milliseconds: row["started_at"])
+                owner.currentStage = row["stage"]
+                owner.stalledSince = (row["stalled_since"] as Int64?).map(Timestamp.init(milliseconds:))
+                owner.stallAfterMs = row["stall_after_ms"]
+                owner.slow = row["slow"]
+                return owner
+            }
         }
     }
 
@@ -263,6 +273,13 @@ public struct RunOwner: Sendable {
     public var startTime: Int64?
     public var heartbeatTimeoutMs: Int64?
     public var lastHeartbeatAt: Timestamp
+    // What the stalled and slow flags need.
+    public var jobName = ""
+    public var startedAt = Timestamp(milliseconds: 0)
+    public var currentStage: String?
+    public var stalledSince: Timestamp?
+    public var stallAfterMs: Int64?
+    public var slow = false
 }
 
 /// A level read by the writer thread once per transaction.

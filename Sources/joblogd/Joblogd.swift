@@ -69,6 +69,9 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "How often the liveness reaper checks RUNNING runs, in milliseconds.")
     var livenessIntervalMs: Int = 1000
 
+    @Option(help: "Flag a RUNNING run stalled after this long without progress (at least 10× its usual gap), in ms.")
+    var stallMinMs: Int64 = 300_000
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -94,6 +97,7 @@ struct Joblogd: AsyncParsableCommand {
         if let adminGroup, Permissions.groupID(adminGroup) == nil { throw ValidationError("no group \(adminGroup)") }
         if let retainDays { try Self.check("--retain-days", retainDays, 0...100_000) }
         try Self.check("--liveness-interval-ms", livenessIntervalMs, 10...3_600_000)
+        try Self.check("--stall-min-ms", stallMinMs, 1...(30 * 86_400_000))
         try Self.check("--status-interval-ms", statusIntervalMs, 100...3_600_000)
     }
 
@@ -127,6 +131,7 @@ struct Joblogd: AsyncParsableCommand {
 
         var options = JobLogDaemon.Options(store: storeConfiguration, server: serverConfiguration)
         options.livenessInterval = .milliseconds(livenessIntervalMs)
+        options.stallMinMs = stallMinMs
         options.retainDays = retainDays
         try Self.applyServiceManager(
             environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger

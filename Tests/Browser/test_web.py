@@ -579,3 +579,106 @@ def test_cancel_requested_shows_live(daemon, browser):
     assert not css(browser, ".runhead .flag.cancel")
     assert not [b for b in css(browser, ".runhead button.cancel") if b.is_displayed()]
     assert_not_reloaded(browser)
+
+
+def timed_run(daemon, job, stages, synced=10, **start):
+    """One SUCCESS run of `job` that spends (name, seconds) in each stage; returns its id."""
+    run = daemon.rpc("startRun", dict({"jobName": job, "pid": os.getpid()}, **start))["jobRunId"]
+    for name, seconds in stages:
+        daemon.rpc("setStage", {"jobRunId": run, "stage": name})
+        time.sleep(seconds)
+    daemon.rpc("addOutcome", {"jobRunId": run, "key": "synced", "count": synced})
+    daemon.rpc("finishRun", {"jobRunId": run, "status": "SUCCESS"})
+    return run
+
+
+def go(driver, route):
+    """Hash navigation inside the page (no reload)."""
+    driver.execute_script("location.hash = arguments[0];", route)
+
+
+def test_insights_timeline_comparison_job_page_and_badges(daemon, browser, artifacts):
+    job = "nightly-sync"
+    usual = [("Fetching", 0.05), ("Syncing", 0.1)]
+    for synced in (8, 11, 9, 12, 10, 13):
+        timed_run(daemon, job, usual, synced)
+    slow_id = timed_run(daemon, job, [("Fetching", 0.05), ("Syncing", 0.6)])
+    assert daemon.rpc("getRun", {"jobRunId": slow_id})["run"]["slow"] is True
+    sign_in(browser, daemon)
+
+    # Lists: the slow run carries its badge; a silent RUNNING run gets `stalled` live, and loses it when it moves.
+    slow_row = "table.runs tbody tr[data-run-id='%s']" % slow_id
+    wait_until(lambda: css(browser, slow_row + " .badge.flag.slow"), 10, "the slow badge in the runs list")
+    stuck = daemon.rpc("startRun", {"jobName": job, "pid": os.getpid(), "stallAfterMs": 500})["jobRunId"]
+    stuck_row = "table.runs tbody tr[data-run-id='%s']" % stuck
+    wait_until(lambda: css(browser, stuck_row), 10, "the new RUNNING run in the list")
+    wait_until(lambda: css(browser, stuck_row + " .badge.flag.stalled"), 10, "the stalled badge, live")
+    # Past twice the usual duration while still RUNNING: the early `slow` flag, live too.
+    wait_until(lambda: css(browser, stuck_row + " .badge.flag.slow"), 10, "the early slow badge, live")
+    assert daemon.rpc("getRun", {"jobRunId": stuck})["run"]["status"] == "RUNNING"
+    assert daemon.rpc("getRun", {"jobRunId": stuck})["run"]["stalledSince"] is not None
+    browser.save_screenshot(str(artifacts / "insights-runs-list.png"))
+    daemon.rpc("setProgress", {"jobRunId": stuck, "current": 1})
+    wait_until(lambda: not css(browser, stuck_row + " .badge.flag.stalled"), 10, "the stalled badge cleared")
+    assert css(browser, slow_row + " .badge.flag.slow")
+
+    # The run page: the timeline against the usual stage durations, and the comparison.
+    go(browser, "#/runs/" + slow_id)
+    wait_until(lambda: [r.get_attribute("data-stage") for r in css(browser, ".tlrow[data-usual-ms]")]
+               == ["Fetching", "Syncing"], 10, "the timeline with usual durations")
+    comparison = daemon.rpc("compareRuns", {"jobRunId": slow_id})["comparison"]
+    baselines = {s["stage"]: s["baseline"] for s in comparison["stages"]}
+    for row in css(browser, ".tlrow"):
+        assert int(row.get_attribute("data-usual-ms")) == baselines[row.get_attribute("data-stage")]
+    assert len(css(browser, ".tltrack .usual")) == 2
+    assert "Syncing" in [r.get_attribute("data-stage") for r in css(browser, ".tlrow.over")]
+    assert "usual" in text_of(browser, ".tlrow[data-stage='Syncing'] .tlusual")
+    assert css(browser, ".runhead .badge.flag.slow")
+    wait_until(lambda: css(browser, ".comparison table.cmp tbody tr"), 10, "the comparison")
+    assert css(browser, ".comparison")[0].get_attribute("data-baseline") == comparison["baseline"] == "median of 6 runs"
+    shown = [(r.get_attribute("data-kind"), r.get_attribute("data-name")) for r in css(browser, ".cmp tbody tr")]
+    assert shown == [("duration", "Duration")] + [("stage", s["stage"]) for s in comparison["stages"]] + \
+        [("outcome", o["key"]) for o in comparison["outcome"]]
+    assert shown[1] == ("stage", "Syncing")  # the largest change first
+    assert css(browser, ".cmp tr.cmp-stage[data-name='Syncing'] .ratio.hi")
+    assert css(browser, ".cmp tr.cmp-duration .ratio.hi")
+    browser.save_screenshot(str(artifacts / "insights-run-page.png"))
+    # Against one other run.
+    first = daemon.rpc("listRuns", {"jobName": job, "limit": 100})["runs"][-1]["id"]
+    field = css(browser, ".cmpform input[name='baseline']")[0]
+    field.send_keys(first)
+    css(browser, ".cmpform button")[0].click()
+    wait_until(lambda: css(browser, ".comparison")[0].get_attribute("data-baseline") == "run " + first, 10,
+               "the comparison with run " + first)
+
+    # The job page: the chart's p50/p95 band, the success rate and outcome trends equal getJobStats.
+    go(browser, "#/jobs/" + job)
+    wait_until(lambda: css(browser, "svg.durchart .pband"), 10, "the p50/p95 band")
+    stats = daemon.rpc("getJobStats", {"jobName": job, "last": 50})["stats"]
+    labels = [t.get_attribute("textContent") for t in css(browser, "svg.durchart .plabel-svg")]
+    assert labels[0].startswith("p50 ") and labels[1].startswith("p95 "), labels
+    assert float(css(browser, ".successrate")[0].get_attribute("data-rate")) == stats["successRate"] == 1.0
+    assert text_of(browser, ".successrate") == "100% SUCCESS"
+    assert len(css(browser, ".statusstrip .sq")) == len(stats["recent"])
+    assert text_of(browser, ".trend[data-key='synced'] .last") == str(stats["outcome"]["synced"]["last"])
+    assert css(browser, ".trend[data-key='synced'] svg.spark path")
+    wait_until(lambda: css(browser, "table.runs tbody tr .badge.flag.slow"), 10, "the slow badge in the job's runs")
+    browser.save_screenshot(str(artifacts / "insights-job-page.png"))
+    browser.execute_script("document.querySelector('.jobstats').scrollIntoView()")
+    browser.save_screenshot(str(artifacts / "insights-job-trends.png"))
+    # At phone width the statistics fit: nothing scrolls sideways.
+    browser.set_window_size(390, 844)
+    overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+    wait_until(lambda: browser.execute_script(overflow) <= 0, 5, "the job page without sideways scrolling")
+    browser.save_screenshot(str(artifacts / "insights-job-page-phone.png"))
+    browser.set_window_size(1280, 800)
+
+    # The jobs list: one row per job name, from listJobs.
+    go(browser, "#/jobs")
+    wait_until(lambda: css(browser, "table.jobs tbody tr[data-job-name='%s']" % job), 10, "the jobs list")
+    listed = daemon.rpc("listJobs", {})["jobs"][0]
+    assert text_of(browser, "table.jobs tbody tr[data-job-name='%s'] td.running" % job) == str(listed["running"]) == "1"
+    daemon.rpc("finishRun", {"jobRunId": stuck, "status": "SUCCESS"})
+    wait_until(lambda: text_of(browser, "table.jobs tbody tr td.running") == "0", 10, "the jobs list updated live")
+    assert_not_reloaded(browser)
+    assert_no_alert(browser)

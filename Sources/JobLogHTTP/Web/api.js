@@ -73,9 +73,15 @@ export const getLogs = (id, p) => get(run(id) + '/logs', p).then((b) => b.logs);
 export const getProgress = (id) => get(run(id) + '/progress').then((b) => b.progress);
 /** getOutcome: {outcome}. */
 export const getOutcome = (id) => get(run(id) + '/outcome').then((b) => b.outcome);
-/** getStages (a later issue adds it): {stages}; rejects when the daemon has no such endpoint. */
+/** getStages: {stages}, oldest first. */
 export const getStages = (id) => get(run(id) + '/stages').then((b) => b.stages);
 /** cancelRun: {run}, with cancelRequestedAt set. `p`: {reason, graceMs}, both optional. */
 export const cancelRun = (id, p) => post(run(id) + '/cancel', p).then((b) => b.run);
+/** compareRuns: {comparison}, against baselineRunId or the median of the last 20 SUCCESS runs. */
+export const compareRuns = (id, baseline) => get(run(id) + '/compare', { baseline }).then((b) => b.comparison);
+/** listJobs: {jobs}, the job whose last run started most recently first. */
+export const listJobs = (p) => get('/api/admin/job-names', p).then((b) => b.jobs);
+/** getJobStats: {stats} over the last `last` finished runs of the job. */
+export const getJobStats = (name, last) => get('/api/admin/job-names/' + encodeURIComponent(name) + '/stats', { last }).then((b) => b.stats);
 /** ping through HTTP: the daemon's version. */
 export const health = () => get('/healthz');

@@ -1,11 +1,13 @@
 // The run page (#/runs/ID): header (with Cancel while RUNNING), live progress,
-// stage timeline, outcome counters, params, the error of a failed run, and the
+// stage timeline (with the usual stage durations), outcome counters, the
+// comparison with the usual run, params, the error of a failed run, and the
 // logs panel. One watch on the run feeds all of them.
 
 import * as api from './api.js';
 import { cancelControl } from './cancel.js';
 import { h, badge, flags, jobLink, replace } from './dom.js';
 import * as fmt from './format.js';
+import { comparisonPanel, usualStages } from './insights.js';
 import { live } from './live.js';
 import { logsPanel } from './logs.js';
 import { progressBar } from './progress.js';
@@ -39,6 +41,7 @@ export function mountRun(root, id, ctx) {
     );
     view.logs.catchUp();
     view.timeline.load().catch((e) => ctx.error(e));
+    view.comparison.load();
   })();
 
   return {
@@ -63,6 +66,8 @@ function build(initial, ctx) {
   const actions = h('div', { class: 'actions' }, cancel.node);
   const bar = progressBar(run);
   const timeline = stageTimeline(run);
+  const comparison = comparisonPanel(run.id, (stages) => timeline.usual(usualStages(stages)));
+  let ticks = 0;
   const outcome = h('dl', { class: 'counters' });
   const params = h('pre', { class: 'json' });
   const errorBox = h('section', { class: 'panel errorbox', hidden: true });
@@ -76,6 +81,7 @@ function build(initial, ctx) {
     h('section', { class: 'panel' }, bar.node, meta),
     errorBox,
     h('div', { class: 'cols' }, timeline.node, h('section', { class: 'panel outcome' }, h('h2', null, 'Outcome'), outcome)),
+    comparison.node,
     logs.node,
     counts,
     h('details', { class: 'panel params' }, h('summary', null, 'Params'), params),
@@ -157,6 +163,7 @@ function build(initial, ctx) {
     node,
     logs,
     timeline,
+    comparison,
     event(ev) {
       switch (ev.type) {
         case 'log':
@@ -173,6 +180,7 @@ function build(initial, ctx) {
           run = { ...run, currentStage: ev.stage };
           renderHead();
           timeline.stage(ev);
+          comparison.load();
           break;
         case 'outcome':
           renderOutcome(ev.outcomeSummary);
@@ -186,6 +194,12 @@ function build(initial, ctx) {
           renderHead();
           bar.status(ev.status);
           refresh();
+          comparison.load();
+          break;
+        case 'stalled':
+        case 'unstalled':
+        case 'slow':
+          refresh();
           break;
       }
     },
@@ -193,11 +207,13 @@ function build(initial, ctx) {
       logs.catchUp();
       refresh();
       timeline.load().catch(() => {});
+      comparison.load();
     },
     tick() {
       if (run.status === 'RUNNING') {
         renderHead();
         timeline.tick();
+        if (++ticks % 10 === 0) comparison.load(); // the run's time so far
       }
     },
   };

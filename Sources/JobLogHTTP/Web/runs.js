@@ -193,6 +193,9 @@ export function mountRuns(root, query, ctx) {
         if (row) row.set({ ...row.run, cancelRequestedAt: row.run.cancelRequestedAt || ev.at, cancelReason: ev.reason ?? null });
         break;
       case 'run.finished':
+      case 'stalled':
+      case 'unstalled':
+      case 'slow':
         if (row) refreshRun(ev.jobRunId, false);
         break;
     }

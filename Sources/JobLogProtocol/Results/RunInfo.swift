@@ -47,6 +47,7 @@ extension RunRecord {
                 ("pid", .int(orNull: ownerPid)), ("uid", .int(orNull: ownerUid)),
                 ("ratePerSecond", Self.double(ratePerSecond)), ("etaSeconds", Self.double(etaSeconds)),
                 ("rejectedCount", .int(rejectedCount)), ("lastRejection", .string(orNull: lastRejection)),
+                ("stalledSince", .timestamp(stalledSince)), ("slow", .bool(slow)),
                 ("cancelRequestedAt", .timestamp(cancelRequestedAt)), ("cancelReason", .string(orNull: cancelReason)),
             ]))
     }
@@ -79,6 +80,8 @@ extension RunRecord {
             ratePerSecond: r.optionalDouble("ratePerSecond"), etaSeconds: r.optionalDouble("etaSeconds"),
             rejectedCount: r.optionalInt("rejectedCount") ?? 0, lastRejection: r.optionalString("lastRejection"),
             cancelRequestedAt: r.optionalTimestamp("cancelRequestedAt"), cancelReason: r.optionalString("cancelReason"))
+        stalledSince = r.optionalTimestamp("stalledSince")
+        if case .bool(let b)? = r.object["slow"] { slow = b }
     }
 
     /// `getProgress`'s view.
@@ -92,6 +95,7 @@ extension RunRecord {
                 ("entitiesTotal", .int(orNull: progressTotal)), ("unit", .string(orNull: unit)),
                 ("startedAt", .timestamp(startedAt)), ("lastHeartbeatAt", .timestamp(lastHeartbeatAt)),
                 ("ratePerSecond", Self.double(ratePerSecond)), ("etaSeconds", Self.double(etaSeconds)),
+                ("stalledSince", .timestamp(stalledSince)), ("slow", .bool(slow)),
                 ("cancelRequestedAt", .timestamp(cancelRequestedAt)),
             ]))
     }

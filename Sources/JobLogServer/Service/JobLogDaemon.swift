@@ -26,6 +26,8 @@ public enum JobLogDaemon {
         public var store: StoreConfiguration
         public var server: ServerConfiguration
         public var livenessInterval: Duration = .seconds(1)
+        /// The shortest silence that flags a RUNNING run stalled.
+        public var stallMinMs: Int64 = LivenessReaper.defaultStallMinMs
         public var retainDays: Int64?
         /// systemd (`NOTIFY_SOCKET`, `WATCHDOG_USEC`), when it started the daemon.
         public var serviceManager: ServiceManagerLink?
@@ -68,7 +70,9 @@ public enum JobLogDaemon {
         let server = JobLogServer(configuration: serverConfiguration, store: store, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StoreService(store: store, logger: logger)),
-            .init(service: LivenessReaper(store: store, logger: logger, interval: options.livenessInterval)),
+            .init(
+                service: LivenessReaper(
+                    store: store, logger: logger, interval: options.livenessInterval, stallMinMs: options.stallMinMs)),
             .init(service: SignalService(store: store, server: server, logger: logger)),
         ]
         services.append(

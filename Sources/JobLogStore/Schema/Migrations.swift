@@ -86,6 +86,7 @@ enum Migrations {
                     ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
                     """)
         }
+        migrator.registerMigration("v7-insights-stages-jobs-flags", migrate: InsightsMigration.migrate)
         return migrator
     }
 }

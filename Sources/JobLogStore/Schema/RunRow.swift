@@ -13,7 +13,7 @@ enum RunRow {
     /// A run record from a `SELECT \(columns) FROM runs` row.
     static func record(_ row: Row) -> RunRecord {
         let params: String = row["params"]
-        return RunRecord(
+        var record = RunRecord(
             id: row["id"], jobName: row["job_name"],
             status: RunStatus(rawValue: row["status"] as String) ?? .running,
             trigger: row["trigger"], scope: row["scope"], algorithmVersion: row["algorithm_version"],
@@ -33,6 +33,10 @@ enum RunRow {
             rejectedCount: row["rejected_count"], lastRejection: row["last_rejection"],
             cancelRequestedAt: (row["cancel_requested_at"] as Int64?).map(Timestamp.init(milliseconds:)),
             cancelReason: row["cancel_reason"])
+        record.stalledSince = (row["stalled_since"] as Int64?).map(Timestamp.init(milliseconds:))
+        record.slow = row["slow"] as Bool? ?? false
+        record.stallAfterMs = row["stall_after_ms"]
+        return record
     }
 
     /// The columns ``owner(_:)`` reads: what the liveness reaper and `cancelRun` need of a run.
@@ -51,7 +55,8 @@ enum RunRow {
             outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?,
             error_message = CAST(? AS TEXT), error_stack = CAST(? AS TEXT), log_debug = ?, log_info = ?,
             log_milestone = ?, log_warning = ?, log_error = ?, dropped_debug = ?, dropped_info = ?,
-            rejected_count = ?, last_rejection = ?, cancel_requested_at = ?, cancel_reason = CAST(? AS TEXT)
+            rejected_count = ?, last_rejection = ?, cancel_requested_at = ?, cancel_reason = CAST(? AS TEXT),
+            stalled_since = ?, slow = ?
         WHERE id = ?
         """
 

@@ -382,13 +382,18 @@ final class BatchWriter: @unchecked Sendable {
         guard state.record.status == .running else { return .failed(.runFinished(id, state.record.status)) }
         if let denied = permission(op, state) { return denied }
         switch op.command {
-        case .abandon, .cancel: break  // not the job's own word: no heartbeat
-        default: state.record.lastHeartbeatAt = now
+        case .abandon, .cancel, .flag: break  // not the job's own word: no heartbeat
+        default:
+            state.record.lastHeartbeatAt = now
+            if state.record.stalledSince != nil { try unstall(state, at: now, db) }
         }
         var outcome = WriteOutcome.done
         switch op.command {
         case .setStage(_, let stage, let message):
             state.record.currentStage = stage
+            try StageTable.begin(
+                run: id, stage: stage, message: message ?? "Stage: \(stage)", at: op.at ?? now,
+                progress: state.record.progressCurrent, db)
             let context = JSONWriter.string(.object(JSONObject([("stage", .string(stage))])))
             _ = try insertLog(state, .info, message ?? "Stage: \(stage)", context, at: op.at ?? now, db)
             emitProgressIfChanged(state, at: now)
@@ -434,6 +439,16 @@ final class BatchWriter: @unchecked Sendable {
             state.record.status = status
             state.record.finishedAt = now
             state.record.savedOutcome = state.record.outcome
+            try StageTable.end(run: id, at: now, progress: state.record.progressCurrent, db)
+            if status == .success {
+                try StageTable.succeeded(job: state.record.jobName, at: now, db)
+                if let warning = try SlowCheck.finished(state.record, db) {
+                    _ = try insertLog(state, .warning, warning, "{}", at: now, db)
+                    if !state.record.slow { emit(state.record, .slow, at: now) }
+                    state.record.slow = true
+                }
+            }
+            state.record.stalledSince = nil
             outcome = .run(state.record)
             emitProgressIfChanged(state, at: now)
             emit(state.record, .finished(status), at: now)
@@ -458,6 +473,8 @@ final class BatchWriter: @unchecked Sendable {
             try noteStopped(state, askedAt: state.record.cancelRequestedAt ?? now, at: now, db)
             state.record.status = .cancelled
             state.record.finishedAt = now
+            state.record.stalledSince = nil
+            try StageTable.end(run: id, at: now, progress: state.record.progressCurrent, db)
             state.record.errorMessage = message
             state.record.savedOutcome = state.record.outcome
             outcome = .run(state.record)
@@ -478,11 +495,15 @@ final class BatchWriter: @unchecked Sendable {
             _ = try insertLog(state, .error, message, JSONWriter.string(.object(context)), at: now, db)
             state.record.status = .abandoned
             state.record.finishedAt = now
+            state.record.stalledSince = nil
+            try StageTable.end(run: id, at: now, progress: state.record.progressCurrent, db)
             state.record.errorMessage = message
             state.record.savedOutcome = state.record.outcome
             outcome = .run(state.record)
             emitProgressIfChanged(state, at: now)
             emit(state.record, .finished(.abandoned), at: now)
+        case .flag(_, let flag):
+            try apply(flag, state, at: now, db)
         case .startRun, .barrier, .logSummary, .prune, .vacuum, .reject:
             break
         }
@@ -526,16 +547,19 @@ final class BatchWriter: @unchecked Sendable {
         // 2. New runs, while the budget lasts.
         var candidates: [Int64] = []
         if budget > 0 {
-            var sql = "SELECT id FROM runs WHERE status != 'RUNNING' AND finished_at < ?"
+            var sql = "SELECT id, job_name FROM runs WHERE status != 'RUNNING' AND finished_at < ?"
             var arguments: StatementArguments = [cutoff.milliseconds]
             if let status {
                 sql += " AND status = ?"
                 arguments += [status.rawValue]
             }
             sql += " ORDER BY id LIMIT 100"
-            candidates = try Int64.fetchAll(db, sql: sql, arguments: arguments)
-            for id in candidates {
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            candidates = rows.map { $0[0] }
+            for row in rows {
+                let id: Int64 = row[0]
                 try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
+                try StageTable.pruned(run: id, job: row[1], db)
                 try db.execute(sql: "INSERT OR IGNORE INTO pruned_runs (run_id) VALUES (?)", arguments: [id])
                 if let state = runs.removeValue(forKey: id) {
                     if state.isDirty { dirty.removeAll { $0 === state } }
@@ -566,7 +590,7 @@ final class BatchWriter: @unchecked Sendable {
         return n
     }
 
-    private func emit(_ run: RunRecord, _ kind: CommittedEvent.Kind, at: Timestamp) {
+    func emit(_ run: RunRecord, _ kind: CommittedEvent.Kind, at: Timestamp) {
         events.append(CommittedEvent(runID: run.id, jobName: run.jobName, at: at, kind: kind))
     }
 
@@ -617,25 +641,28 @@ final class BatchWriter: @unchecked Sendable {
         try db.execute(
             sql: """
                 INSERT INTO runs (job_name, status, trigger, scope, algorithm_version, params, started_at,
-                    last_heartbeat_at, owner_pid, owner_uid, owner_start_time, heartbeat_timeout_ms)
-                VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    last_heartbeat_at, owner_pid, owner_uid, owner_start_time, heartbeat_timeout_ms, stall_after_ms)
+                VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 new.jobName, new.trigger, new.scope, new.algorithmVersion, new.params, now.milliseconds,
                 now.milliseconds, new.ownerPid, new.ownerUid, new.ownerStartTime, new.heartbeatTimeoutMs,
+                new.stallAfterMs,
             ])
         let id = db.lastInsertedRowID
-        let run = RunRecord(
+        try StageTable.runStarted(job: new.jobName, id: id, db)
+        var run = RunRecord(
             id: id, jobName: new.jobName, status: .running, trigger: new.trigger, scope: new.scope,
             algorithmVersion: new.algorithmVersion, startedAt: now, lastHeartbeatAt: now,
             params: RawJSON(validating: new.params) ?? .emptyObject, ownerPid: new.ownerPid, ownerUid: new.ownerUid)
+        run.stallAfterMs = new.stallAfterMs
         runs[id] = RunState(run)
         emit(run, .started, at: now)
         return .run(run)
     }
 
     /// Inserts an entry (unless the run's log budget drops it); returns its id, nil when dropped.
-    private func insertLog(
+    func insertLog(
         _ state: RunState, _ level: LogLevel, _ message: String, _ context: String, at now: Timestamp,
         _ db: Database
     ) throws -> Int64? {

@@ -3,7 +3,7 @@ import GRDBSQLite
 import JobLogModel
 
 /// Writes a run's row at commit: one prepared `UPDATE runs` bound with raw `sqlite3_*`
-/// calls (GRDB's `StatementArguments` box each of its 23 values), the empty outcome
+/// calls (GRDB's `StatementArguments` box each of its 25 values), the empty outcome
 /// written without building its JSON.
 final class RunUpdater {
     private var statement: OpaquePointer?
@@ -41,7 +41,9 @@ final class RunUpdater {
         bind(20, r.lastRejection)
         bind(21, r.cancelRequestedAt?.milliseconds)
         bind(22, r.cancelReason)
-        sqlite3_bind_int64(statement, 23, r.id)
+        bind(23, r.stalledSince?.milliseconds)
+        sqlite3_bind_int64(statement, 24, r.slow ? 1 : 0)
+        sqlite3_bind_int64(statement, 25, r.id)
         let rc = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard rc == SQLITE_DONE else { throw Self.error(rc, connection) }

@@ -10,7 +10,7 @@ struct RunDetails {
         var fields: [(String, String, String?)] = [
             ("run", String(run.id), nil),
             ("job", style.data(run.jobName), nil),
-            ("status", run.status.rawValue, Style.code(for: run.status)),
+            ("status", run.status.rawValue + Format.flags(run), Style.code(for: run.status)),
             ("trigger", style.data(run.trigger), nil),
             ("scope", style.data(run.scope), nil),
         ]
@@ -29,6 +29,11 @@ struct RunDetails {
         let duration = RunTable.duration(run, now: now)
         fields.append(("duration", run.status == .running ? "\(duration) so far" : duration, nil))
         fields.append(("last heard", Format.localTime(run.lastHeartbeatAt, .full, now: now), nil))
+        if let since = run.stalledSince {
+            let silent = Format.duration(milliseconds: now.milliseconds - since.milliseconds)
+            fields.append(
+                ("stalled", "no progress since \(Format.localTime(since, .full, now: now)) (\(silent))", Style.yellow))
+        }
         if let pid = run.ownerPid {
             fields.append(("owner", "pid \(pid)" + (run.ownerUid.map { ", uid \($0)" } ?? ""), nil))
         }

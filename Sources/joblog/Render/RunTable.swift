@@ -19,7 +19,7 @@ struct RunTable {
             table.rows.append([
                 Table.Cell(String(run.id)),
                 Table.Cell(style.data(run.jobName)),
-                Table.Cell(run.status.rawValue, color: Style.code(for: run.status)),
+                Table.Cell(run.status.rawValue + Format.flags(run), color: Style.code(for: run.status)),
                 Table.Cell(style.data(run.currentStage ?? "-")),
                 Table.Cell(Format.progress(run, style: style)),
                 Table.Cell(String(warnings), color: warnings > 0 ? Style.yellow : nil),
