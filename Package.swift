@@ -91,6 +91,7 @@ let package = Package(
         .executableTarget(
             name: "joblogd",
             dependencies: [
+                "JobLogModel",
                 "JobLogProtocol",
                 "JobLogServer",
                 "JobLogHTTP",

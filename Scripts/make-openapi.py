@@ -112,10 +112,91 @@ paths = {
             query("limit", limit_logs, "At most this many entries."),
             query("afterId", {"type": "string", "pattern": "^(0|[1-9][0-9]{0,18})$"},
                   "Entries after this id, in id order (0: from the start); without it, the newest."),
+            query("beforeId", id_query,
+                  "A page back: the newest entries whose id is smaller, in id order. Not with `afterId` (400)."),
         ],
     ),
+    "/api/admin/jobs/{jobRunId}/cancel": {
+        "post": {
+            "summary": "Ask a RUNNING run to stop (the API's only write)",
+            "description": (
+                "The socket method `cancelRun` with `jobRunId` from the path and `reason`, `graceMs` from the JSON "
+                "body (both optional; at most 8192 bytes). The caller acts as the daemon's own user (an "
+                "administrator). The body is `cancelRun`'s result: the run with `cancelRequestedAt` set. Refused "
+                "`403` when `Origin` is present and is not the daemon's own (`http://` plus the `Host` the request "
+                "came in on), or `Sec-Fetch-Site` is `cross-site` or `same-site`; `415` unless the body is declared "
+                "`application/json`. The token is never taken from the query here. Other methods: `405` "
+                "(`Allow: POST`)."
+            ),
+            "operationId": "cancelRun",
+            "parameters": [run_id],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "reason": {"type": "string", "maxLength": 256,
+                                           "description": "Why (at most 1 KiB of UTF-8); in the `Cancel requested: "
+                                                          "<reason>` entry."},
+                                "graceMs": {"type": "integer", "minimum": 0, "maximum": 86400000, "default": 30000,
+                                            "description": "How long the job has to stop before SIGTERM, then again "
+                                                           "before SIGKILL."},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": ok("RunResult", "`cancelRun`'s result."),
+                "400": err("Invalid params (`reason` over 1 KiB, `graceMs` out of range, a non-numeric id): "
+                           "`-32602`; a body that is not JSON `-32700`, not an object `-32600`."),
+                "401": err("Missing or wrong token: `-32003`."),
+                "403": err("Another origin: `-32003`."),
+                "404": err("Unknown run: `-32001`."),
+                "409": err("The run already finished: `-32002`."),
+                "413": err("A body over 8192 bytes: `-32600`."),
+                "415": err("A body not declared `application/json`: `-32600`."),
+                "503": err("Store unavailable: `-32005`."),
+            },
+        }
+    },
     "/api/admin/jobs/{jobRunId}/progress": run_get("A run's progress", "getProgress", "ProgressResult"),
     "/api/admin/jobs/{jobRunId}/outcome": run_get("A run's outcome", "getOutcome", "OutcomeResult"),
+    "/api/admin/jobs/{jobRunId}/stages": run_get("A run's stage timeline", "getStages", "StagesResult"),
+    "/api/admin/jobs/{jobRunId}/compare": run_get(
+        "A run against another run or the usual run of its job",
+        "compareRuns",
+        "ComparisonResult",
+        [query("baseline", id_query, "The run to compare with (default: the median of the last 20 SUCCESS runs).")],
+    ),
+    "/api/admin/job-names": {
+        "get": {
+            "summary": "Job names, the most recently started first",
+            "description": "The socket method `listJobs`.",
+            "operationId": "listJobs",
+            "parameters": [
+                query("jobName", {"$ref": "#/components/schemas/JobName"}, "Only names starting with it."),
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "At most this many."),
+            ],
+            "responses": {"200": ok("JobsResult", "`listJobs`' result."), **common_errors},
+        }
+    },
+    "/api/admin/job-names/{jobName}/stats": {
+        "get": {
+            "summary": "Statistics of a job's last finished runs",
+            "description": "The socket method `getJobStats`.",
+            "operationId": "getJobStats",
+            "parameters": [
+                {"name": "jobName", "in": "path", "required": True, "description": "The job name (URL-encoded).",
+                 "schema": {"$ref": "#/components/schemas/JobName"}},
+                query("last", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20},
+                      "The window: the last N finished runs."),
+            ],
+            "responses": {"200": ok("JobStatsResult", "`getJobStats`' result."), **common_errors},
+        }
+    },
     "/api/admin/events": {
         "get": {
             "summary": "Live events (Server-Sent Events)",
@@ -191,9 +272,9 @@ doc = {
         "title": "joblogd HTTP admin API",
         "version": rpc["info"]["version"],
         "description": (
-            "Generated by Scripts/make-openapi.py from Spec/openrpc.json: do not edit. Read-only. Every JSON body "
-            "is the socket method's result; errors are the socket's error object under `error`. Only GET and HEAD "
-            "(405 otherwise); unknown paths 404. Every path but /healthz needs the token: `Authorization: Bearer "
+            "Generated by Scripts/make-openapi.py from Spec/openrpc.json: do not edit. Read-only but for one write, "
+            "`POST /api/admin/jobs/{jobRunId}/cancel`. Every JSON body is the socket method's result; errors are "
+            "the socket's error object under `error`. Only GET and HEAD elsewhere (405 otherwise); unknown paths 404. Every path but /healthz needs the token: `Authorization: Bearer "
             "TOKEN`, or the cookie set by opening `/?token=TOKEN`."
         ),
     },

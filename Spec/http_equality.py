@@ -96,6 +96,14 @@ def main():
         ("/api/admin/jobs/999999999/logs", "getLogs", {"jobRunId": "999999999"}, 404),
         (f"/api/admin/jobs/{rid}/logs?level=loud", "getLogs", {"jobRunId": rid, "level": "loud"}, 400),
         (f"/api/admin/jobs/{rid}/logs?limit=0", "getLogs", {"jobRunId": rid, "limit": 0}, 400),
+        (f"/api/admin/jobs/{rid}/stages", "getStages", {"jobRunId": rid}, 200),
+        ("/api/admin/jobs/999999999/stages", "getStages", {"jobRunId": "999999999"}, 404),
+        (f"/api/admin/jobs/{rid}/compare", "compareRuns", {"jobRunId": rid}, 200),
+        (f"/api/admin/jobs/{rid}/compare?baseline={rid}", "compareRuns", {"jobRunId": rid, "baselineRunId": rid}, 200),
+        ("/api/admin/job-names", "listJobs", {}, 200),
+        ("/api/admin/job-names?jobName=user&limit=5", "listJobs", {"jobName": "user", "limit": 5}, 200),
+        ("/api/admin/job-names/user-sync/stats", "getJobStats", {"jobName": "user-sync"}, 200),
+        ("/api/admin/job-names/user-sync/stats?last=0", "getJobStats", {"jobName": "user-sync", "last": 0}, 400),
     ]
     failures = 0
     for path, method, params, status in cases:

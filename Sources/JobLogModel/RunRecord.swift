@@ -17,10 +17,10 @@ public struct RunRecord: Sendable, Equatable {
     public var lastHeartbeatAt: Timestamp
     public var errorMessage: String?
     public var errorStack: String?
-    /// Entries per level, indexed by `LogLevel.rawValue`.
-    public var logCounts: [Int64]
-    /// Entries dropped by the per-run log budget, per level.
-    public var droppedLogCounts: [Int64]
+    /// Entries per level.
+    public var logCounts: LogLevelCounts
+    /// Entries dropped by the per-run log budget, per level (debug and info only).
+    public var droppedLogCounts: LogLevelCounts
     public var params: RawJSON
     /// The live counters.
     public var outcome: OutcomeCounters
@@ -41,13 +41,19 @@ public struct RunRecord: Sendable, Equatable {
     public var ratePerSecond: Double?
     /// Seconds left at that rate.
     public var etaSeconds: Double?
+    /// Since when a RUNNING run has not moved, while it is flagged stalled; nil otherwise.
+    public var stalledSince: Timestamp? = nil
+    /// Flagged slow: more than 2× the median duration of its job's last 20 SUCCESS runs.
+    public var slow: Bool = false
+    /// The run's own stall threshold (`stallAfterMs` on `startRun`); nil = the daemon's `--stall-min-ms`.
+    public var stallAfterMs: Int64? = nil
 
     public init(
         id: Int64, jobName: String, status: RunStatus, trigger: String = "MANUAL", scope: String = "system",
         algorithmVersion: String? = nil, currentStage: String? = nil, progressCurrent: Int64 = 0,
         progressTotal: Int64? = nil, unit: String? = nil, startedAt: Timestamp, finishedAt: Timestamp? = nil,
         lastHeartbeatAt: Timestamp, errorMessage: String? = nil, errorStack: String? = nil,
-        logCounts: [Int64] = [0, 0, 0, 0, 0], droppedLogCounts: [Int64] = [0, 0, 0, 0, 0],
+        logCounts: LogLevelCounts = LogLevelCounts(), droppedLogCounts: LogLevelCounts = LogLevelCounts(),
         params: RawJSON = .emptyObject, outcome: OutcomeCounters = OutcomeCounters(),
         savedOutcome: OutcomeCounters = OutcomeCounters(), ownerPid: Int64? = nil, ownerUid: Int64? = nil,
         ratePerSecond: Double? = nil, etaSeconds: Double? = nil, rejectedCount: Int64 = 0,

@@ -8,14 +8,9 @@ extension JobLogStore {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT id, owner_pid, owner_start_time, heartbeat_timeout_ms, last_heartbeat_at
-                    FROM runs WHERE id = ? AND status = 'RUNNING'
+                    SELECT \(RunRow.ownerColumns) FROM runs WHERE id = ? AND status = 'RUNNING'
                     """, arguments: [id]
-            ).map { row in
-                RunOwner(
-                    runID: row[0], pid: row[1], startTime: row[2], heartbeatTimeoutMs: row[3],
-                    lastHeartbeatAt: .init(milliseconds: row[4]))
-            }
+            ).map(RunRow.owner)
         }
     }
 }

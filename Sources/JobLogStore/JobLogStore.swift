@@ -20,6 +20,8 @@ public final class JobLogStore: Sendable {
     private let writer: BatchWriter
     private let logger: Logger
     public let configuration: StoreConfiguration
+    /// The daemon's permission policy (who may write to a run, who may administer).
+    public var permissions: Permissions { configuration.permissions }
     private let listeners = ListenerBox()
     private let logEventsBox: LogEventsFlag
     private let fileGuard: DatabaseFileGuard
@@ -103,7 +105,7 @@ public final class JobLogStore: Sendable {
         writer = BatchWriter(
             path: configuration.path, connectionConfiguration: config, queue: queue, configuration: configuration,
             fileGuard: fileGuard, logger: logger, heartbeat: heartbeat,
-            logEventLevel: { box.value }, onCommit: { events in listeners.notify(events) })
+            logEventLevel: { box.level }, onCommit: { events in listeners.notify(events) })
         writer.start()
     }
 
@@ -148,8 +150,8 @@ public final class JobLogStore: Sendable {
     /// The lowest level of log entry that commits describe (for watchers); nil, the
     /// default, builds no log events at all, so ingest pays nothing for them.
     public var logEventLevel: LogLevel? {
-        get { LogLevel(rawValue: logEventsBox.value) }
-        set { logEventsBox.value = newValue?.rawValue ?? 6 }
+        get { logEventsBox.level }
+        set { logEventsBox.level = newValue }
     }
 
     /// Drains the queue, commits it and stops the writer. Idempotent.
@@ -185,16 +187,20 @@ public final class JobLogStore: Sendable {
     }
 
     /// A page of a run's log entries in id order; nil when the run does not exist.
-    /// Without `afterId`: the newest `limit` entries. With it: the first `limit` after it.
+    /// Without `afterId`: the newest `limit` entries, or with `beforeId` the newest `limit`
+    /// whose id is smaller (a page back). With `afterId`: the first `limit` after it.
     /// Index walks only (see ``LogQuery``), within the read budget.
-    public func logs(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?) async throws -> [LogRecord]? {
+    public func logs(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?, beforeId: Int64? = nil)
+        async throws -> [LogRecord]?
+    {
         let budget = configuration.readBudgetMs
         return try await pool.read { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run]) != nil else {
                 return nil
             }
             return try ReadBudget.run(db, milliseconds: budget) {
-                try LogQuery.fetch(db, run: run, minLevel: minLevel, limit: limit, afterId: afterId)
+                try LogQuery.fetch(
+                    db, run: run, minLevel: minLevel, limit: limit, afterId: afterId, beforeId: beforeId)
             }
         }
     }
@@ -232,13 +238,18 @@ public final class JobLogStore: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, owner_pid, owner_start_time, heartbeat_timeout_ms, last_heartbeat_at
+                    SELECT \(RunRow.ownerColumns), job_name, started_at, stage, stalled_since, stall_after_ms, slow
                     FROM runs WHERE status = 'RUNNING'
                     """
             ).map { row in
-                RunOwner(
-                    runID: row[0], pid: row[1], startTime: row[2], heartbeatTimeoutMs: row[3],
-                    lastHeartbeatAt: Timestamp(milliseconds: row[4]))
+                var owner = RunRow.owner(row)
+                owner.jobName = row["job_name"]
+                owner.startedAt = Timestamp(milliseconds: row["started_at"])
+                owner.currentStage = row["stage"]
+                owner.stalledSince = (row["stalled_since"] as Int64?).map(Timestamp.init(milliseconds:))
+                owner.stallAfterMs = row["stall_after_ms"]
+                owner.slow = row["slow"]
+                return owner
             }
         }
     }
@@ -262,14 +273,24 @@ public struct RunOwner: Sendable {
     public var startTime: Int64?
     public var heartbeatTimeoutMs: Int64?
     public var lastHeartbeatAt: Timestamp
+    // What the stalled and slow flags need.
+    public var jobName = ""
+    public var startedAt = Timestamp(milliseconds: 0)
+    public var currentStage: String?
+    public var stalledSince: Timestamp?
+    public var stallAfterMs: Int64?
+    public var slow = false
 }
 
 /// A level read by the writer thread once per transaction.
 final class LogEventsFlag: Sendable {
-    private let level = Atomic<Int>(6)
-    var value: Int {
-        get { level.load(ordering: .relaxed) }
-        set { level.store(newValue, ordering: .relaxed) }
+    /// The raw value of the level, or `nobody` (no watcher wants log events).
+    private let raw = Atomic<Int>(LogEventsFlag.nobody)
+    private static let nobody = -1
+
+    var level: LogLevel? {
+        get { LogLevel(rawValue: raw.load(ordering: .relaxed)) }
+        set { raw.store(newValue?.rawValue ?? Self.nobody, ordering: .relaxed) }
     }
 }
 

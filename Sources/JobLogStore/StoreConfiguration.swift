@@ -1,3 +1,5 @@
+import JobLogModel
+
 /// How the store opens its database and groups writes.
 public struct StoreConfiguration: Sendable {
     /// The SQLite file.
@@ -18,8 +20,9 @@ public struct StoreConfiguration: Sendable {
     /// answered "query too expensive"; nil = no budget. Short reads (a run, a list of runs, the
     /// reaper's) have a reader of their own and are never queued behind long ones.
     public var readBudgetMs: Int? = 2000
-    /// Users who may write to any run (root, the daemon's own user).
-    public var trustedUids: Set<UInt32> = [0]
+    /// Who may write to a run and administer the daemon: the daemon's one policy (the server
+    /// reads it from the store, ``JobLogStore/permissions``).
+    public var permissions: Permissions = .standard()
     /// The idle writer wakes at least this often to call its heartbeat listeners; nil = only
     /// when there is work (see ``JobLogStore/onWriterHeartbeat(_:)``).
     public var heartbeatIntervalMs: Int? = nil

@@ -46,7 +46,10 @@ struct RunBench: AsyncParsableCommand {
 
     @Option(
         help:
-            "Run only these scenarios (comma-separated: instructions, footprint, ingest, storm, acks, watchers, clients, admin, http)."
+            """
+            Run only these scenarios (comma-separated: instructions, footprint, ingest, storm, acks, watchers, \
+            clients, admin, insights, http).
+            """
     )
     var only: String?
 
@@ -129,6 +132,7 @@ struct RunBench: AsyncParsableCommand {
         if wanted("clients") { try await ClientCostScenario.run(daemon, sizes, root: root, into: &report) }
         log("admin queries on a big store")
         if wanted("admin") { try AdminScenario.run(daemon, sizes, into: &report) }
+        if wanted("insights") { try InsightsScenario.run(daemon, sizes, into: &report) }
         FootprintScenario.peak(daemon, into: &report)
         daemon.stop()
         log("http")

@@ -47,6 +47,7 @@ struct Joblog: AsyncParsableCommand {
                 name: "Admin side",
                 subcommands: [
                     ListCommand.self, ShowCommand.self, LogsCommand.self, WatchCommand.self, PruneCommand.self,
+                    JobsCommand.self, HistoryCommand.self, CompareCommand.self,
                     CancelCommand.self,
                 ]),
         ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JobLogHTTP
+import JobLogModel
 import JobLogProtocol
 import JobLogServer
 import JobLogStore
@@ -71,6 +72,9 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "How often the liveness reaper checks RUNNING runs, in milliseconds.")
     var livenessIntervalMs: Int = 1000
 
+    @Option(help: "Flag a RUNNING run stalled after this long without progress (at least 10× its usual gap), in ms.")
+    var stallMinMs: Int64 = 300_000
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -97,6 +101,7 @@ struct Joblogd: AsyncParsableCommand {
         if let retainDays { try Self.check("--retain-days", retainDays, 0...100_000) }
         try Self.check("--liveness-interval-ms", livenessIntervalMs, 10...3_600_000)
         try Self.check("--session-ttl", sessionTtl, 1...315_360_000)
+        try Self.check("--stall-min-ms", stallMinMs, 1...(30 * 86_400_000))
         try Self.check("--status-interval-ms", statusIntervalMs, 100...3_600_000)
     }
 
@@ -117,7 +122,7 @@ struct Joblogd: AsyncParsableCommand {
         storeConfiguration.syncFull = sync == "full"
         storeConfiguration.flushIntervalMs = flushIntervalMs
         storeConfiguration.maxLogsPerRun = maxLogsPerRun
-        storeConfiguration.trustedUids = [0, getuid()]
+        storeConfiguration.permissions = .standard(adminGroup: adminGroup.flatMap(Permissions.groupID))
 
         var serverConfiguration = ServerConfiguration(
             socketPath: socket ?? ServerConfiguration.defaultSocketPath(environment: environment), version: Self.version
@@ -127,11 +132,10 @@ struct Joblogd: AsyncParsableCommand {
         serverConfiguration.maxPendingBytes = maxPendingBytes
         serverConfiguration.maxConnections = Self.connectionLimit(maxConnections, logger: logger)
         serverConfiguration.maxConnectionsPerUid = maxConnectionsPerUid
-        serverConfiguration.permissions = Permissions(
-            trustedUids: storeConfiguration.trustedUids, adminGroup: adminGroup.flatMap(Permissions.groupID))
 
         var options = JobLogDaemon.Options(store: storeConfiguration, server: serverConfiguration)
         options.livenessInterval = .milliseconds(livenessIntervalMs)
+        options.stallMinMs = stallMinMs
         options.retainDays = retainDays
         options.sessionTTL = .seconds(sessionTtl)
         try Self.applyServiceManager(

@@ -9,6 +9,7 @@ directory, printed).
     JOBLOGD_BIN=.build/debug/joblogd python3 -m pytest -q Tests/Browser
 """
 
+import http.server
 import json
 import os
 import shutil
@@ -17,7 +18,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -53,6 +56,20 @@ def slow(user):
     original(user)
 user_sync.sync_user_to_external_service = slow
 print(user_sync.run_user_sync_job(10), flush=True)
+"""
+
+# A job that takes cancel requests (run_job says acceptsCancel) and loops over 1,000 items.
+CANCELLABLE = """
+import time
+from joblog import JobCancelled, run_job
+try:
+    with run_job("cancel-me") as ctx:
+        ctx.logger.set_total(1000, "items")
+        for _ in range(1000):
+            time.sleep(0.05)
+            ctx.logger.increment_progress()
+except JobCancelled as e:
+    print("cancelled:", e.reason, flush=True)
 """
 
 
@@ -240,6 +257,7 @@ def test_user_sync_live_in_runs_list_and_run_page(daemon, browser, artifacts):
     seeded = seed_finished_runs(daemon)
     sign_in(browser, daemon)
     assert [b.text for b in css(browser, "table.runs tbody .badge")] == ["FAILED", "SUCCESS"]
+    assert not [b for b in css(browser, "table.runs tbody button.cancel") if b.is_displayed()], "Cancel on finished runs"
     job = start_slow_sync(daemon, 0.5)
     try:
         # The runs list: the new run appears at the top, RUNNING, with a moving progress bar.
@@ -416,4 +434,251 @@ def test_log_tail_pauses_while_scrolled_up_and_pages_back(daemon, browser):
     wait_until(lambda: int(log_rows(browser)[0][0]) < first_before, 10, "older entries")
     shown = messages()
     assert len(shown) == len(set(shown)) and shown == sorted(shown), "paged entries out of order or repeated"
-    assert "entry 001" in shown or "entry 051" in shown
+    # getLogs beforeId: the page just before the first row shown, not a jump to the oldest page.
+    assert shown == ["entry %03d" % i for i in range(51, 457)], (shown[:3], shown[-3:], len(shown))
+    browser.execute_script("arguments[0].scrollTop = 0;", scroller)
+    css(browser, "button.older")[0].click()
+    wait_until(lambda: messages() == ["entry %03d" % i for i in range(1, 457)], 10, "entries 1-456 after a second page")
+
+
+def start_cancellable(daemon):
+    env = dict(os.environ, PYTHONPATH=str(REPO / "Clients" / "python" / "src"), JOBLOG_SOCKET=daemon.socket)
+    return subprocess.Popen([sys.executable, "-c", CANCELLABLE], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def post_cancel(daemon, run_id, headers, body=b"{}"):
+    """POST .../cancel from this test (not a browser); returns (status, parsed body)."""
+    request = urllib.request.Request(daemon.url("/api/admin/jobs/%s/cancel" % run_id), data=body, method="POST",
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_cancel_button_stops_a_running_job(daemon, browser):
+    job = start_cancellable(daemon)
+    try:
+        sign_in(browser, daemon)
+        row = "table.runs tbody tr[data-run-id]"
+        run_id = wait_until(lambda: css(browser, row) and css(browser, row)[0].get_attribute("data-run-id"), 15,
+                            "the job's run in the runs list")
+        wait_until(lambda: [b for b in css(browser, row + " button.cancel") if b.is_displayed()], 10,
+                   "a Cancel button on the RUNNING row of the runs list")
+        browser.get(daemon.url("/#/runs/" + run_id))
+        browser.execute_script("window.__sameDocument = true;")
+        wait_until(lambda: text_of(browser, ".runhead .badge") == "RUNNING", 10, "the RUNNING run page")
+        button = wait_until(lambda: [b for b in css(browser, ".runhead button.cancel") if b.is_displayed()], 10,
+                            "the Cancel button")[0]
+
+        # Backing out of the dialog cancels nothing.
+        button.click()
+        wait_until(lambda: css(browser, "dialog.canceldialog[open]"), 5, "the confirmation dialog")
+        css(browser, "dialog.canceldialog button.back")[0].click()
+        wait_until(lambda: not css(browser, "dialog.canceldialog[open]"), 5, "the dialog closed")
+        assert daemon.rpc("getRun", {"jobRunId": run_id})["run"]["cancelRequestedAt"] is None
+        assert job.poll() is None
+
+        # Confirming with a reason asks the job to stop; the page follows it to CANCELLED live.
+        button.click()
+        wait_until(lambda: css(browser, "dialog.canceldialog[open]"), 5, "the confirmation dialog")
+        css(browser, "dialog.canceldialog input[name='reason']")[0].send_keys("stopped from the browser")
+        css(browser, "dialog.canceldialog button.confirm")[0].click()
+        wait_until(lambda: "Cancel requested: stopped from the browser" in [r[2] for r in log_rows(browser)], 10,
+                   "the 'Cancel requested' entry, live")
+        wait_until(lambda: text_of(browser, ".runhead .badge") == "CANCELLED", 15, "CANCELLED on the run page")
+        assert job.wait(15) == 0, job.stderr.read()
+        assert "cancelled: stopped from the browser" in job.stdout.read()
+    finally:
+        if job.poll() is None:
+            job.kill()
+    run = daemon.rpc("getRun", {"jobRunId": run_id})["run"]
+    assert run["status"] == "CANCELLED" and run["error"]["message"] == "Cancelled: stopped from the browser", run
+    assert run["cancelRequestedAt"] is not None and run["progressCurrent"] < 1000
+    assert not [b for b in css(browser, ".runhead button.cancel") if b.is_displayed()], "no Cancel on a finished run"
+    assert_not_reloaded(browser)
+    assert_no_alert(browser)
+
+
+class _ForeignPage(http.server.BaseHTTPRequestHandler):
+    """Another origin on the same host (another port): a page that posts a cancel to the daemon."""
+
+    page = b""
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.page)))
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_cross_origin_cancel_is_refused(daemon, browser):
+    run_id = daemon.rpc("startRun", {"jobName": "not-yours", "heartbeatTimeoutMs": 600000})["jobRunId"]
+    auth = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"}
+
+    # From this test: a foreign Origin, and a browser's cross-site marker, are 403 even with the token.
+    for extra in ({"Origin": "http://evil.example"}, {"Origin": "http://127.0.0.1:1"}, {"Sec-Fetch-Site": "cross-site"}):
+        status, body = post_cancel(daemon, run_id, dict(auth, **extra))
+        assert status == 403 and body["error"]["code"] == -32003, (extra, status, body)
+    status, body = post_cancel(daemon, run_id, {"Authorization": "Bearer " + TOKEN, "Content-Type": "text/plain"})
+    assert status == 415, (status, body)
+    status, body = post_cancel(daemon, run_id, {"Content-Type": "application/json"})
+    assert status == 401, (status, body)
+
+    # From a real page of another origin on the same host, while the browser holds the token cookie
+    # (cookies ignore ports): a form that posts to the daemon is refused, and so is a no-cors fetch.
+    sign_in(browser, daemon)
+    target = daemon.url("/api/admin/jobs/%s/cancel" % run_id)
+    _ForeignPage.page = (
+        "<!doctype html><title>foreign</title>"
+        "<form method=post enctype=text/plain action='%s'><input name='{\"reason\":\"csrf\",\"x\":\"' value='\"}'>"
+        "</form><script>fetch('%s', {method: 'POST', mode: 'no-cors', credentials: 'include', "
+        "headers: {'Content-Type': 'text/plain'}, body: '{}'}).finally(() => document.forms[0].submit());</script>"
+        % (target, target)).encode()
+    server = http.server.HTTPServer(("127.0.0.1", 0), _ForeignPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.get("http://127.0.0.1:%d/" % server.server_address[1])
+        wait_until(lambda: "cross-origin request refused" in browser.page_source, 10, "the daemon's 403 answer")
+    finally:
+        server.shutdown()
+        server.server_close()
+    run = daemon.rpc("getRun", {"jobRunId": run_id})["run"]
+    assert run["status"] == "RUNNING" and run["cancelRequestedAt"] is None, run
+    messages = [e["message"] for e in daemon.rpc("getLogs", {"jobRunId": run_id, "limit": 100})["logs"]]
+    assert not [m for m in messages if m.startswith("Cancel")], messages
+
+    # The daemon's own page may: the same request with the browser's own origin goes through.
+    status, body = post_cancel(daemon, run_id, dict(auth, Origin="http://127.0.0.1:%d" % daemon.port),
+                               json.dumps({"reason": "own origin", "graceMs": 60000}).encode())
+    assert status == 200 and body["run"]["cancelReason"] == "own origin", (status, body)
+    daemon.rpc("finishRun", {"jobRunId": run_id, "status": "CANCELLED"})
+
+
+def test_cancel_requested_shows_live(daemon, browser):
+    # A run whose owner does not take the notification (socat-like): it stays RUNNING after the request.
+    run_id = daemon.rpc("startRun", {"jobName": "slow-to-stop", "heartbeatTimeoutMs": 600000})["jobRunId"]
+    sign_in(browser, daemon)
+    browser.get(daemon.url("/#/runs/" + run_id))
+    browser.execute_script("window.__sameDocument = true;")
+    wait_until(lambda: text_of(browser, ".runhead .badge") == "RUNNING", 10, "the RUNNING run page")
+    wait_until(lambda: css(browser, "#conn[data-state='live']"), 10, "the live connection")
+    assert not css(browser, ".runhead .flag.cancel")
+    # Asked from elsewhere (the CLI, the socket): the page shows it from the live `cancel` event.
+    daemon.rpc("cancelRun", {"jobRunId": run_id, "reason": "from the socket", "graceMs": 600000})
+    wait_until(lambda: text_of(browser, ".runhead .flag.cancel") == "cancel requested", 10, "'cancel requested'")
+    assert text_of(browser, ".runhead .badge") == "RUNNING"
+    daemon.rpc("finishRun", {"jobRunId": run_id, "status": "CANCELLED"})
+    wait_until(lambda: text_of(browser, ".runhead .badge") == "CANCELLED", 10, "CANCELLED")
+    assert not css(browser, ".runhead .flag.cancel")
+    assert not [b for b in css(browser, ".runhead button.cancel") if b.is_displayed()]
+    assert_not_reloaded(browser)
+
+
+def timed_run(daemon, job, stages, synced=10, **start):
+    """One SUCCESS run of `job` that spends (name, seconds) in each stage; returns its id."""
+    run = daemon.rpc("startRun", dict({"jobName": job, "pid": os.getpid()}, **start))["jobRunId"]
+    for name, seconds in stages:
+        daemon.rpc("setStage", {"jobRunId": run, "stage": name})
+        time.sleep(seconds)
+    daemon.rpc("addOutcome", {"jobRunId": run, "key": "synced", "count": synced})
+    daemon.rpc("finishRun", {"jobRunId": run, "status": "SUCCESS"})
+    return run
+
+
+def go(driver, route):
+    """Hash navigation inside the page (no reload)."""
+    driver.execute_script("location.hash = arguments[0];", route)
+
+
+def test_insights_timeline_comparison_job_page_and_badges(daemon, browser, artifacts):
+    job = "nightly-sync"
+    usual = [("Fetching", 0.05), ("Syncing", 0.1)]
+    for synced in (8, 11, 9, 12, 10, 13):
+        timed_run(daemon, job, usual, synced)
+    slow_id = timed_run(daemon, job, [("Fetching", 0.05), ("Syncing", 0.6)])
+    assert daemon.rpc("getRun", {"jobRunId": slow_id})["run"]["slow"] is True
+    sign_in(browser, daemon)
+
+    # Lists: the slow run carries its badge; a silent RUNNING run gets `stalled` live, and loses it when it moves.
+    slow_row = "table.runs tbody tr[data-run-id='%s']" % slow_id
+    wait_until(lambda: css(browser, slow_row + " .badge.flag.slow"), 10, "the slow badge in the runs list")
+    stuck = daemon.rpc("startRun", {"jobName": job, "pid": os.getpid(), "stallAfterMs": 500})["jobRunId"]
+    stuck_row = "table.runs tbody tr[data-run-id='%s']" % stuck
+    wait_until(lambda: css(browser, stuck_row), 10, "the new RUNNING run in the list")
+    wait_until(lambda: css(browser, stuck_row + " .badge.flag.stalled"), 10, "the stalled badge, live")
+    # Past twice the usual duration while still RUNNING: the early `slow` flag, live too.
+    wait_until(lambda: css(browser, stuck_row + " .badge.flag.slow"), 10, "the early slow badge, live")
+    assert daemon.rpc("getRun", {"jobRunId": stuck})["run"]["status"] == "RUNNING"
+    assert daemon.rpc("getRun", {"jobRunId": stuck})["run"]["stalledSince"] is not None
+    browser.save_screenshot(str(artifacts / "insights-runs-list.png"))
+    daemon.rpc("setProgress", {"jobRunId": stuck, "current": 1})
+    wait_until(lambda: not css(browser, stuck_row + " .badge.flag.stalled"), 10, "the stalled badge cleared")
+    assert css(browser, slow_row + " .badge.flag.slow")
+
+    # The run page: the timeline against the usual stage durations, and the comparison.
+    go(browser, "#/runs/" + slow_id)
+    wait_until(lambda: [r.get_attribute("data-stage") for r in css(browser, ".tlrow[data-usual-ms]")]
+               == ["Fetching", "Syncing"], 10, "the timeline with usual durations")
+    comparison = daemon.rpc("compareRuns", {"jobRunId": slow_id})["comparison"]
+    baselines = {s["stage"]: s["baseline"] for s in comparison["stages"]}
+    for row in css(browser, ".tlrow"):
+        assert int(row.get_attribute("data-usual-ms")) == baselines[row.get_attribute("data-stage")]
+    assert len(css(browser, ".tltrack .usual")) == 2
+    assert "Syncing" in [r.get_attribute("data-stage") for r in css(browser, ".tlrow.over")]
+    assert "usual" in text_of(browser, ".tlrow[data-stage='Syncing'] .tlusual")
+    assert css(browser, ".runhead .badge.flag.slow")
+    wait_until(lambda: css(browser, ".comparison table.cmp tbody tr"), 10, "the comparison")
+    assert css(browser, ".comparison")[0].get_attribute("data-baseline") == comparison["baseline"] == "median of 6 runs"
+    shown = [(r.get_attribute("data-kind"), r.get_attribute("data-name")) for r in css(browser, ".cmp tbody tr")]
+    assert shown == [("duration", "Duration")] + [("stage", s["stage"]) for s in comparison["stages"]] + \
+        [("outcome", o["key"]) for o in comparison["outcome"]]
+    assert shown[1] == ("stage", "Syncing")  # the largest change first
+    assert css(browser, ".cmp tr.cmp-stage[data-name='Syncing'] .ratio.hi")
+    assert css(browser, ".cmp tr.cmp-duration .ratio.hi")
+    browser.save_screenshot(str(artifacts / "insights-run-page.png"))
+    # Against one other run.
+    first = daemon.rpc("listRuns", {"jobName": job, "limit": 100})["runs"][-1]["id"]
+    field = css(browser, ".cmpform input[name='baseline']")[0]
+    field.send_keys(first)
+    css(browser, ".cmpform button")[0].click()
+    wait_until(lambda: css(browser, ".comparison")[0].get_attribute("data-baseline") == "run " + first, 10,
+               "the comparison with run " + first)
+
+    # The job page: the chart's p50/p95 band, the success rate and outcome trends equal getJobStats.
+    go(browser, "#/jobs/" + job)
+    wait_until(lambda: css(browser, "svg.durchart .pband"), 10, "the p50/p95 band")
+    stats = daemon.rpc("getJobStats", {"jobName": job, "last": 50})["stats"]
+    labels = [t.get_attribute("textContent") for t in css(browser, "svg.durchart .plabel-svg")]
+    assert labels[0].startswith("p50 ") and labels[1].startswith("p95 "), labels
+    assert float(css(browser, ".successrate")[0].get_attribute("data-rate")) == stats["successRate"] == 1.0
+    assert text_of(browser, ".successrate") == "100% SUCCESS"
+    assert len(css(browser, ".statusstrip .sq")) == len(stats["recent"])
+    assert text_of(browser, ".trend[data-key='synced'] .last") == str(stats["outcome"]["synced"]["last"])
+    assert css(browser, ".trend[data-key='synced'] svg.spark path")
+    wait_until(lambda: css(browser, "table.runs tbody tr .badge.flag.slow"), 10, "the slow badge in the job's runs")
+    browser.save_screenshot(str(artifacts / "insights-job-page.png"))
+    browser.execute_script("document.querySelector('.jobstats').scrollIntoView()")
+    browser.save_screenshot(str(artifacts / "insights-job-trends.png"))
+    # At phone width the statistics fit: nothing scrolls sideways.
+    browser.set_window_size(390, 844)
+    overflow = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+    wait_until(lambda: browser.execute_script(overflow) <= 0, 5, "the job page without sideways scrolling")
+    browser.save_screenshot(str(artifacts / "insights-job-page-phone.png"))
+    browser.set_window_size(1280, 800)
+
+    # The jobs list: one row per job name, from listJobs.
+    go(browser, "#/jobs")
+    wait_until(lambda: css(browser, "table.jobs tbody tr[data-job-name='%s']" % job), 10, "the jobs list")
+    listed = daemon.rpc("listJobs", {})["jobs"][0]
+    assert text_of(browser, "table.jobs tbody tr[data-job-name='%s'] td.running" % job) == str(listed["running"]) == "1"
+    daemon.rpc("finishRun", {"jobRunId": stuck, "status": "SUCCESS"})
+    wait_until(lambda: text_of(browser, "table.jobs tbody tr td.running") == "0", 10, "the jobs list updated live")
+    assert_not_reloaded(browser)
+    assert_no_alert(browser)

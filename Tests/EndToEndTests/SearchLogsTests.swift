@@ -89,31 +89,6 @@ import Testing
         let one = try client.result("searchLogs", ["jobRunId": 5, "limit": 1])["logs"] as? [[String: Any]]
         #expect(one?.first?["jobRunId"] as? String == "5")
         #expect(one?.first?["jobName"] as? String == "job-5")
-
-        // Latency: p99 of each indexed query shape.
-        let shapes: [[String: Any]] = [
-            ["limit": 100], ["level": "error", "limit": 100], ["level": "warning", "limit": 100],
-            ["jobName": "job-3", "limit": 100], ["jobName": "job-3", "level": "warning", "limit": 100],
-            ["since": Self.start + 900_000, "level": "error", "limit": 100],
-            ["afterId": 500_000, "level": "error", "limit": 100],
-        ]
-        for shape in shapes {
-            var times: [Double] = []
-            for _ in 0..<50 {
-                let t = Date()
-                _ = try client.result("searchLogs", shape)
-                times.append(Date().timeIntervalSince(t) * 1000)
-            }
-            times.sort()
-            let p99 = times[Int(Double(times.count) * 0.99) - 1]
-            let p50 = times[times.count / 2]
-            print("searchLogs \(shape): p50 \(p50) ms, p99 \(p99) ms")
-            // A debug daemon on a shared CI machine: bounds that an index walk meets with room and a
-            // scan or a sort of this store (over 300 ms) does not. The release figures on a
-            // 10M-entry store are in README's performance table.
-            #expect(p50 < 40, "searchLogs \(shape): p50 \(p50) ms")
-            #expect(p99 < 150, "searchLogs \(shape): p99 \(p99) ms")
-        }
     }
 
     @Test func unknownRunAndBadParams() throws {

@@ -66,7 +66,7 @@ struct Boom: Error, CustomStringConvertible {
         let ok = try await c.getRun(value)
         #expect(ok.status == .success)
         #expect(ok.progressCurrent == 3)
-        #expect(ok.logCounts[LogLevel.milestone.rawValue] == 1, "the summary is written once")
+        #expect(ok.logCounts.milestone == 1, "the summary is written once")
 
         var failedID: Int64 = 0
         await #expect(throws: Boom.self) {
@@ -91,7 +91,7 @@ struct Boom: Error, CustomStringConvertible {
         _ = await task.result
         let cancelled = try await c.getRun(cancelledID.get())
         #expect(cancelled.status == .cancelled)
-        #expect(cancelled.logCounts[LogLevel.milestone.rawValue] == 1)
+        #expect(cancelled.logCounts.milestone == 1)
     }
 
     @Test func attachesToJOBLOG_RUN_ID() async throws {
@@ -107,8 +107,8 @@ struct Boom: Error, CustomStringConvertible {
         }
         let run = try await c.getRun(outer.jobRunId)
         #expect(run.status == .running, "the wrapper finishes it, not the inner job")
-        #expect(run.logCounts[LogLevel.info.rawValue] == 1)
-        #expect(run.logCounts[LogLevel.milestone.rawValue] == 1)
+        #expect(run.logCounts.info == 1)
+        #expect(run.logCounts.milestone == 1)
     }
 
     @Test func noDaemonNeverFailsTheJob() async throws {
@@ -149,7 +149,7 @@ struct Boom: Error, CustomStringConvertible {
         let run = try await c.getRun(id)
         #expect(run.status == .success)
         #expect(run.progressCurrent == 3000)
-        #expect(run.logCounts[LogLevel.warning.rawValue] == 1)
+        #expect(run.logCounts.warning == 1)
     }
 
     @Test func manyTasksShareOneClient() async throws {
@@ -173,7 +173,7 @@ struct Boom: Error, CustomStringConvertible {
         let run = try await c.getRun(started.jobRunId)
         #expect(run.progressCurrent == 4000)
         #expect(run.outcome["items"] == 4000)
-        #expect(run.logCounts[LogLevel.info.rawValue] == 40)
+        #expect(run.logCounts.info == 40)
     }
 }
 

@@ -28,7 +28,7 @@ final class HTTPFixture: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = StoreConfiguration(path: directory + "/db.sqlite")
         config.flushIntervalMs = 2
-        config.trustedUids = [0, getuid()]
+        config.permissions = .standard()
         store = try JobLogStore(configuration: config, logger: Logger(label: "test"))
         server = JobLogServer(
             configuration: ServerConfiguration(socketPath: directory + "/sock", version: "test"), store: store,

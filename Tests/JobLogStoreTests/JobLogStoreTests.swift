@@ -45,7 +45,7 @@ import Testing
         _ = await store.write(.barrier)
         let run = try await store.run(id)
         #expect(run?.progressCurrent == 10_000)
-        #expect(run?.logCounts[LogLevel.info.rawValue] == 1000)
+        #expect(run?.logCounts.info == 1000)
         let newest = try await store.logs(run: id, minLevel: nil, limit: 3, afterId: nil)
         #expect(newest?.map(\.message) == ["m9970", "m9980", "m9990"])
         let first = try await store.logs(run: id, minLevel: nil, limit: 2, afterId: 0)
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func onlyTheOwnerWrites() async throws {
-        let (store, dir) = try makeStore { $0.trustedUids = [0] }
+        let (store, dir) = try makeStore { $0.permissions = Permissions(trustedUids: [0]) }
         defer {
             store.close()
             try? FileManager.default.removeItem(atPath: dir)
@@ -117,9 +117,9 @@ import Testing
         await store.submit(ops)
         _ = await store.write(.barrier)
         let run = try #require(try await store.run(id))
-        #expect(run.logCounts == [0, 0, 0, 0, 12])
-        #expect(run.droppedLogCounts[0] == 9)
-        #expect(run.droppedLogCounts[1] == 8)
+        #expect(run.logCounts == LogLevelCounts(error: 12))
+        #expect(run.droppedLogCounts.debug == 9)
+        #expect(run.droppedLogCounts.info == 8)
         let logs = try await store.logs(run: id, minLevel: nil, limit: 100, afterId: 0)
         #expect(logs?.count == 12)
     }

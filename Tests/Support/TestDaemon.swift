@@ -84,7 +84,8 @@ public final class TestDaemon: @unchecked Sendable {
     /// SIGKILL: no shutdown at all.
     public func kill9() {
         guard let p = process else { return }
-        kill(p.processIdentifier, SIGKILL)
+        // Not after it exited: its pid may name another test's process by now (pid_max is 32768 here).
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         process = nil
     }
@@ -93,7 +94,7 @@ public final class TestDaemon: @unchecked Sendable {
     @discardableResult
     public func terminate() -> Int32 {
         guard let p = process else { return 0 }
-        kill(p.processIdentifier, SIGTERM)
+        if p.isRunning { kill(p.processIdentifier, SIGTERM) }
         p.waitUntilExit()
         process = nil
         return p.terminationStatus

@@ -4,8 +4,8 @@
 /// The web UI's files, embedded in the binary.
 enum WebAssets {
     static let file_api_js = #"""
-// The HTTP admin API (GET /api/admin/...). Bodies are the socket methods'
-// results. The access token travels as the HttpOnly cookie the daemon set
+// The HTTP admin API (GET /api/admin/..., and its one write, POST .../cancel).
+// Bodies are the socket methods' results. The access token travels as the HttpOnly cookie the daemon set
 // when the page was opened with ?token=; a 401 means "sign in".
 
 /** The daemon refused the token (or there is none). */
@@ -39,6 +39,10 @@ async function get(path, params) {
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   }
   const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  return answer(res);
+}
+
+async function answer(res) {
   if (res.status === 401) {
     for (const fn of authListeners) fn();
     throw new AuthError();
@@ -53,6 +57,16 @@ async function get(path, params) {
   return body;
 }
 
+async function post(path, body) {
+  const res = await fetch(new URL(path, location.origin), {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body || {}),
+  });
+  return answer(res);
+}
+
 const run = (id) => '/api/admin/jobs/' + encodeURIComponent(id);
 
 /** listRuns: {runs}. */
@@ -65,8 +79,16 @@ export const getLogs = (id, p) => get(run(id) + '/logs', p).then((b) => b.logs);
 export const getProgress = (id) => get(run(id) + '/progress').then((b) => b.progress);
 /** getOutcome: {outcome}. */
 export const getOutcome = (id) => get(run(id) + '/outcome').then((b) => b.outcome);
-/** getStages (a later issue adds it): {stages}; rejects when the daemon has no such endpoint. */
+/** getStages: {stages}, oldest first. */
 export const getStages = (id) => get(run(id) + '/stages').then((b) => b.stages);
+/** cancelRun: {run}, with cancelRequestedAt set. `p`: {reason, graceMs}, both optional. */
+export const cancelRun = (id, p) => post(run(id) + '/cancel', p).then((b) => b.run);
+/** compareRuns: {comparison}, against baselineRunId or the median of the last 20 SUCCESS runs. */
+export const compareRuns = (id, baseline) => get(run(id) + '/compare', { baseline }).then((b) => b.comparison);
+/** listJobs: {jobs}, the job whose last run started most recently first. */
+export const listJobs = (p) => get('/api/admin/job-names', p).then((b) => b.jobs);
+/** getJobStats: {stats} over the last `last` finished runs of the job. */
+export const getJobStats = (name, last) => get('/api/admin/job-names/' + encodeURIComponent(name) + '/stats', { last }).then((b) => b.stats);
 /** ping through HTTP: the daemon's version. */
 export const health = () => get('/healthz');
 
@@ -226,15 +248,24 @@ details.params pre { margin-top: .5rem; }
   .filters input { min-width: 0; flex: 1 1 100%; }
 }
 
+.danger { border-color: var(--fail); color: var(--fail); }
+button.danger:hover:not(:disabled) { border-color: var(--fail); background: color-mix(in srgb, var(--fail) 10%, transparent); }
+dialog.canceldialog { background: var(--panel); color: var(--fg); border: 1px solid var(--line); border-radius: 8px; max-width: min(32rem, 92vw); }
+dialog.canceldialog::backdrop { background: rgb(0 0 0 / .35); }
+.canceldialog label { display: flex; gap: .5rem; align-items: center; margin: .6rem 0; }
+.canceldialog input[name="reason"] { flex: 1; }
+.dialogbuttons { display: flex; gap: .5rem; justify-content: flex-end; }
+
 """#
     static let file_app_js = #"""
-// Entry point: hash routing (#/runs, #/runs/ID, #/jobs/NAME), the sign-in
+// Entry point: hash routing (#/runs, #/runs/ID, #/jobs, #/jobs/NAME), the sign-in
 // message when the daemon refuses the token, and the live-connection badge.
 
 import { ApiError, AuthError, onAuthRequired } from './api.js';
 import { h, replace } from './dom.js';
 import { live } from './live.js';
 import { mountJob } from './job.js';
+import { mountJobs } from './jobs.js';
 import { mountRun } from './run.js';
 import { mountRuns } from './runs.js';
 
@@ -254,6 +285,7 @@ function route() {
   window.scrollTo(0, 0);
   if (parts[0] === 'runs' && parts.length === 2) current = mountRun(app, parts[1], ctx);
   else if (parts[0] === 'jobs' && parts.length === 2) current = mountJob(app, parts[1], ctx);
+  else if (parts[0] === 'jobs' && parts.length === 1) current = mountJobs(app, query, ctx);
   else current = mountRuns(app, query, ctx);
 }
 
@@ -315,6 +347,71 @@ live.onState((s) => {
 
 window.addEventListener('hashchange', route);
 route();
+
+"""#
+    static let file_cancel_js = #"""
+// The Cancel button of a RUNNING run and its confirmation dialog (a plain
+// <dialog>): asks for a reason, then POSTs /api/admin/jobs/ID/cancel (the
+// socket's cancelRun). The page shows "cancel requested" from the run the
+// daemon answers and from the live `cancel` event; the job decides when it
+// stops (the daemon escalates to SIGTERM after the grace period).
+
+import * as api from './api.js';
+import { h } from './dom.js';
+
+/**
+ * Creates the control for run `runId`. `onAnswer(run)` gets the run the
+ * daemon answered. Returns {node, update(run)}: update shows the button only
+ * while the run is RUNNING.
+ */
+export function cancelControl(runId, onAnswer) {
+  const reason = h('input', { type: 'text', name: 'reason', maxlength: '1000', placeholder: 'why (optional)', 'aria-label': 'reason' });
+  const error = h('p', { class: 'err cancelerr', hidden: true });
+  const confirm = h('button', { type: 'submit', class: 'danger confirm', value: 'confirm' }, 'Cancel run');
+  const back = h('button', { type: 'button', class: 'back' }, 'Keep running');
+  const form = h(
+    'form',
+    { method: 'dialog' },
+    h('h2', null, 'Cancel run #' + runId + '?'),
+    h('p', { class: 'muted small' }, 'The job is asked to stop; if it is still running after 30 s it gets SIGTERM, then SIGKILL.'),
+    h('label', null, 'Reason ', reason),
+    error,
+    h('div', { class: 'dialogbuttons' }, back, confirm),
+  );
+  const dialog = h('dialog', { class: 'canceldialog' }, form);
+  const button = h('button', { type: 'button', class: 'cancel danger' }, 'Cancel…');
+  const node = h('span', { class: 'cancelctl' }, button, dialog);
+
+  button.addEventListener('click', () => {
+    error.hidden = true;
+    confirm.disabled = false;
+    reason.value = '';
+    dialog.showModal();
+    reason.focus();
+  });
+  back.addEventListener('click', () => dialog.close());
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    confirm.disabled = true;
+    try {
+      const run = await api.cancelRun(runId, reason.value.trim() ? { reason: reason.value.trim() } : {});
+      dialog.close();
+      onAnswer(run);
+    } catch (err) {
+      error.textContent = 'Not cancelled: ' + (err && err.message ? err.message : String(err));
+      error.hidden = false;
+      confirm.disabled = false;
+    }
+  });
+
+  return {
+    node,
+    update(run) {
+      button.hidden = run.status !== 'RUNNING';
+      if (run.status !== 'RUNNING' && dialog.open) dialog.close();
+    },
+  };
+}
 
 """#
     static let file_dom_js = #"""
@@ -517,12 +614,13 @@ export function jsonLine(value, max = 120) {
 <title>joblogd · Job Manager</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
+<link rel="stylesheet" href="/assets/insights.css">
 <script type="module" src="/assets/app.js"></script>
 </head>
 <body>
 <header class="top">
   <a class="brand" href="#/runs">joblogd <span>Job Manager</span></a>
-  <nav><a href="#/runs">Runs</a></nav>
+  <nav><a href="#/runs">Runs</a> <a href="#/jobs">Jobs</a></nav>
   <span id="conn" class="conn" aria-live="polite"></span>
 </header>
 <main id="app"><noscript>The Job Manager needs JavaScript (ES modules).</noscript></main>
@@ -530,16 +628,330 @@ export function jsonLine(value, max = 120) {
 </html>
 
 """##
-    static let file_job_js = #"""
-// The job page (#/jobs/NAME): its last runs with status and duration, and a
-// duration chart drawn as inline SVG (one bar per run, oldest on the left).
+    static let file_insights_css = #"""
+/* Job insights: the p50/p95 band, success rate and outcome trends, the usual
+   stage durations in the timeline, the comparison, stalled/slow badges. */
+header.top nav { display: flex; gap: .9rem; }
+
+.durchart .pband { fill: var(--accent); opacity: .12; }
+.durchart .pline { stroke: var(--accent); stroke-width: 1; stroke-dasharray: 4 3; opacity: .8; }
+.durchart .pline.p95 { stroke-dasharray: 2 3; }
+.durchart .plabel-svg { fill: var(--accent); font-size: 10px; font-family: var(--mono); }
+
+.jobstats .rate { margin: 0 0 .4rem; }
+.successrate { font-size: 1.15rem; margin-right: .3rem; }
+.statusstrip { display: flex; flex-wrap: wrap; gap: 3px; margin: .2rem 0 .5rem; }
+.statusstrip .sq { display: inline-block; width: 14px; height: 14px; border-radius: 3px; background: var(--gray); }
+.statusstrip .sq.st-success { background: var(--ok); }
+.statusstrip .sq.st-failed { background: var(--fail); }
+.statusstrip .sq.st-cancelled { background: var(--warn); }
+table.trends, table.cmp { border-collapse: collapse; width: 100%; }
+.trends th, .trends td, .cmp th, .cmp td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: middle; }
+.trends th, .cmp th { font-weight: 600; color: var(--muted); font-size: 12px; }
+.trends tr:last-child td, .cmp tr:last-child td { border-bottom: 0; }
+.trends .key, .cmp .cmpname { overflow-wrap: anywhere; }
+svg.spark { width: 160px; height: 28px; display: block; }
+.spark .sline { fill: none; stroke: var(--accent); stroke-width: 1.5; }
+.spark .spt { fill: var(--accent); }
+
+.tltrack .usual { position: absolute; top: -2px; bottom: -2px; border: 1.5px dashed var(--muted); border-radius: 3px; background: transparent; }
+.tltrack .bar { z-index: 1; }
+.tlrow.over .bar { background: var(--warn); }
+.tlrow.over .tlusual { color: var(--warn); font-weight: 600; }
+
+.cmphead { display: flex; flex-wrap: wrap; align-items: baseline; gap: .4rem .8rem; margin-bottom: .4rem; }
+.cmphead h2 { margin: 0; }
+.cmpform { margin-left: auto; display: flex; gap: .4rem; align-items: center; }
+.cmpform input { width: 6rem; }
+.cmp .ratio.hi { color: var(--warn); font-weight: 700; }
+.cmp .ratio.lo { color: var(--ok); }
+.cmp tr.cmp-duration td { font-weight: 600; }
+
+.flag.stalled { border-color: var(--fail); color: var(--fail); }
+.flag.slow { border-color: var(--warn); color: var(--warn); }
+
+@media (max-width: 760px) {
+  .trends th:nth-child(4), .trends td:nth-child(4), .trends th:nth-child(5), .trends td:nth-child(5) { display: none; }
+  .trends th, .trends td, .cmp th, .cmp td { padding: .3rem .3rem; }
+  svg.spark { width: 110px; }
+  .cmpform { margin-left: 0; }
+}
+
+"""#
+    static let file_insights_js = #"""
+// Job insights (getJobStats, compareRuns): the p50/p95 band of the job page's
+// duration chart, its success rate and outcome trends, and on the run page the
+// comparison with the usual run, whose per-stage baselines the stage timeline
+// draws as "usual" marks.
 
 import * as api from './api.js';
-import { h, svg, badge, runLink, replace } from './dom.js';
+import { h, svg, replace } from './dom.js';
 import * as fmt from './format.js';
+
+const STATUS_CLASS = { SUCCESS: 'success', FAILED: 'failed', RUNNING: 'running', CANCELLED: 'cancelled', ABANDONED: 'abandoned' };
+
+/** Room a duration chart leaves right of its plot for the band's labels. */
+export const BAND_LABEL_WIDTH = 78;
+
+/**
+ * The p50/p95 band of a duration chart: a shaded band from p50 to p95 and a
+ * line at each, labelled right of the plot. y(ms) maps a duration to the
+ * chart's y; x1..x2 is the plot.
+ */
+export function durationBand(band, y, x1, x2) {
+  if (!band || band.p50 === null || band.p50 === undefined) return [];
+  const p95 = band.p95 ?? band.p50;
+  const out = [
+    svg('rect', { x: x1, width: Math.max(0, x2 - x1), y: y(p95).toFixed(1), height: Math.max(0.5, y(band.p50) - y(p95)).toFixed(1), class: 'pband' }),
+  ];
+  const y95 = y(p95) + 3.5;
+  const y50 = Math.max(y(band.p50) + 3.5, y95 + 11); // never on top of the p95 label
+  for (const [name, v, ly] of [['p50', band.p50, y50], ['p95', p95, y95]]) {
+    out.push(svg('line', { x1, x2, y1: y(v).toFixed(1), y2: y(v).toFixed(1), class: 'pline ' + name }));
+    const t = svg('text', { x: x2 + 4, y: ly.toFixed(1), class: 'plabel-svg ' + name, 'text-anchor': 'start' });
+    t.textContent = name + ' ' + fmt.duration(v);
+    out.push(t);
+  }
+  return out;
+}
+
+/** The job page's statistics panel (success rate, statuses, outcome trends) for getJobStats' `stats`. */
+export function jobStatsPanel(stats) {
+  const node = h('section', { class: 'panel jobstats', dataset: { runs: String(stats.runs) } });
+  if (!stats.runs) {
+    replace(node, h('h2', null, 'Success rate and outcome trends'), h('p', { class: 'muted' }, 'No finished runs yet.'));
+    return node;
+  }
+  const rate = stats.successRate === null ? null : Math.round(stats.successRate * 1000) / 10;
+  const recent = (stats.recent || []).slice().reverse(); // oldest first
+  const byStatus = Object.entries(stats.byStatus || {});
+  const strip = h(
+    'div',
+    { class: 'statusstrip', 'aria-label': 'status of the last runs, oldest first' },
+    recent.map((r) =>
+      h('a', {
+        href: '#/runs/' + encodeURIComponent(r.id),
+        class: 'sq st-' + (STATUS_CLASS[r.status] || 'unknown'),
+        title: '#' + r.id + ' ' + r.status + ' · ' + fmt.duration(r.durationMs),
+        dataset: { runId: r.id, status: r.status },
+      }),
+    ),
+  );
+  const d = stats.durationMs || {};
+  replace(
+    node,
+    h('h2', null, 'Success rate and outcome trends'),
+    h(
+      'p',
+      { class: 'rate' },
+      h('strong', { class: 'successrate', dataset: { rate: String(stats.successRate) } }, rate === null ? '–' : rate + '% SUCCESS'),
+      h('span', { class: 'muted' }, ' over the last ' + stats.runs + (stats.runs === 1 ? ' finished run' : ' finished runs') + ': '),
+      byStatus.map(([s, n], i) => h('span', { class: 'bystatus', dataset: { status: s } }, (i ? ', ' : '') + n + ' ' + s)),
+    ),
+    strip,
+    h('p', { class: 'muted small' }, 'Duration p50 ' + fmt.duration(d.p50) + ' · p95 ' + fmt.duration(d.p95) + ' · max ' + fmt.duration(d.max)),
+    outcomeTrends(stats.outcome || {}, recent),
+  );
+  return node;
+}
+
+/** One row per outcome counter: a sparkline over the recent runs, last, median and range. */
+function outcomeTrends(outcome, recent) {
+  const keys = Object.keys(outcome);
+  if (keys.length === 0) return h('p', { class: 'muted small' }, 'No outcome counters reported.');
+  return h(
+    'table',
+    { class: 'trends' },
+    h('thead', null, h('tr', null, ['Counter', 'Trend (oldest → newest)', 'Last', 'Median', 'Min – max'].map((t) => h('th', null, t)))),
+    h(
+      'tbody',
+      null,
+      keys.map((k) => {
+        const o = outcome[k];
+        const points = recent.map((r) => ({ id: r.id, v: r.outcomeSummary ? r.outcomeSummary[k] : undefined }));
+        return h(
+          'tr',
+          { class: 'trend', dataset: { key: k } },
+          h('td', { class: 'key' }, k),
+          h('td', null, sparkline(points, k)),
+          h('td', { class: 'num last' }, fmt.count(o.last)),
+          h('td', { class: 'num' }, fmt.count(o.median)),
+          h('td', { class: 'num' }, fmt.count(o.min) + ' – ' + fmt.count(o.max)),
+        );
+      }),
+    ),
+  );
+}
+
+/** A small line of values (runs without the counter are gaps); a <title> per point. */
+export function sparkline(points, label) {
+  const W = 160;
+  const H = 28;
+  const vals = points.map((p) => p.v).filter((v) => typeof v === 'number');
+  const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'spark', role: 'img', 'aria-label': label + ' over the recent runs' });
+  if (vals.length === 0) return root;
+  const lo = Math.min(...vals);
+  const hi = Math.max(...vals);
+  const step = points.length > 1 ? (W - 6) / (points.length - 1) : 0;
+  const x = (i) => 3 + i * step;
+  const y = (v) => (hi === lo ? H / 2 : 3 + (1 - (v - lo) / (hi - lo)) * (H - 6));
+  let path = '';
+  let pen = false;
+  points.forEach((p, i) => {
+    if (typeof p.v !== 'number') {
+      pen = false;
+      return;
+    }
+    path += (pen ? 'L' : 'M') + x(i).toFixed(1) + ' ' + y(p.v).toFixed(1);
+    pen = true;
+  });
+  root.appendChild(svg('path', { d: path, class: 'sline' }));
+  points.forEach((p, i) => {
+    if (typeof p.v !== 'number') return;
+    const c = svg('circle', { cx: x(i).toFixed(1), cy: y(p.v).toFixed(1), r: i === points.length - 1 ? 2.6 : 1.6, class: 'spt' });
+    const t = svg('title');
+    t.textContent = '#' + p.id + ': ' + fmt.count(p.v);
+    c.appendChild(t);
+    root.appendChild(c);
+  });
+  return root;
+}
+
+/**
+ * The run page's comparison with the usual run (compareRuns): duration, stages
+ * and counters, largest change first. onBaseline(stages) hands the per-stage
+ * baselines to the timeline. load() (re)reads it.
+ */
+export function comparisonPanel(runId, onBaseline) {
+  let baselineId = '';
+  const body = h('div', { class: 'cmpbody' });
+  const label = h('span', { class: 'muted small cmpbase' });
+  const input = h('input', { type: 'text', name: 'baseline', inputmode: 'numeric', placeholder: 'run id', size: 8, 'aria-label': 'baseline run id' });
+  const form = h(
+    'form',
+    {
+      class: 'cmpform',
+      onsubmit: (e) => {
+        e.preventDefault();
+        baselineId = input.value.trim().replace(/^#/, '');
+        load();
+      },
+    },
+    h('label', { class: 'small muted' }, 'Against run ', input),
+    h('button', { type: 'submit' }, 'Compare'),
+  );
+  const node = h('section', { class: 'panel comparison' }, h('div', { class: 'cmphead' }, h('h2', null, 'Compared with the usual run'), label, form), body);
+  let seq = 0;
+  let busy = false;
+  let again = false;
+  let timer = null;
+  let lastAt = 0;
+
+  /** Reads the comparison again: at most one request at a time and one a second (stage events can be many). */
+  function load() {
+    if (busy || timer) {
+      again = true;
+      return;
+    }
+    const wait = lastAt + 1000 - Date.now();
+    if (wait > 0) {
+      timer = setTimeout(() => {
+        timer = null;
+        load();
+      }, wait);
+      return;
+    }
+    busy = true;
+    again = false;
+    lastAt = Date.now();
+    read().finally(() => {
+      busy = false;
+      if (again) {
+        again = false;
+        load();
+      }
+    });
+  }
+
+  async function read() {
+    const mine = ++seq;
+    let c;
+    try {
+      c = await api.compareRuns(runId, baselineId || undefined);
+    } catch (e) {
+      if (mine !== seq) return;
+      const text = e instanceof api.ApiError && e.status === 404 && baselineId ? 'Run ' + baselineId + ' was not found.' : e.message || String(e);
+      replace(body, h('p', { class: 'err' }, text));
+      return;
+    }
+    if (mine !== seq) return;
+    render(c);
+    if (onBaseline && !baselineId) onBaseline(c.stages || []);
+  }
+
+  function render(c) {
+    label.textContent = 'against the ' + c.baseline;
+    node.dataset.baseline = c.baseline;
+    const rows = [];
+    const d = c.durationMs || {};
+    rows.push(row('duration', 'Duration', fmt.duration(d.run), fmt.duration(d.baseline), ratioCell(d.ratio)));
+    for (const s of c.stages || []) rows.push(row('stage', s.stage, fmt.duration(s.run), fmt.duration(s.baseline), ratioCell(s.ratio)));
+    for (const o of c.outcome || []) rows.push(row('outcome', o.key, fmt.count(o.run), fmt.count(o.baseline), deltaCell(o.delta)));
+    if (/^median of 0 /.test(c.baseline)) {
+      replace(body, h('p', { class: 'muted' }, 'No earlier SUCCESS run of this job to compare with.'));
+      return;
+    }
+    replace(
+      body,
+      h(
+        'table',
+        { class: 'cmp' },
+        h('thead', null, h('tr', null, ['', 'This run', 'Usual', 'Change'].map((t) => h('th', null, t)))),
+        h('tbody', null, rows),
+      ),
+    );
+  }
+
+  function row(kind, name, run, base, change) {
+    return h('tr', { class: 'cmp-' + kind, dataset: { kind, name } }, h('td', { class: 'cmpname' }, name), h('td', { class: 'num' }, run), h('td', { class: 'num' }, base), change);
+  }
+
+  return { node, load };
+}
+
+function ratioCell(ratio) {
+  if (ratio === null || ratio === undefined) return h('td', { class: 'num muted' }, '–');
+  const cls = ratio >= 2 ? ' hi' : ratio <= 0.5 ? ' lo' : '';
+  return h('td', { class: 'num ratio' + cls, dataset: { ratio: String(ratio) } }, ratio.toFixed(ratio >= 10 ? 0 : 1) + '×');
+}
+
+function deltaCell(delta) {
+  if (delta === null || delta === undefined) return h('td', { class: 'num muted' }, '–');
+  return h('td', { class: 'num delta' }, (delta > 0 ? '+' : '') + fmt.count(delta));
+}
+
+/** Usual (baseline) duration per stage name from compareRuns' stages. */
+export function usualStages(stages) {
+  const out = new Map();
+  for (const s of stages) if (s.baseline !== null && s.baseline !== undefined) out.set(s.stage, s.baseline);
+  return out;
+}
+
+"""#
+    static let file_job_js = #"""
+// The job page (#/jobs/NAME): its last runs with status and duration, a
+// duration chart drawn as inline SVG (one bar per run, oldest on the left) with
+// the p50/p95 band, and the success rate and outcome trends (insights.js).
+
+import * as api from './api.js';
+import { h, svg, badge, flags, runLink, replace } from './dom.js';
+import * as fmt from './format.js';
+import { BAND_LABEL_WIDTH, durationBand, jobStatsPanel } from './insights.js';
 import { live } from './live.js';
 
 const LAST = 50;
+// Events after which the page reads its runs and statistics again.
+const RELOAD_ON = new Set(['run.started', 'run.finished', 'stalled', 'unstalled', 'slow']);
 
 /** Mounts the page of job `name`. Returns {unmount}. */
 export function mountJob(root, name, ctx) {
@@ -547,12 +959,14 @@ export function mountJob(root, name, ctx) {
   let timer = null;
   const chart = h('div', { class: 'chart' });
   const summary = h('p', { class: 'muted' });
+  const insights = h('div', { class: 'insights' });
   const tbody = h('tbody');
   replace(
     root,
     h('h1', null, name),
     h('p', null, h('a', { href: '#/runs?jobName=' + encodeURIComponent(name) }, 'All runs of this job →')),
     h('section', { class: 'panel' }, h('h2', null, 'Duration of the last runs'), chart, summary),
+    insights,
     h(
       'section',
       { class: 'panel job' },
@@ -572,8 +986,9 @@ export function mountJob(root, name, ctx) {
 
   async function load() {
     let runs;
+    let stats = null;
     try {
-      runs = await api.listRuns({ jobName: name, limit: LAST });
+      [runs, stats] = await Promise.all([api.listRuns({ jobName: name, limit: LAST }), api.getJobStats(name, LAST).catch(() => null)]);
     } catch (e) {
       if (!destroyed) ctx.error(e, summary);
       return;
@@ -586,7 +1001,7 @@ export function mountJob(root, name, ctx) {
           'tr',
           { dataset: { runId: r.id, status: r.status } },
           h('td', null, runLink(r.id)),
-          h('td', null, badge(r.status)),
+          h('td', { class: 'nowrap' }, badge(r.status), flags(r)),
           h('td', { class: 'nowrap' }, fmt.dateTime(r.startedAt)),
           h('td', { class: 'num' }, fmt.duration(fmt.runDuration(r))),
           h('td', { class: 'small' }, fmt.jsonLine(r.outcomeSummary || {}, 80)),
@@ -594,7 +1009,8 @@ export function mountJob(root, name, ctx) {
       ),
     );
     const done = runs.filter((r) => r.durationMs !== null && r.durationMs !== undefined).reverse();
-    replace(chart, durationChart(done));
+    replace(chart, durationChart(done, stats && stats.durationMs));
+    replace(insights, stats ? jobStatsPanel(stats) : null);
     if (done.length) {
       const sorted = done.map((r) => r.durationMs).sort((a, b) => a - b);
       const ok = done.filter((r) => r.status === 'SUCCESS').length;
@@ -610,7 +1026,7 @@ export function mountJob(root, name, ctx) {
   }
 
   const sub = live.watch({ jobName: name, level: 'error' }, {
-    event: (ev) => (ev.type === 'run.started' || ev.type === 'run.finished' ? later() : null),
+    event: (ev) => (RELOAD_ON.has(ev.type) ? later() : null),
     ready: later,
   });
   load();
@@ -623,19 +1039,19 @@ export function mountJob(root, name, ctx) {
   };
 }
 
-/** Bars of durationMs, colored by status; a <title> per bar names the run. */
-export function durationChart(runs) {
+/** Bars of durationMs, colored by status; a <title> per bar names the run; band {p50, p95} shaded. */
+export function durationChart(runs, band) {
   const W = 640;
   const H = 160;
-  const pad = { l: 48, r: 8, t: 8, b: 18 };
+  const pad = { l: 48, r: band && band.p50 != null ? BAND_LABEL_WIDTH : 8, t: 8, b: 18 };
   if (runs.length === 0) return h('p', { class: 'muted' }, 'Nothing to draw yet.');
-  const max = Math.max(1, ...runs.map((r) => r.durationMs));
+  const max = Math.max(1, ...runs.map((r) => r.durationMs), (band && band.p95) || 0);
   const iw = W - pad.l - pad.r;
   const ih = H - pad.t - pad.b;
   const step = iw / runs.length;
   const bw = Math.max(1, Math.min(24, step * 0.7));
   const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'durchart', role: 'img', 'aria-label': 'run durations' });
-  root.appendChild(svg('g', { class: 'band' })); // p50/p95 band of a later issue
+  root.appendChild(svg('g', { class: 'band' }, durationBand(band, (ms) => pad.t + ih - (ms / max) * ih, pad.l, W - pad.r)));
   for (const f of [0, 0.5, 1]) {
     const y = pad.t + ih - f * ih;
     root.appendChild(svg('line', { x1: pad.l, x2: W - pad.r, y1: y, y2: y, class: 'grid' }));
@@ -660,6 +1076,105 @@ export function durationChart(runs) {
     root.appendChild(a);
   });
   return root;
+}
+
+"""#
+    static let file_jobs_js = #"""
+// The jobs list (#/jobs): one row per job name (listJobs), the job whose last
+// run started most recently first: its last run, last success, runs and how
+// many are running now. Refreshed when a run starts or finishes.
+
+import * as api from './api.js';
+import { h, badge, jobLink, runLink, replace } from './dom.js';
+import * as fmt from './format.js';
+import { live } from './live.js';
+
+const LIMIT = 200;
+
+/** Mounts the view; query may hold jobName (a prefix). Returns {unmount}. */
+export function mountJobs(root, query, ctx) {
+  let destroyed = false;
+  let timer = null;
+  const prefix = query.get('jobName') || '';
+  const input = h('input', { type: 'search', name: 'jobName', placeholder: 'job name prefix', value: prefix });
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e) => {
+        e.preventDefault();
+        const v = input.value.trim();
+        location.hash = '#/jobs' + (v ? '?jobName=' + encodeURIComponent(v) : '');
+      },
+    },
+    input,
+    h('button', { type: 'submit' }, 'Filter'),
+  );
+  const tbody = h('tbody');
+  const note = h('p', { class: 'muted note' });
+  replace(
+    root,
+    h('h1', null, 'Jobs'),
+    form,
+    h(
+      'div',
+      { class: 'tablewrap' },
+      h(
+        'table',
+        { class: 'runs jobs' },
+        h('thead', null, h('tr', null, ['Job', 'Last run', 'Started', 'Duration', 'Last success', 'Runs', 'Running'].map((t) => h('th', null, t)))),
+        tbody,
+      ),
+    ),
+    note,
+  );
+
+  async function load() {
+    let jobs;
+    try {
+      jobs = await api.listJobs({ jobName: prefix || undefined, limit: LIMIT });
+    } catch (e) {
+      if (!destroyed) ctx.error(e, note);
+      return;
+    }
+    if (destroyed) return;
+    replace(
+      tbody,
+      jobs.map((j) => {
+        const last = j.lastRun || {};
+        return h(
+          'tr',
+          { dataset: { jobName: j.jobName, status: last.status || '' } },
+          h('td', null, jobLink(j.jobName)),
+          h('td', { class: 'nowrap' }, last.id ? runLink(last.id) : '–', ' ', last.status ? badge(last.status) : null),
+          h('td', { class: 'nowrap' }, fmt.dateTime(last.startedAt)),
+          h('td', { class: 'num' }, fmt.duration(last.durationMs ?? (last.status === 'RUNNING' ? fmt.runDuration(last) : null))),
+          h('td', { class: 'nowrap' }, j.lastSuccessAt ? fmt.dateTime(j.lastSuccessAt) : 'never'),
+          h('td', { class: 'num' }, fmt.count(j.runs)),
+          h('td', { class: 'num running' }, fmt.count(j.running)),
+        );
+      }),
+    );
+    note.textContent = jobs.length === 0 ? 'No jobs yet.' : jobs.length === LIMIT ? 'The first ' + LIMIT + ' jobs; filter by a name prefix for others.' : '';
+  }
+
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(load, 300);
+  }
+
+  const sub = live.watch(
+    { level: 'error' },
+    { event: (ev) => (ev.type === 'run.started' || ev.type === 'run.finished' ? later() : null), ready: later },
+  );
+  load();
+  return {
+    unmount() {
+      destroyed = true;
+      clearTimeout(timer);
+      sub.close();
+    },
+  };
 }
 
 """#
@@ -1254,13 +1769,16 @@ export function progressBar(run) {
 
 """#
     static let file_run_js = #"""
-// The run page (#/runs/ID): header, live progress, stage timeline, outcome
-// counters, params, the error of a failed run, and the logs panel. One watch
-// on the run feeds all of them.
+// The run page (#/runs/ID): header (with Cancel while RUNNING), live progress,
+// stage timeline (with the usual stage durations), outcome counters, the
+// comparison with the usual run, params, the error of a failed run, and the
+// logs panel. One watch on the run feeds all of them.
 
 import * as api from './api.js';
+import { cancelControl } from './cancel.js';
 import { h, badge, flags, jobLink, replace } from './dom.js';
 import * as fmt from './format.js';
+import { comparisonPanel, usualStages } from './insights.js';
 import { live } from './live.js';
 import { logsPanel } from './logs.js';
 import { progressBar } from './progress.js';
@@ -1294,6 +1812,7 @@ export function mountRun(root, id, ctx) {
     );
     view.logs.catchUp();
     view.timeline.load().catch((e) => ctx.error(e));
+    view.comparison.load();
   })();
 
   return {
@@ -1311,9 +1830,15 @@ function build(initial, ctx) {
   const statusSlot = h('span', { class: 'status' });
   const stageSlot = h('span', { class: 'curstage' });
   const meta = h('dl', { class: 'meta' });
-  const actions = h('div', { class: 'actions' }); // a later issue adds Cancel here
+  const cancel = cancelControl(run.id, (answered) => {
+    run = { ...run, ...answered };
+    renderHead();
+  });
+  const actions = h('div', { class: 'actions' }, cancel.node);
   const bar = progressBar(run);
   const timeline = stageTimeline(run);
+  const comparison = comparisonPanel(run.id, (stages) => timeline.usual(usualStages(stages)));
+  let ticks = 0;
   const outcome = h('dl', { class: 'counters' });
   const params = h('pre', { class: 'json' });
   const errorBox = h('section', { class: 'panel errorbox', hidden: true });
@@ -1327,6 +1852,7 @@ function build(initial, ctx) {
     h('section', { class: 'panel' }, bar.node, meta),
     errorBox,
     h('div', { class: 'cols' }, timeline.node, h('section', { class: 'panel outcome' }, h('h2', null, 'Outcome'), outcome)),
+    comparison.node,
     logs.node,
     counts,
     h('details', { class: 'panel params' }, h('summary', null, 'Params'), params),
@@ -1339,6 +1865,7 @@ function build(initial, ctx) {
   function renderHead() {
     node.dataset.status = run.status;
     replace(statusSlot, badge(run.status), flags(run));
+    cancel.update(run);
     stageSlot.textContent = run.currentStage ? 'Stage: ' + run.currentStage : '';
     replace(
       meta,
@@ -1407,6 +1934,7 @@ function build(initial, ctx) {
     node,
     logs,
     timeline,
+    comparison,
     event(ev) {
       switch (ev.type) {
         case 'log':
@@ -1423,14 +1951,25 @@ function build(initial, ctx) {
           run = { ...run, currentStage: ev.stage };
           renderHead();
           timeline.stage(ev);
+          comparison.load();
           break;
         case 'outcome':
           renderOutcome(ev.outcomeSummary);
+          break;
+        case 'cancel':
+          run = { ...run, cancelRequestedAt: run.cancelRequestedAt || ev.at, cancelReason: ev.reason ?? null };
+          renderHead();
           break;
         case 'run.finished':
           run = { ...run, status: ev.status };
           renderHead();
           bar.status(ev.status);
+          refresh();
+          comparison.load();
+          break;
+        case 'stalled':
+        case 'unstalled':
+        case 'slow':
           refresh();
           break;
       }
@@ -1439,11 +1978,13 @@ function build(initial, ctx) {
       logs.catchUp();
       refresh();
       timeline.load().catch(() => {});
+      comparison.load();
     },
     tick() {
       if (run.status === 'RUNNING') {
         renderHead();
         timeline.tick();
+        if (++ticks % 10 === 0) comparison.load(); // the run's time so far
       }
     },
   };
@@ -1453,9 +1994,11 @@ function build(initial, ctx) {
     static let file_runs_js = #"""
 // The runs list (#/runs): newest first, filtered on the server by job name and
 // status, by start time here, paged with beforeId (50 a page). RUNNING rows
-// carry a live progress bar; new runs appear at the top of the first page.
+// carry a live progress bar and a Cancel button; new runs appear at the top of
+// the first page.
 
 import * as api from './api.js';
+import { cancelControl } from './cancel.js';
 import { h, badge, flags, jobLink, runLink, replace } from './dom.js';
 import * as fmt from './format.js';
 import { live } from './live.js';
@@ -1507,7 +2050,7 @@ export function mountRuns(root, query, ctx) {
     h(
       'thead',
       null,
-      h('tr', null, ['Run', 'Job', 'Status', 'Stage', 'Progress', 'Started', 'Duration'].map((t) => h('th', null, t))),
+      h('tr', null, ['Run', 'Job', 'Status', 'Stage', 'Progress', 'Started', 'Duration', ''].map((t) => h('th', null, t))),
     ),
     tbody,
   );
@@ -1566,6 +2109,8 @@ export function mountRuns(root, query, ctx) {
     const statusCell = h('td', { class: 'nowrap' }, badge(run.status), flags(run));
     const stageCell = h('td', { class: 'stage' }, run.currentStage ?? '');
     const durCell = h('td', { class: 'num' }, fmt.duration(fmt.runDuration(run)));
+    const cancel = cancelControl(run.id, (answered) => row.set({ ...row.run, ...answered }));
+    cancel.update(run);
     const tr = h(
       'tr',
       { dataset: { runId: run.id, status: run.status } },
@@ -1576,6 +2121,7 @@ export function mountRuns(root, query, ctx) {
       h('td', { class: 'pcell' }, bar.node),
       h('td', { class: 'nowrap' }, fmt.dateTime(run.startedAt)),
       durCell,
+      h('td', { class: 'nowrap' }, cancel.node),
     );
     const row = {
       run,
@@ -1585,6 +2131,7 @@ export function mountRuns(root, query, ctx) {
         row.run = r;
         tr.dataset.status = r.status;
         replace(statusCell, badge(r.status), flags(r));
+        cancel.update(r);
         stageCell.textContent = r.currentStage ?? '';
         bar.update(r);
         row.tick();
@@ -1636,7 +2183,13 @@ export function mountRuns(root, query, ctx) {
       case 'stage':
         if (row) row.tr.querySelector('.stage').textContent = ev.stage ?? '';
         break;
+      case 'cancel':
+        if (row) row.set({ ...row.run, cancelRequestedAt: row.run.cancelRequestedAt || ev.at, cancelReason: ev.reason ?? null });
+        break;
       case 'run.finished':
+      case 'stalled':
+      case 'unstalled':
+      case 'slow':
         if (row) refreshRun(ev.jobRunId, false);
         break;
     }
@@ -1668,7 +2221,9 @@ export function mountRuns(root, query, ctx) {
 // sized by its duration, on the run's time axis. Built from the stage log
 // entries (setStage writes an `info` entry whose context is {"stage": S}),
 // read in keyset pages and capped; a daemon with GET …/stages (a later issue)
-// is asked that first. Live `stage` events extend it.
+// is asked that first. Live `stage` events extend it. usual(map) adds the
+// usual duration of each stage (the comparison's baseline) as an outlined mark
+// behind the bar, and flags a stage that took over twice its usual time.
 
 import * as api from './api.js';
 import { h, replace } from './dom.js';
@@ -1691,6 +2246,7 @@ export function stageTimeline(run) {
   let runStart = fmt.parseTime(run.startedAt);
   let runEnd = fmt.parseTime(run.finishedAt);
   let status = run.status;
+  let usualMs = new Map(); // stage name -> usual duration (ms)
   const body = h('div', { class: 'tl' });
   const foot = h('p', { class: 'muted small' });
   const node = h('section', { class: 'panel timeline' }, h('h2', null, 'Stage timeline'), body, foot);
@@ -1712,12 +2268,26 @@ export function stageTimeline(run) {
           bar.style.left = (((s.start - start) / span) * 100).toFixed(3) + '%';
           bar.style.width = Math.max(0.5, (d / span) * 100).toFixed(3) + '%';
           bar.title = s.stage + ': ' + fmt.duration(d);
+          const u = usualMs.get(s.stage);
+          let mark = null;
+          if (u !== undefined) {
+            const left = ((s.start - start) / span) * 100;
+            mark = h('div', { class: 'usual', title: 'usual ' + s.stage + ': ' + fmt.duration(u) });
+            mark.style.left = left.toFixed(3) + '%';
+            mark.style.width = Math.max(0.5, Math.min(100 - left, (u / span) * 100)).toFixed(3) + '%';
+          }
+          const over = u !== undefined && u > 0 && d > 2 * u;
           return h(
             'div',
-            { class: 'tlrow', dataset: { stage: s.stage } },
+            { class: 'tlrow' + (over ? ' over' : ''), dataset: u === undefined ? { stage: s.stage } : { stage: s.stage, usualMs: String(u) } },
             h('div', { class: 'tlname' }, s.stage, s.message ? h('span', { class: 'muted small' }, ' ' + s.message) : null),
-            h('div', { class: 'tltrack' }, bar),
-            h('div', { class: 'tltime num' }, '+' + fmt.duration(s.start - start) + ' · ' + fmt.duration(d)),
+            h('div', { class: 'tltrack' }, mark, bar),
+            h(
+              'div',
+              { class: 'tltime num' },
+              '+' + fmt.duration(s.start - start) + ' · ' + fmt.duration(d),
+              u === undefined ? null : h('span', { class: 'tlusual' }, ' · usual ' + fmt.duration(u) + (u > 0 ? ' (' + (d / u).toFixed(1) + '×)' : '')),
+            ),
           );
         }),
       );
@@ -1776,6 +2346,11 @@ export function stageTimeline(run) {
       stages.push({ stage: ev.stage, start: t, end: null, message: '' });
       render();
     },
+    /** The usual duration per stage name (a Map), drawn behind each bar. */
+    usual(map) {
+      usualMs = map;
+      render();
+    },
     /** A fresh run record (status, finishedAt). */
     update(r) {
       status = r.status;
@@ -1793,18 +2368,22 @@ export function stageTimeline(run) {
 
     /// Every file by name: content type, ETag, bytes.
     static let files: [String: WebAsset] = [
-        "api.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"078247b5b5b156e8\"", text: file_api_js, size: 2336),
-        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"49b9a9d118599a0c\"", text: file_app_css, size: 9259),
-        "app.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"917c826db942505d\"", text: file_app_js, size: 3067),
+        "api.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"db4adc088767d56d\"", text: file_api_js, size: 3431),
+        "app.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"9d7188ba2081b931\"", text: file_app_css, size: 9869),
+        "app.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"bdfec0ec534d06da\"", text: file_app_js, size: 3206),
+        "cancel.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3dc06dde481173f7\"", text: file_cancel_js, size: 2473),
         "dom.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83ec962e44ffdc4b\"", text: file_dom_js, size: 3645),
         "format.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"775701176fcb998b\"", text: file_format_js, size: 2931),
-        "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"43f2ab5bdecb96b3\"", text: file_index_html, size: 669),
-        "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"3cbf093408562337\"", text: file_job_js, size: 4722),
+        "index.html": WebAsset(contentType: "text/html; charset=utf-8", etag: "\"db99f3a5ceb08064\"", text: file_index_html, size: 747),
+        "insights.css": WebAsset(contentType: "text/css; charset=utf-8", etag: "\"39387f25f8583858\"", text: file_insights_css, size: 2629),
+        "insights.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c6d1882836e9c770\"", text: file_insights_js, size: 10076),
+        "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83b52621a5baa35a\"", text: file_job_js, size: 5426),
+        "jobs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d7fcb2165e5e4ba7\"", text: file_jobs_js, size: 3077),
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ba27b65d7ab00d3c\"", text: file_live_js, size: 4589),
         "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"07a9d32f73e3b944\"", text: file_logs_js, size: 11161),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"301468a5d55907f4\"", text: file_progress_js, size: 3941),
-        "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"303eaa3bd2990fec\"", text: file_run_js, size: 5954),
-        "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a855a93437146e1\"", text: file_runs_js, size: 6851),
-        "timeline.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d759269c6388b8d3\"", text: file_timeline_js, size: 5058),
+        "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"39ec0ce46f6459eb\"", text: file_run_js, size: 6898),
+        "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"1f82b743bacd47a1\"", text: file_runs_js, size: 7347),
+        "timeline.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a6670bb28722465\"", text: file_timeline_js, size: 6227),
     ]
 }

@@ -1,8 +1,10 @@
 import Hummingbird
 
 /// The gate in front of every route, in this order: only GET and HEAD (`405` on a known path,
-/// `404` elsewhere); the token (`Authorization: Bearer`, the cookie, or `?token=` on a page load,
-/// which sets the cookie and redirects without it); unknown paths as JSON `404`s.
+/// `404` elsewhere), except the one write, `POST /api/admin/jobs/{id}/cancel`, which takes POST
+/// only; the token (`Authorization: Bearer`, the cookie, or `?token=` on a page load, which sets
+/// the cookie and redirects without it; never `?token=` on the write); for the write, the origin
+/// (``OriginCheck``, `403`); unknown paths as JSON `404`s.
 struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     static var cookieName: String { "joblogd_token" }
 
@@ -12,16 +14,22 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
         async throws -> Response
     {
         let path = request.uri.path
-        guard request.method == .get || request.method == .head else {
-            throw AdminPaths.isKnown(path) ? APIError.methodNotAllowed(request.method) : APIError.notFound(path)
+        let isWrite = AdminPaths.isWrite(path)
+        if isWrite {
+            guard request.method == .post else { throw APIError.methodNotAllowed(request.method, allow: "POST") }
+        } else {
+            guard request.method == .get || request.method == .head else {
+                throw AdminPaths.isKnown(path) ? APIError.methodNotAllowed(request.method) : APIError.notFound(path)
+            }
         }
         if let token, !AdminPaths.isPublic(path) {
-            if let presented = request.uri.queryParameters["token"] {
+            if !isWrite, let presented = request.uri.queryParameters["token"] {
                 guard token.matches(presented) else { return try refuse(request, context) }
                 return redirectSettingCookie(request, token)
             }
             guard Self.presented(request).map(token.matches) == true else { return try refuse(request, context) }
         }
+        if isWrite, let reason = OriginCheck.refusal(request) { throw APIError.crossOrigin(reason) }
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {

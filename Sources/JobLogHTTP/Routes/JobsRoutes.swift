@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import JobLogJSON
 import JobLogProtocol
@@ -21,13 +22,33 @@ struct JobsRoutes: Sendable {
             try await call(
                 .getLogs,
                 QueryParams.params(
-                    request, strings: ["level"], ids: ["afterId"], numbers: ["limit"], path: try runID(context)))
+                    request, strings: ["level"], ids: ["afterId", "beforeId"], numbers: ["limit"],
+                    path: try runID(context)))
         }
         router.get("/api/admin/jobs/{jobRunId}/progress") { request, context in
             try await call(.getProgress, QueryParams.params(request, path: try runID(context)))
         }
         router.get("/api/admin/jobs/{jobRunId}/outcome") { request, context in
             try await call(.getOutcome, QueryParams.params(request, path: try runID(context)))
+        }
+        router.get("/api/admin/jobs/{jobRunId}/stages") { request, context in
+            try await call(.getStages, QueryParams.params(request, path: try runID(context)))
+        }
+        router.get("/api/admin/jobs/{jobRunId}/compare") { request, context in
+            var params = QueryParams.params(request, path: try runID(context))
+            if let baseline = request.uri.queryParameters["baseline"] {
+                params.append("baselineRunId", .string(String(baseline)))
+            }
+            return try await call(.compareRuns, params)
+        }
+        router.get("/api/admin/job-names") { request, _ in
+            try await call(.listJobs, QueryParams.params(request, strings: ["jobName"], numbers: ["limit"]))
+        }
+        router.get("/api/admin/job-names/{jobName}/stats") { request, context in
+            let name = try context.parameters.require("jobName")
+            let decoded = name.removingPercentEncoding ?? name
+            return try await call(
+                .getJobStats, QueryParams.params(request, numbers: ["last"], path: [("jobName", decoded)]))
         }
         // `ping`'s result with `"status":"ok"` in front, as the issue gives the health body.
         router.get("/healthz") { _, _ in

@@ -18,6 +18,7 @@ public enum AdminApplication {
         router.add(middleware: AccessMiddleware<Context>(token: token))
         let session = server.localSession { _ in }
         JobsRoutes(session: session).add(to: router)
+        CancelRoute(session: session).add(to: router)
         EventStreamRoute(server: server, keepAlive: keepAlive).add(to: router)
         MetricsRoute(metrics: metrics).add(to: router)
         StaticRoutes.add(to: router)

@@ -19,6 +19,7 @@ struct APIError: HTTPResponseError {
     static func status(for error: RPCError) -> HTTPResponse.Status {
         switch error.code {
         case RPCErrorCode.unknownRun: .notFound
+        case RPCErrorCode.runFinished: .conflict
         case RPCErrorCode.invalidParams, RPCErrorCode.invalidRequest, RPCErrorCode.parseError: .badRequest
         case RPCErrorCode.notPermitted: .forbidden
         case RPCErrorCode.storeUnavailable, RPCErrorCode.shuttingDown, RPCErrorCode.tooManyConnections:
@@ -51,13 +52,42 @@ struct APIError: HTTPResponseError {
             status: .notFound)
     }
 
-    /// A method other than GET or HEAD.
-    static func methodNotAllowed(_ method: HTTPRequest.Method) -> APIError {
+    /// A method the path does not take (`allow`: the ones it does).
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allow: String = "GET, HEAD") -> APIError {
         APIError(
             RPCError(
                 code: RPCErrorCode.invalidRequest, message: "method not allowed",
+                data: .object(JSONObject([("method", .string(method.rawValue)), ("allow", .string(allow))]))),
+            status: .methodNotAllowed, headers: [.allow: allow])
+    }
+
+    /// A write from a page of another origin (``OriginCheck``).
+    static func crossOrigin(_ reason: String) -> APIError {
+        APIError(
+            RPCError(
+                code: RPCErrorCode.notPermitted, message: "cross-origin request refused",
+                data: .object(JSONObject([("reason", .string(reason))]))),
+            status: .forbidden)
+    }
+
+    /// A write whose body is not declared `application/json`.
+    static func unsupportedMediaType(_ contentType: String?) -> APIError {
+        APIError(
+            RPCError(
+                code: RPCErrorCode.invalidRequest, message: "unsupported media type",
                 data: .object(
-                    JSONObject([("method", .string(method.rawValue)), ("allow", .string("GET, HEAD"))]))),
-            status: .methodNotAllowed, headers: [.allow: "GET, HEAD"])
+                    JSONObject([
+                        ("contentType", .string(orNull: contentType)), ("accept", .string("application/json")),
+                    ]))),
+            status: .unsupportedMediaType)
+    }
+
+    /// A request body over `maxBytes`.
+    static func bodyTooLarge(maxBytes: Int) -> APIError {
+        APIError(
+            RPCError(
+                code: RPCErrorCode.invalidRequest, message: "body too large",
+                data: .object(JSONObject([("maxBodyBytes", .int(Int64(maxBytes)))]))),
+            status: .contentTooLarge)
     }
 }

@@ -1,5 +1,5 @@
-// The HTTP admin API (GET /api/admin/...). Bodies are the socket methods'
-// results. The access token travels as the HttpOnly cookie the daemon set
+// The HTTP admin API (GET /api/admin/..., and its one write, POST .../cancel).
+// Bodies are the socket methods' results. The access token travels as the HttpOnly cookie the daemon set
 // when the page was opened with ?token=; a 401 means "sign in".
 
 /** The daemon refused the token (or there is none). */
@@ -33,6 +33,10 @@ async function get(path, params) {
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   }
   const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  return answer(res);
+}
+
+async function answer(res) {
   if (res.status === 401) {
     for (const fn of authListeners) fn();
     throw new AuthError();
@@ -47,6 +51,16 @@ async function get(path, params) {
   return body;
 }
 
+async function post(path, body) {
+  const res = await fetch(new URL(path, location.origin), {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body || {}),
+  });
+  return answer(res);
+}
+
 const run = (id) => '/api/admin/jobs/' + encodeURIComponent(id);
 
 /** listRuns: {runs}. */
@@ -59,7 +73,15 @@ export const getLogs = (id, p) => get(run(id) + '/logs', p).then((b) => b.logs);
 export const getProgress = (id) => get(run(id) + '/progress').then((b) => b.progress);
 /** getOutcome: {outcome}. */
 export const getOutcome = (id) => get(run(id) + '/outcome').then((b) => b.outcome);
-/** getStages (a later issue adds it): {stages}; rejects when the daemon has no such endpoint. */
+/** getStages: {stages}, oldest first. */
 export const getStages = (id) => get(run(id) + '/stages').then((b) => b.stages);
+/** cancelRun: {run}, with cancelRequestedAt set. `p`: {reason, graceMs}, both optional. */
+export const cancelRun = (id, p) => post(run(id) + '/cancel', p).then((b) => b.run);
+/** compareRuns: {comparison}, against baselineRunId or the median of the last 20 SUCCESS runs. */
+export const compareRuns = (id, baseline) => get(run(id) + '/compare', { baseline }).then((b) => b.comparison);
+/** listJobs: {jobs}, the job whose last run started most recently first. */
+export const listJobs = (p) => get('/api/admin/job-names', p).then((b) => b.jobs);
+/** getJobStats: {stats} over the last `last` finished runs of the job. */
+export const getJobStats = (name, last) => get('/api/admin/job-names/' + encodeURIComponent(name) + '/stats', { last }).then((b) => b.stats);
 /** ping through HTTP: the daemon's version. */
 export const health = () => get('/healthz');

@@ -1,10 +1,11 @@
-// Entry point: hash routing (#/runs, #/runs/ID, #/jobs/NAME), the sign-in
+// Entry point: hash routing (#/runs, #/runs/ID, #/jobs, #/jobs/NAME), the sign-in
 // message when the daemon refuses the token, and the live-connection badge.
 
 import { ApiError, AuthError, onAuthRequired } from './api.js';
 import { h, replace } from './dom.js';
 import { live } from './live.js';
 import { mountJob } from './job.js';
+import { mountJobs } from './jobs.js';
 import { mountRun } from './run.js';
 import { mountRuns } from './runs.js';
 
@@ -24,6 +25,7 @@ function route() {
   window.scrollTo(0, 0);
   if (parts[0] === 'runs' && parts.length === 2) current = mountRun(app, parts[1], ctx);
   else if (parts[0] === 'jobs' && parts.length === 2) current = mountJob(app, parts[1], ctx);
+  else if (parts[0] === 'jobs' && parts.length === 1) current = mountJobs(app, query, ctx);
   else current = mountRuns(app, query, ctx);
 }
 

@@ -1,12 +1,16 @@
-// The job page (#/jobs/NAME): its last runs with status and duration, and a
-// duration chart drawn as inline SVG (one bar per run, oldest on the left).
+// The job page (#/jobs/NAME): its last runs with status and duration, a
+// duration chart drawn as inline SVG (one bar per run, oldest on the left) with
+// the p50/p95 band, and the success rate and outcome trends (insights.js).
 
 import * as api from './api.js';
-import { h, svg, badge, runLink, replace } from './dom.js';
+import { h, svg, badge, flags, runLink, replace } from './dom.js';
 import * as fmt from './format.js';
+import { BAND_LABEL_WIDTH, durationBand, jobStatsPanel } from './insights.js';
 import { live } from './live.js';
 
 const LAST = 50;
+// Events after which the page reads its runs and statistics again.
+const RELOAD_ON = new Set(['run.started', 'run.finished', 'stalled', 'unstalled', 'slow']);
 
 /** Mounts the page of job `name`. Returns {unmount}. */
 export function mountJob(root, name, ctx) {
@@ -14,12 +18,14 @@ export function mountJob(root, name, ctx) {
   let timer = null;
   const chart = h('div', { class: 'chart' });
   const summary = h('p', { class: 'muted' });
+  const insights = h('div', { class: 'insights' });
   const tbody = h('tbody');
   replace(
     root,
     h('h1', null, name),
     h('p', null, h('a', { href: '#/runs?jobName=' + encodeURIComponent(name) }, 'All runs of this job →')),
     h('section', { class: 'panel' }, h('h2', null, 'Duration of the last runs'), chart, summary),
+    insights,
     h(
       'section',
       { class: 'panel job' },
@@ -39,8 +45,9 @@ export function mountJob(root, name, ctx) {
 
   async function load() {
     let runs;
+    let stats = null;
     try {
-      runs = await api.listRuns({ jobName: name, limit: LAST });
+      [runs, stats] = await Promise.all([api.listRuns({ jobName: name, limit: LAST }), api.getJobStats(name, LAST).catch(() => null)]);
     } catch (e) {
       if (!destroyed) ctx.error(e, summary);
       return;
@@ -53,7 +60,7 @@ export function mountJob(root, name, ctx) {
           'tr',
           { dataset: { runId: r.id, status: r.status } },
           h('td', null, runLink(r.id)),
-          h('td', null, badge(r.status)),
+          h('td', { class: 'nowrap' }, badge(r.status), flags(r)),
           h('td', { class: 'nowrap' }, fmt.dateTime(r.startedAt)),
           h('td', { class: 'num' }, fmt.duration(fmt.runDuration(r))),
           h('td', { class: 'small' }, fmt.jsonLine(r.outcomeSummary || {}, 80)),
@@ -61,7 +68,8 @@ export function mountJob(root, name, ctx) {
       ),
     );
     const done = runs.filter((r) => r.durationMs !== null && r.durationMs !== undefined).reverse();
-    replace(chart, durationChart(done));
+    replace(chart, durationChart(done, stats && stats.durationMs));
+    replace(insights, stats ? jobStatsPanel(stats) : null);
     if (done.length) {
       const sorted = done.map((r) => r.durationMs).sort((a, b) => a - b);
       const ok = done.filter((r) => r.status === 'SUCCESS').length;
@@ -77,7 +85,7 @@ export function mountJob(root, name, ctx) {
   }
 
   const sub = live.watch({ jobName: name, level: 'error' }, {
-    event: (ev) => (ev.type === 'run.started' || ev.type === 'run.finished' ? later() : null),
+    event: (ev) => (RELOAD_ON.has(ev.type) ? later() : null),
     ready: later,
   });
   load();
@@ -90,19 +98,19 @@ export function mountJob(root, name, ctx) {
   };
 }
 
-/** Bars of durationMs, colored by status; a <title> per bar names the run. */
-export function durationChart(runs) {
+/** Bars of durationMs, colored by status; a <title> per bar names the run; band {p50, p95} shaded. */
+export function durationChart(runs, band) {
   const W = 640;
   const H = 160;
-  const pad = { l: 48, r: 8, t: 8, b: 18 };
+  const pad = { l: 48, r: band && band.p50 != null ? BAND_LABEL_WIDTH : 8, t: 8, b: 18 };
   if (runs.length === 0) return h('p', { class: 'muted' }, 'Nothing to draw yet.');
-  const max = Math.max(1, ...runs.map((r) => r.durationMs));
+  const max = Math.max(1, ...runs.map((r) => r.durationMs), (band && band.p95) || 0);
   const iw = W - pad.l - pad.r;
   const ih = H - pad.t - pad.b;
   const step = iw / runs.length;
   const bw = Math.max(1, Math.min(24, step * 0.7));
   const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'durchart', role: 'img', 'aria-label': 'run durations' });
-  root.appendChild(svg('g', { class: 'band' })); // p50/p95 band of a later issue
+  root.appendChild(svg('g', { class: 'band' }, durationBand(band, (ms) => pad.t + ih - (ms / max) * ih, pad.l, W - pad.r)));
   for (const f of [0, 0.5, 1]) {
     const y = pad.t + ih - f * ih;
     root.appendChild(svg('line', { x1: pad.l, x2: W - pad.r, y1: y, y2: y, class: 'grid' }));

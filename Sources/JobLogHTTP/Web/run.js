@@ -1,10 +1,13 @@
-// The run page (#/runs/ID): header, live progress, stage timeline, outcome
-// counters, params, the error of a failed run, and the logs panel. One watch
-// on the run feeds all of them.
+// The run page (#/runs/ID): header (with Cancel while RUNNING), live progress,
+// stage timeline (with the usual stage durations), outcome counters, the
+// comparison with the usual run, params, the error of a failed run, and the
+// logs panel. One watch on the run feeds all of them.
 
 import * as api from './api.js';
+import { cancelControl } from './cancel.js';
 import { h, badge, flags, jobLink, replace } from './dom.js';
 import * as fmt from './format.js';
+import { comparisonPanel, usualStages } from './insights.js';
 import { live } from './live.js';
 import { logsPanel } from './logs.js';
 import { progressBar } from './progress.js';
@@ -38,6 +41,7 @@ export function mountRun(root, id, ctx) {
     );
     view.logs.catchUp();
     view.timeline.load().catch((e) => ctx.error(e));
+    view.comparison.load();
   })();
 
   return {
@@ -55,9 +59,15 @@ function build(initial, ctx) {
   const statusSlot = h('span', { class: 'status' });
   const stageSlot = h('span', { class: 'curstage' });
   const meta = h('dl', { class: 'meta' });
-  const actions = h('div', { class: 'actions' }); // a later issue adds Cancel here
+  const cancel = cancelControl(run.id, (answered) => {
+    run = { ...run, ...answered };
+    renderHead();
+  });
+  const actions = h('div', { class: 'actions' }, cancel.node);
   const bar = progressBar(run);
   const timeline = stageTimeline(run);
+  const comparison = comparisonPanel(run.id, (stages) => timeline.usual(usualStages(stages)));
+  let ticks = 0;
   const outcome = h('dl', { class: 'counters' });
   const params = h('pre', { class: 'json' });
   const errorBox = h('section', { class: 'panel errorbox', hidden: true });
@@ -71,6 +81,7 @@ function build(initial, ctx) {
     h('section', { class: 'panel' }, bar.node, meta),
     errorBox,
     h('div', { class: 'cols' }, timeline.node, h('section', { class: 'panel outcome' }, h('h2', null, 'Outcome'), outcome)),
+    comparison.node,
     logs.node,
     counts,
     h('details', { class: 'panel params' }, h('summary', null, 'Params'), params),
@@ -83,6 +94,7 @@ function build(initial, ctx) {
   function renderHead() {
     node.dataset.status = run.status;
     replace(statusSlot, badge(run.status), flags(run));
+    cancel.update(run);
     stageSlot.textContent = run.currentStage ? 'Stage: ' + run.currentStage : '';
     replace(
       meta,
@@ -151,6 +163,7 @@ function build(initial, ctx) {
     node,
     logs,
     timeline,
+    comparison,
     event(ev) {
       switch (ev.type) {
         case 'log':
@@ -167,14 +180,25 @@ function build(initial, ctx) {
           run = { ...run, currentStage: ev.stage };
           renderHead();
           timeline.stage(ev);
+          comparison.load();
           break;
         case 'outcome':
           renderOutcome(ev.outcomeSummary);
+          break;
+        case 'cancel':
+          run = { ...run, cancelRequestedAt: run.cancelRequestedAt || ev.at, cancelReason: ev.reason ?? null };
+          renderHead();
           break;
         case 'run.finished':
           run = { ...run, status: ev.status };
           renderHead();
           bar.status(ev.status);
+          refresh();
+          comparison.load();
+          break;
+        case 'stalled':
+        case 'unstalled':
+        case 'slow':
           refresh();
           break;
       }
@@ -183,11 +207,13 @@ function build(initial, ctx) {
       logs.catchUp();
       refresh();
       timeline.load().catch(() => {});
+      comparison.load();
     },
     tick() {
       if (run.status === 'RUNNING') {
         renderHead();
         timeline.tick();
+        if (++ticks % 10 === 0) comparison.load(); // the run's time so far
       }
     },
   };

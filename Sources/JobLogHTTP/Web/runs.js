@@ -1,8 +1,10 @@
 // The runs list (#/runs): newest first, filtered on the server by job name and
 // status, by start time here, paged with beforeId (50 a page). RUNNING rows
-// carry a live progress bar; new runs appear at the top of the first page.
+// carry a live progress bar and a Cancel button; new runs appear at the top of
+// the first page.
 
 import * as api from './api.js';
+import { cancelControl } from './cancel.js';
 import { h, badge, flags, jobLink, runLink, replace } from './dom.js';
 import * as fmt from './format.js';
 import { live } from './live.js';
@@ -54,7 +56,7 @@ export function mountRuns(root, query, ctx) {
     h(
       'thead',
       null,
-      h('tr', null, ['Run', 'Job', 'Status', 'Stage', 'Progress', 'Started', 'Duration'].map((t) => h('th', null, t))),
+      h('tr', null, ['Run', 'Job', 'Status', 'Stage', 'Progress', 'Started', 'Duration', ''].map((t) => h('th', null, t))),
     ),
     tbody,
   );
@@ -113,6 +115,8 @@ export function mountRuns(root, query, ctx) {
     const statusCell = h('td', { class: 'nowrap' }, badge(run.status), flags(run));
     const stageCell = h('td', { class: 'stage' }, run.currentStage ?? '');
     const durCell = h('td', { class: 'num' }, fmt.duration(fmt.runDuration(run)));
+    const cancel = cancelControl(run.id, (answered) => row.set({ ...row.run, ...answered }));
+    cancel.update(run);
     const tr = h(
       'tr',
       { dataset: { runId: run.id, status: run.status } },
@@ -123,6 +127,7 @@ export function mountRuns(root, query, ctx) {
       h('td', { class: 'pcell' }, bar.node),
       h('td', { class: 'nowrap' }, fmt.dateTime(run.startedAt)),
       durCell,
+      h('td', { class: 'nowrap' }, cancel.node),
     );
     const row = {
       run,
@@ -132,6 +137,7 @@ export function mountRuns(root, query, ctx) {
         row.run = r;
         tr.dataset.status = r.status;
         replace(statusCell, badge(r.status), flags(r));
+        cancel.update(r);
         stageCell.textContent = r.currentStage ?? '';
         bar.update(r);
         row.tick();
@@ -183,7 +189,13 @@ export function mountRuns(root, query, ctx) {
       case 'stage':
         if (row) row.tr.querySelector('.stage').textContent = ev.stage ?? '';
         break;
+      case 'cancel':
+        if (row) row.set({ ...row.run, cancelRequestedAt: row.run.cancelRequestedAt || ev.at, cancelReason: ev.reason ?? null });
+        break;
       case 'run.finished':
+      case 'stalled':
+      case 'unstalled':
+      case 'slow':
         if (row) refreshRun(ev.jobRunId, false);
         break;
     }

@@ -2,7 +2,9 @@
 // sized by its duration, on the run's time axis. Built from the stage log
 // entries (setStage writes an `info` entry whose context is {"stage": S}),
 // read in keyset pages and capped; a daemon with GET …/stages (a later issue)
-// is asked that first. Live `stage` events extend it.
+// is asked that first. Live `stage` events extend it. usual(map) adds the
+// usual duration of each stage (the comparison's baseline) as an outlined mark
+// behind the bar, and flags a stage that took over twice its usual time.
 
 import * as api from './api.js';
 import { h, replace } from './dom.js';
@@ -25,6 +27,7 @@ export function stageTimeline(run) {
   let runStart = fmt.parseTime(run.startedAt);
   let runEnd = fmt.parseTime(run.finishedAt);
   let status = run.status;
+  let usualMs = new Map(); // stage name -> usual duration (ms)
   const body = h('div', { class: 'tl' });
   const foot = h('p', { class: 'muted small' });
   const node = h('section', { class: 'panel timeline' }, h('h2', null, 'Stage timeline'), body, foot);
@@ -46,12 +49,26 @@ export function stageTimeline(run) {
           bar.style.left = (((s.start - start) / span) * 100).toFixed(3) + '%';
           bar.style.width = Math.max(0.5, (d / span) * 100).toFixed(3) + '%';
           bar.title = s.stage + ': ' + fmt.duration(d);
+          const u = usualMs.get(s.stage);
+          let mark = null;
+          if (u !== undefined) {
+            const left = ((s.start - start) / span) * 100;
+            mark = h('div', { class: 'usual', title: 'usual ' + s.stage + ': ' + fmt.duration(u) });
+            mark.style.left = left.toFixed(3) + '%';
+            mark.style.width = Math.max(0.5, Math.min(100 - left, (u / span) * 100)).toFixed(3) + '%';
+          }
+          const over = u !== undefined && u > 0 && d > 2 * u;
           return h(
             'div',
-            { class: 'tlrow', dataset: { stage: s.stage } },
+            { class: 'tlrow' + (over ? ' over' : ''), dataset: u === undefined ? { stage: s.stage } : { stage: s.stage, usualMs: String(u) } },
             h('div', { class: 'tlname' }, s.stage, s.message ? h('span', { class: 'muted small' }, ' ' + s.message) : null),
-            h('div', { class: 'tltrack' }, bar),
-            h('div', { class: 'tltime num' }, '+' + fmt.duration(s.start - start) + ' · ' + fmt.duration(d)),
+            h('div', { class: 'tltrack' }, mark, bar),
+            h(
+              'div',
+              { class: 'tltime num' },
+              '+' + fmt.duration(s.start - start) + ' · ' + fmt.duration(d),
+              u === undefined ? null : h('span', { class: 'tlusual' }, ' · usual ' + fmt.duration(u) + (u > 0 ? ' (' + (d / u).toFixed(1) + '×)' : '')),
+            ),
           );
         }),
       );
@@ -108,6 +125,11 @@ export function stageTimeline(run) {
       if (last && last.stage === ev.stage && Math.abs(last.start - t) < 1000) return;
       if (last && last.end === null) last.end = t;
       stages.push({ stage: ev.stage, start: t, end: null, message: '' });
+      render();
+    },
+    /** The usual duration per stage name (a Map), drawn behind each bar. */
+    usual(map) {
+      usualMs = map;
       render();
     },
     /** A fresh run record (status, finishedAt). */

@@ -27,6 +27,10 @@ public enum Method: String, Sendable, CaseIterable {
     case watch
     case unwatch
     case pruneRuns
+    case getStages
+    case listJobs
+    case getJobStats
+    case compareRuns
     case cancelRun
     // Sessions (protocol version 2).
     case hello

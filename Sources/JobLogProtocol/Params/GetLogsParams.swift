@@ -11,12 +11,17 @@ public struct GetLogsParams: RPCParams, Equatable {
     public var limit: Int64
     /// Page forward from this id (0 = from the start); nil = the newest entries.
     public var afterId: Int64?
+    /// Page back: the newest entries whose id is smaller. Not with ``afterId``.
+    public var beforeId: Int64?
 
-    public init(jobRunId: Int64, level: LogLevel? = nil, limit: Int64 = 100, afterId: Int64? = nil) {
+    public init(
+        jobRunId: Int64, level: LogLevel? = nil, limit: Int64 = 100, afterId: Int64? = nil, beforeId: Int64? = nil
+    ) {
         self.jobRunId = jobRunId
         self.level = level
         self.limit = limit
         self.afterId = afterId
+        self.beforeId = beforeId
     }
 
     public init(from r: ParamReader) throws(RPCError) {
@@ -31,6 +36,8 @@ public struct GetLogsParams: RPCParams, Equatable {
         } else {
             afterId = try r.id("afterId")
         }
+        beforeId = try r.id("beforeId")
+        if afterId != nil, beforeId != nil { throw .invalidParams(field: "beforeId", reason: "not with afterId") }
     }
 
     public var json: JSONObject {
@@ -39,6 +46,7 @@ public struct GetLogsParams: RPCParams, Equatable {
         b.add("level", level?.name)
         b.add("limit", limit)
         b.add("afterId", afterId.map { String($0) })
+        b.add("beforeId", beforeId.map { String($0) })
         return b.object
     }
 }

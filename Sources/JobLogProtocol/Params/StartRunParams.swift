@@ -12,6 +12,8 @@ public struct StartRunParams: RPCParams, Equatable {
     public var pid: Int64?
     /// For owners the daemon cannot watch: abandon the run after this much silence.
     public var heartbeatTimeoutMs: Int64?
+    /// Flag the run stalled after this much time without progress (overrides `--stall-min-ms`).
+    public var stallAfterMs: Int64? = nil
     /// The connection reads what the daemon sends: it gets the `cancel` notification of its runs.
     public var acceptsCancel: Bool
 
@@ -38,6 +40,7 @@ public struct StartRunParams: RPCParams, Equatable {
         params = try r.rawObject("params") ?? .emptyObject
         pid = try r.int("pid", in: 1...Int64(Int32.max))
         heartbeatTimeoutMs = try r.int("heartbeatTimeoutMs", in: 1...Int64(Int32.max) * 1000)
+        stallAfterMs = try r.int("stallAfterMs", in: 1...Int64(Int32.max) * 1000)
         acceptsCancel = try r.bool("acceptsCancel") ?? false
     }
 
@@ -50,6 +53,7 @@ public struct StartRunParams: RPCParams, Equatable {
         b.add("params", params)
         b.add("pid", pid)
         b.add("heartbeatTimeoutMs", heartbeatTimeoutMs)
+        b.add("stallAfterMs", stallAfterMs)
         if acceptsCancel { b.add("acceptsCancel", JSONValue.bool(true)) }
         return b.object
     }

@@ -5,12 +5,8 @@ import JobLogModel
 public typealias RunInfo = RunRecord
 
 extension RunRecord {
-    private func levelCounts(_ counts: [Int64]) -> JSONValue {
-        .object(
-            JSONObject(
-                LogLevel.allCases.map {
-                    ($0.name, .int(counts.indices.contains($0.rawValue) ? counts[$0.rawValue] : 0))
-                }))
+    private func levelCounts(_ counts: LogLevelCounts) -> JSONValue {
+        .object(JSONObject(LogLevel.allCases.map { ($0.name, .int(counts[$0])) }))
     }
 
     private static func double(_ d: Double?) -> JSONValue {
@@ -51,6 +47,7 @@ extension RunRecord {
                 ("pid", .int(orNull: ownerPid)), ("uid", .int(orNull: ownerUid)),
                 ("ratePerSecond", Self.double(ratePerSecond)), ("etaSeconds", Self.double(etaSeconds)),
                 ("rejectedCount", .int(rejectedCount)), ("lastRejection", .string(orNull: lastRejection)),
+                ("stalledSince", .timestamp(stalledSince)), ("slow", .bool(slow)),
                 ("cancelRequestedAt", .timestamp(cancelRequestedAt)), ("cancelReason", .string(orNull: cancelReason)),
             ]))
     }
@@ -58,9 +55,11 @@ extension RunRecord {
     /// Reads a run object sent by the daemon.
     public init(json: JSONValue) throws(ResultDecodingError) {
         let r = try ResultReader(json, field: "run")
-        func counts(_ f: String) -> [Int64] {
+        func counts(_ f: String) -> LogLevelCounts {
             let o = r.object[f]?.objectValue ?? JSONObject()
-            return LogLevel.allCases.map { o[$0.name]?.int64Value ?? 0 }
+            var counts = LogLevelCounts()
+            for level in LogLevel.allCases { counts[level] = o[level.name]?.int64Value ?? 0 }
+            return counts
         }
         let error = r.object["error"]?.objectValue
         let metadata = r.object["metadata"]?.objectValue ?? JSONObject()
@@ -81,6 +80,8 @@ extension RunRecord {
             ratePerSecond: r.optionalDouble("ratePerSecond"), etaSeconds: r.optionalDouble("etaSeconds"),
             rejectedCount: r.optionalInt("rejectedCount") ?? 0, lastRejection: r.optionalString("lastRejection"),
             cancelRequestedAt: r.optionalTimestamp("cancelRequestedAt"), cancelReason: r.optionalString("cancelReason"))
+        stalledSince = r.optionalTimestamp("stalledSince")
+        if case .bool(let b)? = r.object["slow"] { slow = b }
     }
 
     /// `getProgress`'s view.
@@ -94,6 +95,7 @@ extension RunRecord {
                 ("entitiesTotal", .int(orNull: progressTotal)), ("unit", .string(orNull: unit)),
                 ("startedAt", .timestamp(startedAt)), ("lastHeartbeatAt", .timestamp(lastHeartbeatAt)),
                 ("ratePerSecond", Self.double(ratePerSecond)), ("etaSeconds", Self.double(etaSeconds)),
+                ("stalledSince", .timestamp(stalledSince)), ("slow", .bool(slow)),
                 ("cancelRequestedAt", .timestamp(cancelRequestedAt)),
             ]))
     }

@@ -10,6 +10,12 @@ public struct WatchEvent: Sendable, Equatable {
         case log(LogEntry)
         case outcome(OutcomeCounters)
         case runFinished(RunStatus)
+        /// The run has not moved since `since` (a flag, not a status).
+        case stalled(since: Timestamp)
+        /// The run moved again after a stall.
+        case unstalled
+        /// The run took (or is taking) more than 2× its usual time.
+        case slow
         /// Someone asked the run to stop (`cancelRun`).
         case cancelRequested(reason: String)
         /// The subscriber fell behind: `dropped` events were lost.
@@ -38,6 +44,9 @@ public struct WatchEvent: Sendable, Equatable {
         case .log: "log"
         case .outcome: "outcome"
         case .runFinished: "run.finished"
+        case .stalled: "stalled"
+        case .unstalled: "unstalled"
+        case .slow: "slow"
         case .cancelRequested: "cancel"
         case .lagged: "lagged"
         }
@@ -58,6 +67,8 @@ public struct WatchEvent: Sendable, Equatable {
         case .log(let entry): o.append("log", entry.json)
         case .outcome(let counters): o.append("outcomeSummary", counters.json)
         case .runFinished(let status): o.append("status", .string(status.rawValue))
+        case .stalled(let since): o.append("stalledSince", .string(since.iso8601))
+        case .unstalled, .slow: break
         case .cancelRequested(let reason): o.append("reason", .string(reason))
         case .lagged(let dropped, let resume):
             o.append("dropped", .int(dropped))
@@ -105,6 +116,9 @@ public struct WatchEvent: Sendable, Equatable {
         case "log": kind = .log(try LogEntry(json: try r.value("log")))
         case "outcome": kind = .outcome(OutcomeCounters(json: try r.object("outcomeSummary")))
         case "run.finished": kind = .runFinished(try r.status("status"))
+        case "stalled": kind = .stalled(since: try r.timestamp("stalledSince"))
+        case "unstalled": kind = .unstalled
+        case "slow": kind = .slow
         case "cancel": kind = .cancelRequested(reason: r.optionalString("reason") ?? "")
         case "lagged": kind = .lagged(dropped: try r.int("dropped"), resumeAfterId: try r.id("resumeAfterId"))
         default: throw ResultDecodingError(field: "type")

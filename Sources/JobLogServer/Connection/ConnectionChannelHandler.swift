@@ -92,7 +92,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         requestContext = RequestContext(
             store: services.store, peer: peer, version: services.configuration.version, logger: logger,
             rates: services.rates, connectionID: connectionID, watches: watches, pruner: services.pruner,
-            permissions: services.configuration.permissions, tracker: tracker, cancels: services.cancels,
+            permissions: services.store.permissions, tracker: tracker, cancels: services.cancels,
             send: { bytes in channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil) })
         logger.debug("connection opened")
         resume(.peer)
@@ -220,7 +220,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             let eventLoop = context.eventLoop
             let id = later.id
             let refusable = later.isRead
-            schedule(later, now, &ops, context) { bytes, keepAction in
+            schedule(later, now, &ops, afterWrites: !ops.isEmpty, context) { bytes, keepAction in
                 eventLoop.execute {
                     let (line, kept) = loop.value.admit(bytes, id: id, refusable: refusable)
                     loop.value.responses.fulfill(seq, line, keepAction: keepAction && kept)
@@ -234,15 +234,21 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         _ messages: [IncomingMessage], _ rc: RequestContext, _ now: Timestamp, _ ops: inout [WriteOp],
         _ context: ChannelHandlerContext
     ) {
-        var answers: [Answer] = []
-        for m in messages { answers.append(answer(m, rc, now, &ops)) }
-        let parts = answers.filter { if case .none = $0 { false } else { true } }.count
+        // Members are applied in array order (PROTOCOL.md §3): a request's write goes where the
+        // request stood, among the notifications' writes `answer` queued, not after all of them.
+        var answers: [(answer: Answer, writesBefore: Int)] = []
+        for m in messages {
+            let writesBefore = ops.count
+            answers.append((answer(m, rc, now, &ops), writesBefore))
+        }
+        let parts = answers.filter { if case .none = $0.answer { false } else { true } }.count
         guard parts > 0 else { return }
         let seq = responses.appendBatch(parts: parts)
         let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         var part = 0
-        for a in answers {
+        var inserted = 0
+        for (a, writesBefore) in answers {
             switch a {
             case .none: continue
             case .now(let bytes, let after):
@@ -252,7 +258,9 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                 let index = part
                 let id = later.id
                 let refusable = later.isRead
-                schedule(later, now, &ops, context) { bytes, keepAction in
+                let position = writesBefore + inserted
+                var own: [WriteOp] = []
+                schedule(later, now, &own, afterWrites: position > 0, context) { bytes, keepAction in
                     eventLoop.execute {
                         let (line, kept) = loop.value.admit(bytes, id: id, refusable: refusable)
                         loop.value.responses.fulfill(seq, part: index, line)
@@ -260,6 +268,8 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                         if keepAction && kept { after?() }
                     }
                 }
+                ops.insert(contentsOf: own, at: position)
+                inserted += own.count
             }
             part += 1
         }
@@ -267,8 +277,11 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
 
     /// Queues what a later answer waits for; `deliver` is called (on any thread) with the answer.
     /// `deliver(bytes, keepAction)`: `keepAction` is false when the answer became a failure.
+    /// `afterWrites`: writes of this connection come before it in the same submission (a read
+    /// must then wait for their commit).
     private func schedule(
-        _ later: Later, _ now: Timestamp, _ ops: inout [WriteOp], _ context: ChannelHandlerContext,
+        _ later: Later, _ now: Timestamp, _ ops: inout [WriteOp], afterWrites: Bool,
+        _ context: ChannelHandlerContext,
         deliver: @escaping @Sendable ([UInt8], Bool) -> Void
     ) {
         switch later {
@@ -314,7 +327,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                     eventLoop.execute { loop.value.enqueueRead(job) }
                 }
             }
-            if ops.isEmpty, Self.isClean(tracker) {
+            if !afterWrites, ops.isEmpty, Self.isClean(tracker) {
                 start()
             } else {
                 var barrier = WriteOp(.barrier, receivedAt: now, tracker: tracker) { outcome in

@@ -8,7 +8,6 @@ struct ConnectionServices: Sendable {
     let rates: ProgressRates
     let hub: WatchHub
     let pruner: Pruner
-    let registry: ConnectionRegistry
     let stats: ServerStats
     let logger: Logger
     var cancels: CancelService? = nil

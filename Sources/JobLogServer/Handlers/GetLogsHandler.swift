@@ -8,7 +8,8 @@ enum GetLogsHandler {
             do {
                 guard
                     let logs = try await context.store.logs(
-                        run: p.jobRunId, minLevel: p.level, limit: Int(p.limit), afterId: p.afterId)
+                        run: p.jobRunId, minLevel: p.level, limit: Int(p.limit), afterId: p.afterId,
+                        beforeId: p.beforeId)
                 else { return .failure(.unknownRun(p.jobRunId)) }
                 return .success(LogsResult(logs: logs).json)
             } catch {

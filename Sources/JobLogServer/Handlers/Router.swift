@@ -35,6 +35,10 @@ enum Router {
             case .watch: return .success(try WatchHandler.route(p, context))
             case .unwatch: return .success(try UnwatchHandler.route(p, context))
             case .pruneRuns: return .success(try PruneRunsHandler.route(p, context))
+            case .getStages: return .success(try GetStagesHandler.route(p, context))
+            case .listJobs: return .success(try ListJobsHandler.route(p, context))
+            case .getJobStats: return .success(try GetJobStatsHandler.route(p, context))
+            case .compareRuns: return .success(try CompareRunsHandler.route(p, context))
             case .cancelRun: return .success(try CancelRunHandler.route(p, context))
             case .hello:
                 // A connection takes `hello` before routing (it numbers its messages); elsewhere

@@ -17,11 +17,12 @@ enum StartRunHandler {
                 try checkClaim(Int32(clamping: claimed), startTime: startTime, context.peer)
             }
         }
-        let new = NewRun(
+        var new = NewRun(
             jobName: p.jobName, trigger: p.trigger, scope: p.scope, algorithmVersion: p.algorithmVersion,
             params: p.params.text, ownerPid: pid, ownerUid: context.peer.map { Int64($0.uid) },
             ownerStartTime: startTime,
             heartbeatTimeoutMs: p.heartbeatTimeoutMs)
+        new.stallAfterMs = p.stallAfterMs
         // With `acceptsCancel`, this connection is told of the run's cancel requests.
         let listen = p.acceptsCancel ? CancelListener(context) : nil
         return .write(.startRun(new)) { outcome in

@@ -26,7 +26,7 @@ public final class LocalSession: Sendable {
         context = RequestContext(
             store: services.store, peer: peer, version: services.configuration.version, logger: logger,
             rates: services.rates, connectionID: 0, watches: watches, pruner: services.pruner,
-            permissions: services.configuration.permissions, cancels: services.cancels)
+            permissions: services.store.permissions, cancels: services.cancels)
     }
 
     /// What a call returns: the method's result or error, and what to run once the answer is

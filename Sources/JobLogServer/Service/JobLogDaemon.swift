@@ -26,6 +26,8 @@ public enum JobLogDaemon {
         public var store: StoreConfiguration
         public var server: ServerConfiguration
         public var livenessInterval: Duration = .seconds(1)
+        /// The shortest silence that flags a RUNNING run stalled.
+        public var stallMinMs: Int64 = LivenessReaper.defaultStallMinMs
         public var retainDays: Int64?
         /// Client sessions (`hello`) idle longer than this are forgotten (`--session-ttl`).
         public var sessionTTL: Duration = .seconds(86_400)
@@ -70,7 +72,9 @@ public enum JobLogDaemon {
         let server = JobLogServer(configuration: serverConfiguration, store: store, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StoreService(store: store, logger: logger)),
-            .init(service: LivenessReaper(store: store, logger: logger, interval: options.livenessInterval)),
+            .init(
+                service: LivenessReaper(
+                    store: store, logger: logger, interval: options.livenessInterval, stallMinMs: options.stallMinMs)),
             .init(service: SignalService(store: store, server: server, logger: logger)),
         ]
         services.append(

@@ -25,7 +25,7 @@ public final class JobLogServer: Service, Sendable {
     private let pruner: Pruner
     private let cancels: CancelService
     private let group: any EventLoopGroup
-    private let services: ConnectionServices
+    let services: ConnectionServices
     /// Where the server reports messages, commits, errors and lagging subscribers.
     public let stats: ServerStats
     /// How often the socket path is checked.
@@ -52,7 +52,7 @@ public final class JobLogServer: Service, Sendable {
         self.rates = rates
         self.registry = registry
         services = ConnectionServices(
-            store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner, registry: registry,
+            store: store, configuration: configuration, rates: rates, hub: hub, pruner: pruner,
             stats: stats, logger: logger, cancels: cancels)
         store.onCommit { events in rates.record(events) }
     }
@@ -152,7 +152,7 @@ public final class JobLogServer: Service, Sendable {
     private func serve(_ fd: Int32) async throws -> any Channel {
         let maxLine = configuration.maxLineBytes
         let maxConnections = configuration.maxConnections
-        let limits = configuration.connectionLimits
+        let limits = configuration.connectionLimits(trusting: store.permissions)
         let registry = self.registry
         let services = self.services
         let server = try await ServerBootstrap(group: group)

@@ -13,14 +13,26 @@ public struct LivenessReaper: Service {
     let store: JobLogStore
     let logger: Logger
     let interval: Duration
+    /// The shortest silence that makes a RUNNING run stalled (`--stall-min-ms`).
+    let stallMinMs: Int64
+    let gaps = ProgressGaps()
 
-    public init(store: JobLogStore, logger: Logger, interval: Duration = .seconds(1)) {
+    public init(
+        store: JobLogStore, logger: Logger, interval: Duration = .seconds(1),
+        stallMinMs: Int64 = LivenessReaper.defaultStallMinMs
+    ) {
         self.store = store
         self.logger = logger
         self.interval = interval
+        self.stallMinMs = stallMinMs
     }
 
+    /// `--stall-min-ms` by default: 5 minutes.
+    public static let defaultStallMinMs: Int64 = 300_000
+
     public func run() async throws {
+        let gaps = self.gaps
+        store.onCommit { gaps.record($0) }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await sweep()
@@ -47,6 +59,7 @@ public struct LivenessReaper: Service {
             }
             if let reason { doomed.append((owner.runID, reason)) }
         }
+        await flag(owners, except: Set(doomed.map(\.run)), now: now)
         var start = doomed.startIndex
         while start < doomed.endIndex {
             let end = min(start + Self.abandonGroup, doomed.endIndex)

@@ -1,3 +1,5 @@
+import JobLogModel
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -20,8 +22,6 @@ public struct ServerConfiguration: Sendable {
     public var maxPendingBytes: Int = 64 << 20
     /// The daemon's version, for `ping`.
     public var version: String
-    /// Who may prune.
-    public var permissions = Permissions(trustedUids: [0, getuid()])
     /// A listening socket passed by a service manager (``SocketActivation``): served instead of
     /// binding `socketPath` (then only a name for logs), and never chmod-ed nor unlinked.
     public var inheritedSocket: Int32?
@@ -29,7 +29,7 @@ public struct ServerConfiguration: Sendable {
     public var onListening: (@Sendable () -> Void)?
 
     /// The connection limits in force, with a few connections kept for the trusted uids.
-    var connectionLimits: ConnectionLimits {
+    func connectionLimits(trusting permissions: Permissions) -> ConnectionLimits {
         let reserved = maxConnections >= 8 ? min(16, maxConnections / 8) : 0
         return ConnectionLimits(
             total: maxConnections, perUid: maxConnectionsPerUid ?? max(1, maxConnections * 3 / 4),

@@ -46,6 +46,9 @@ final class SharedEvent: Sendable {
         case .log(let entry): .log(entry)
         case .outcome(let counters): .outcome(counters)
         case .finished(let status): .runFinished(status)
+        case .stalled(let since): .stalled(since: since)
+        case .unstalled: .unstalled
+        case .slow: .slow
         case .cancelRequested(let reason): .cancelRequested(reason: reason)
         }
     }

@@ -12,13 +12,10 @@ import JobLogModel
 /// the run and whether or not a level filter is given. The caller runs it within the
 /// read budget (``ReadBudget``).
 enum LogQuery {
-    /// Columns of a log row; the message is read as bytes, so one holding U+0000 comes back whole.
-    static let columns = "id, level, stage, CAST(message AS BLOB), context, created_at"
-
     /// The statement and its arguments for entries of `run` at `minLevel` or above (all levels
-    /// when nil). With `afterId`: the first `limit` after it; without: the newest `limit`.
-    /// Ascending by id either way.
-    static func page(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?) -> (
+    /// when nil). With `afterId`: the first `limit` after it; with `beforeId` (and no `afterId`):
+    /// the newest `limit` before it; with neither: the newest `limit`. Ascending by id always.
+    static func page(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?, beforeId: Int64? = nil) -> (
         sql: String, arguments: StatementArguments
     ) {
         var arms: [String] = []
@@ -28,6 +25,9 @@ enum LogQuery {
             if let afterId {
                 arms.append("SELECT id FROM logs WHERE run_id = ? AND level = \(level) AND id > ?")
                 arguments += [run, afterId]
+            } else if let beforeId {
+                arms.append("SELECT id FROM logs WHERE run_id = ? AND level = \(level) AND id < ?")
+                arguments += [run, beforeId]
             } else {
                 arms.append("SELECT id FROM logs WHERE run_id = ? AND level = \(level)")
                 arguments += [run]
@@ -35,7 +35,7 @@ enum LogQuery {
         }
         let order = afterId == nil ? "DESC" : ""
         let sql = """
-            SELECT \(columns) FROM logs WHERE id IN (
+            SELECT \(LogRow.columns) FROM logs WHERE id IN (
                 \(arms.joined(separator: " UNION ALL ")) ORDER BY id \(order) LIMIT ?
             ) ORDER BY id
             """
@@ -48,19 +48,12 @@ enum LogQuery {
         (minLevel ?? .debug).rawValue...LogLevel.error.rawValue
     }
 
-    /// Without `afterId`: the newest `limit` entries; with it: the first `limit` after it. In id order.
-    static func fetch(_ db: Database, run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?) throws
-        -> [LogRecord]
-    {
-        let query = page(run: run, minLevel: minLevel, limit: limit, afterId: afterId)
-        return try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(record)
-    }
-
-    private static func record(_ row: Row) -> LogRecord {
-        let message = (row[3] as Data?).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return LogRecord(
-            id: row[0], level: LogLevel(rawValue: row[1]) ?? .info, stage: row[2], message: message,
-            context: RawJSON(validating: row[4] as String) ?? .emptyObject,
-            createdAt: Timestamp(milliseconds: row[5]))
+    /// Without `afterId`: the newest `limit` entries (before `beforeId` when given); with it: the
+    /// first `limit` after it. In id order.
+    static func fetch(
+        _ db: Database, run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?, beforeId: Int64? = nil
+    ) throws -> [LogRecord] {
+        let query = page(run: run, minLevel: minLevel, limit: limit, afterId: afterId, beforeId: beforeId)
+        return try Row.fetchAll(db.cachedStatement(sql: query.sql), arguments: query.arguments).map(LogRow.record)
     }
 }

@@ -176,13 +176,10 @@ struct LogSearch {
             let part = Array(ids[start..<min(ids.count, start + 500)])
             let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
             let rows = try Row.fetchAll(
-                db, sql: "SELECT id, level, stage, message, context, created_at FROM logs WHERE id IN (\(marks))",
+                db, sql: "SELECT \(LogRow.columns) FROM logs WHERE id IN (\(marks))",
                 arguments: StatementArguments(part))
             for row in rows {
-                let record = LogRecord(
-                    id: row[0], level: LogLevel(rawValue: row[1]) ?? .info, stage: row[2], message: row[3],
-                    context: RawJSON(validating: row[4] as String) ?? .emptyObject,
-                    createdAt: Timestamp(milliseconds: row[5]))
+                let record = LogRow.record(row)
                 records[record.id] = record
             }
         }

@@ -86,6 +86,7 @@ enum Migrations {
                     ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
                     """)
         }
+        migrator.registerMigration("v7-insights-stages-jobs-flags", migrate: InsightsMigration.migrate)
         migrator.registerMigration("v8-sessions-applied-count") { db in
             // Client sessions (protocol version 2, `hello`): how many of a session's messages are
             // committed, updated in the same transaction as their effects; forgotten after

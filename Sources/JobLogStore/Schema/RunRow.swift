@@ -13,7 +13,7 @@ enum RunRow {
     /// A run record from a `SELECT \(columns) FROM runs` row.
     static func record(_ row: Row) -> RunRecord {
         let params: String = row["params"]
-        return RunRecord(
+        var record = RunRecord(
             id: row["id"], jobName: row["job_name"],
             status: RunStatus(rawValue: row["status"] as String) ?? .running,
             trigger: row["trigger"], scope: row["scope"], algorithmVersion: row["algorithm_version"],
@@ -22,8 +22,10 @@ enum RunRow {
             finishedAt: (row["finished_at"] as Int64?).map(Timestamp.init(milliseconds:)),
             lastHeartbeatAt: Timestamp(milliseconds: row["last_heartbeat_at"]),
             errorMessage: exactText(row, "error_message"), errorStack: exactText(row, "error_stack"),
-            logCounts: [row["log_debug"], row["log_info"], row["log_milestone"], row["log_warning"], row["log_error"]],
-            droppedLogCounts: [row["dropped_debug"], row["dropped_info"], 0, 0, 0],
+            logCounts: LogLevelCounts(
+                debug: row["log_debug"], info: row["log_info"], milestone: row["log_milestone"],
+                warning: row["log_warning"], error: row["log_error"]),
+            droppedLogCounts: LogLevelCounts(debug: row["dropped_debug"], info: row["dropped_info"]),
             params: RawJSON(validating: params) ?? .emptyObject,
             outcome: OutcomeCounters(jsonText: row["outcome"]),
             savedOutcome: OutcomeCounters(jsonText: row["saved_outcome"]),
@@ -31,6 +33,21 @@ enum RunRow {
             rejectedCount: row["rejected_count"], lastRejection: row["last_rejection"],
             cancelRequestedAt: (row["cancel_requested_at"] as Int64?).map(Timestamp.init(milliseconds:)),
             cancelReason: row["cancel_reason"])
+        record.stalledSince = (row["stalled_since"] as Int64?).map(Timestamp.init(milliseconds:))
+        record.slow = row["slow"] as Bool? ?? false
+        record.stallAfterMs = row["stall_after_ms"]
+        return record
+    }
+
+    /// The columns ``owner(_:)`` reads: what the liveness reaper and `cancelRun` need of a run.
+    static let ownerColumns = "id, owner_pid, owner_start_time, heartbeat_timeout_ms, last_heartbeat_at"
+
+    /// A run's owner facts from a `SELECT \(ownerColumns) FROM runs` row, by column name.
+    static func owner(_ row: Row) -> RunOwner {
+        RunOwner(
+            runID: row["id"], pid: row["owner_pid"], startTime: row["owner_start_time"],
+            heartbeatTimeoutMs: row["heartbeat_timeout_ms"],
+            lastHeartbeatAt: Timestamp(milliseconds: row["last_heartbeat_at"]))
     }
 
     static let update = """
@@ -38,7 +55,8 @@ enum RunRow {
             outcome = ?, saved_outcome = ?, finished_at = ?, last_heartbeat_at = ?,
             error_message = CAST(? AS TEXT), error_stack = CAST(? AS TEXT), log_debug = ?, log_info = ?,
             log_milestone = ?, log_warning = ?, log_error = ?, dropped_debug = ?, dropped_info = ?,
-            rejected_count = ?, last_rejection = ?, cancel_requested_at = ?, cancel_reason = CAST(? AS TEXT)
+            rejected_count = ?, last_rejection = ?, cancel_requested_at = ?, cancel_reason = CAST(? AS TEXT),
+            stalled_since = ?, slow = ?
         WHERE id = ?
         """
 

@@ -45,8 +45,9 @@ final class BatchWriter: @unchecked Sendable {
     @exclusivity(unchecked) private var progressChanged: [RunState] = []
     /// Read once per batch from the store: log events are built only for entries at or above
     /// the lowest level a watcher asked for (6: nobody watches logs).
-    private var logEventLevel = 6
-    private let logEventLevelSource: @Sendable () -> Int
+    /// The lowest level watchers want log events for; nil: none (ingest builds no log events).
+    private var logEventLevel: LogLevel?
+    private let logEventLevelSource: @Sendable () -> LogLevel?
     private var rejectionLog: RejectionLog
     /// Notifications refused in the current transaction: reported to their connections and
     /// logged once it committed.
@@ -57,7 +58,7 @@ final class BatchWriter: @unchecked Sendable {
     init(
         path: String, connectionConfiguration: Configuration, queue: WriteQueue, configuration: StoreConfiguration,
         fileGuard: DatabaseFileGuard, logger: Logger, heartbeat: WriterHeartbeat = WriterHeartbeat(),
-        logEventLevel: @escaping @Sendable () -> Int,
+        logEventLevel: @escaping @Sendable () -> LogLevel?,
         onCommit: @escaping @Sendable ([CommittedEvent]) -> Void
     ) {
         self.logEventLevelSource = logEventLevel
@@ -420,13 +421,18 @@ final class BatchWriter: @unchecked Sendable {
         guard state.record.status == .running else { return .failed(.runFinished(id, state.record.status)) }
         if let denied = permission(op, state) { return denied }
         switch op.command {
-        case .abandon, .cancel: break  // not the job's own word: no heartbeat
-        default: state.record.lastHeartbeatAt = now
+        case .abandon, .cancel, .flag: break  // not the job's own word: no heartbeat
+        default:
+            state.record.lastHeartbeatAt = now
+            if state.record.stalledSince != nil { try unstall(state, at: now, db) }
         }
         var outcome = WriteOutcome.done
         switch op.command {
         case .setStage(_, let stage, let message):
             state.record.currentStage = stage
+            try StageTable.begin(
+                run: id, stage: stage, message: message ?? "Stage: \(stage)", at: op.at ?? now,
+                progress: state.record.progressCurrent, db)
             let context = JSONWriter.string(.object(JSONObject([("stage", .string(stage))])))
             _ = try insertLog(state, .info, message ?? "Stage: \(stage)", context, at: op.at ?? now, db)
             emitProgressIfChanged(state, at: now)
@@ -472,6 +478,16 @@ final class BatchWriter: @unchecked Sendable {
             state.record.status = status
             state.record.finishedAt = now
             state.record.savedOutcome = state.record.outcome
+            try StageTable.end(run: id, at: now, progress: state.record.progressCurrent, db)
+            if status == .success {
+                try StageTable.succeeded(job: state.record.jobName, at: now, db)
+                if let warning = try SlowCheck.finished(state.record, db) {
+                    _ = try insertLog(state, .warning, warning, "{}", at: now, db)
+                    if !state.record.slow { emit(state.record, .slow, at: now) }
+                    state.record.slow = true
+                }
+            }
+            state.record.stalledSince = nil
             outcome = .run(state.record)
             emitProgressIfChanged(state, at: now)
             emit(state.record, .finished(status), at: now)
@@ -496,6 +512,8 @@ final class BatchWriter: @unchecked Sendable {
             try noteStopped(state, askedAt: state.record.cancelRequestedAt ?? now, at: now, db)
             state.record.status = .cancelled
             state.record.finishedAt = now
+            state.record.stalledSince = nil
+            try StageTable.end(run: id, at: now, progress: state.record.progressCurrent, db)
             state.record.errorMessage = message
             state.record.savedOutcome = state.record.outcome
             outcome = .run(state.record)
@@ -516,11 +534,15 @@ final class BatchWriter: @unchecked Sendable {
             _ = try insertLog(state, .error, message, JSONWriter.string(.object(context)), at: now, db)
             state.record.status = .abandoned
             state.record.finishedAt = now
+            state.record.stalledSince = nil
+            try StageTable.end(run: id, at: now, progress: state.record.progressCurrent, db)
             state.record.errorMessage = message
             state.record.savedOutcome = state.record.outcome
             outcome = .run(state.record)
             emitProgressIfChanged(state, at: now)
             emit(state.record, .finished(.abandoned), at: now)
+        case .flag(_, let flag):
+            try apply(flag, state, at: now, db)
         case .startRun, .barrier, .logSummary, .prune, .vacuum, .reject, .hello, .forgetSessions:
             break
         }
@@ -564,16 +586,19 @@ final class BatchWriter: @unchecked Sendable {
         // 2. New runs, while the budget lasts.
         var candidates: [Int64] = []
         if budget > 0 {
-            var sql = "SELECT id FROM runs WHERE status != 'RUNNING' AND finished_at < ?"
+            var sql = "SELECT id, job_name FROM runs WHERE status != 'RUNNING' AND finished_at < ?"
             var arguments: StatementArguments = [cutoff.milliseconds]
             if let status {
                 sql += " AND status = ?"
                 arguments += [status.rawValue]
             }
             sql += " ORDER BY id LIMIT 100"
-            candidates = try Int64.fetchAll(db, sql: sql, arguments: arguments)
-            for id in candidates {
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            candidates = rows.map { $0[0] }
+            for row in rows {
+                let id: Int64 = row[0]
                 try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
+                try StageTable.pruned(run: id, job: row[1], db)
                 try db.execute(sql: "INSERT OR IGNORE INTO pruned_runs (run_id) VALUES (?)", arguments: [id])
                 if let state = runs.removeValue(forKey: id) {
                     if state.isDirty { dirty.removeAll { $0 === state } }
@@ -604,7 +629,7 @@ final class BatchWriter: @unchecked Sendable {
         return n
     }
 
-    private func emit(_ run: RunRecord, _ kind: CommittedEvent.Kind, at: Timestamp) {
+    func emit(_ run: RunRecord, _ kind: CommittedEvent.Kind, at: Timestamp) {
         events.append(CommittedEvent(runID: run.id, jobName: run.jobName, at: at, kind: kind))
     }
 
@@ -623,10 +648,10 @@ final class BatchWriter: @unchecked Sendable {
     }
 
     private func permission(_ op: WriteOp, _ state: RunState) -> WriteOutcome? {
-        // The owner's own writes (the usual case) first: no hashing of the trusted set.
-        guard let uid = op.callerUid, let owner = state.record.ownerUid, owner != Int64(uid) else { return nil }
-        guard !configuration.trustedUids.contains(uid) else { return nil }
-        return .failed(.notPermitted("run \(state.record.id) belongs to uid \(owner)"))
+        guard !configuration.permissions.mayWrite(owner: state.record.ownerUid, caller: op.callerUid) else {
+            return nil
+        }
+        return .failed(.notPermitted("run \(state.record.id) belongs to uid \(state.record.ownerUid ?? -1)"))
     }
 
     private func markDirty(_ state: RunState) {
@@ -655,39 +680,42 @@ final class BatchWriter: @unchecked Sendable {
         try db.execute(
             sql: """
                 INSERT INTO runs (job_name, status, trigger, scope, algorithm_version, params, started_at,
-                    last_heartbeat_at, owner_pid, owner_uid, owner_start_time, heartbeat_timeout_ms)
-                VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    last_heartbeat_at, owner_pid, owner_uid, owner_start_time, heartbeat_timeout_ms, stall_after_ms)
+                VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 new.jobName, new.trigger, new.scope, new.algorithmVersion, new.params, now.milliseconds,
                 now.milliseconds, new.ownerPid, new.ownerUid, new.ownerStartTime, new.heartbeatTimeoutMs,
+                new.stallAfterMs,
             ])
         let id = db.lastInsertedRowID
-        let run = RunRecord(
+        try StageTable.runStarted(job: new.jobName, id: id, db)
+        var run = RunRecord(
             id: id, jobName: new.jobName, status: .running, trigger: new.trigger, scope: new.scope,
             algorithmVersion: new.algorithmVersion, startedAt: now, lastHeartbeatAt: now,
             params: RawJSON(validating: new.params) ?? .emptyObject, ownerPid: new.ownerPid, ownerUid: new.ownerUid)
+        run.stallAfterMs = new.stallAfterMs
         runs[id] = RunState(run)
         emit(run, .started, at: now)
         return .run(run)
     }
 
     /// Inserts an entry (unless the run's log budget drops it); returns its id, nil when dropped.
-    private func insertLog(
+    func insertLog(
         _ state: RunState, _ level: LogLevel, _ message: String, _ context: String, at now: Timestamp,
         _ db: Database
     ) throws -> Int64? {
         guard let inserter else { throw StoreError.unavailable("writer not ready") }
         if let budget = configuration.maxLogsPerRun, try !makeRoom(state, for: level, budget: budget, db) {
-            state.record.droppedLogCounts[level.rawValue] += 1
+            state.record.droppedLogCounts[level] += 1
             return nil
         }
         let id = try inserter.insert(
             run: state.record.id, level: level.rawValue, stage: state.record.currentStage, message: message,
             context: context,
             createdAt: now.milliseconds)
-        state.record.logCounts[level.rawValue] += 1
-        if level.rawValue >= logEventLevel {
+        state.record.logCounts[level] += 1
+        if let watched = logEventLevel, level >= watched {
             emitProgressIfChanged(state, at: now)
             let record = LogRecord(
                 id: id, level: level, stage: state.record.currentStage, message: message,
@@ -701,15 +729,16 @@ final class BatchWriter: @unchecked Sendable {
     /// then the oldest info entry; warnings, errors and milestones are never dropped.
     /// Returns false when the new entry itself is the one to drop.
     private func makeRoom(_ state: RunState, for level: LogLevel, budget: Int64, _ db: Database) throws -> Bool {
-        guard state.record.logCounts.reduce(0, +) >= budget else { return true }
-        let victim: LogLevel? = state.record.logCounts[0] > 0 ? .debug : (state.record.logCounts[1] > 0 ? .info : nil)
+        guard state.record.logCounts.total >= budget else { return true }
+        let victim: LogLevel? =
+            state.record.logCounts.debug > 0 ? .debug : (state.record.logCounts.info > 0 ? .info : nil)
         guard let victim else { return level > .info }
         if level < victim { return false }
         try db.execute(
             sql: "DELETE FROM logs WHERE id = (SELECT id FROM logs WHERE run_id = ? AND level = ? ORDER BY id LIMIT 1)",
             arguments: [state.record.id, victim.rawValue])
-        state.record.logCounts[victim.rawValue] -= 1
-        state.record.droppedLogCounts[victim.rawValue] += 1
+        state.record.logCounts[victim] -= 1
+        state.record.droppedLogCounts[victim] += 1
         return true
     }
 }

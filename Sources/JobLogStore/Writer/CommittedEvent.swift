@@ -12,6 +12,12 @@ public struct CommittedEvent: Sendable {
         case log(LogRecord)
         case outcome(OutcomeCounters)
         case finished(RunStatus)
+        /// The run has not moved since `since`.
+        case stalled(since: Timestamp)
+        /// The run moved again after a stall.
+        case unstalled
+        /// The run was flagged slow (while running or at finish).
+        case slow
         /// Someone asked the run to stop (`cancelRun`).
         case cancelRequested(reason: String)
     }

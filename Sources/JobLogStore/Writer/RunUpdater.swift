@@ -3,7 +3,7 @@ import GRDBSQLite
 import JobLogModel
 
 /// Writes a run's row at commit: one prepared `UPDATE runs` bound with raw `sqlite3_*`
-/// calls (GRDB's `StatementArguments` box each of its 23 values), the empty outcome
+/// calls (GRDB's `StatementArguments` box each of its 25 values), the empty outcome
 /// written without building its JSON.
 final class RunUpdater {
     private var statement: OpaquePointer?
@@ -30,14 +30,20 @@ final class RunUpdater {
         sqlite3_bind_int64(statement, 9, r.lastHeartbeatAt.milliseconds)
         bind(10, r.errorMessage)
         bind(11, r.errorStack)
-        for level in 0..<5 { sqlite3_bind_int64(statement, Int32(12 + level), r.logCounts[level]) }
-        sqlite3_bind_int64(statement, 17, r.droppedLogCounts[0])
-        sqlite3_bind_int64(statement, 18, r.droppedLogCounts[1])
+        sqlite3_bind_int64(statement, 12, r.logCounts.debug)
+        sqlite3_bind_int64(statement, 13, r.logCounts.info)
+        sqlite3_bind_int64(statement, 14, r.logCounts.milestone)
+        sqlite3_bind_int64(statement, 15, r.logCounts.warning)
+        sqlite3_bind_int64(statement, 16, r.logCounts.error)
+        sqlite3_bind_int64(statement, 17, r.droppedLogCounts.debug)
+        sqlite3_bind_int64(statement, 18, r.droppedLogCounts.info)
         sqlite3_bind_int64(statement, 19, r.rejectedCount)
         bind(20, r.lastRejection)
         bind(21, r.cancelRequestedAt?.milliseconds)
         bind(22, r.cancelReason)
-        sqlite3_bind_int64(statement, 23, r.id)
+        bind(23, r.stalledSince?.milliseconds)
+        sqlite3_bind_int64(statement, 24, r.slow ? 1 : 0)
+        sqlite3_bind_int64(statement, 25, r.id)
         let rc = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard rc == SQLITE_DONE else { throw Self.error(rc, connection) }

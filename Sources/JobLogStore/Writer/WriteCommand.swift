@@ -19,6 +19,8 @@ public enum WriteCommand: Sendable {
     case cancel(run: Int64, reason: String, by: Int64?, graceMs: Int64)
     /// Marks a run whose owner is gone (the liveness reaper).
     case abandon(run: Int64, reason: String)
+    /// Sets a flag on a RUNNING run without counting as a sign of life (the liveness reaper).
+    case flag(run: Int64, RunFlag)
     /// No write: completes once everything queued before it is committed.
     case barrier
     /// Deletes finished runs that ended before `cutoff` (and their logs), at most `maxRows` rows.
@@ -45,7 +47,7 @@ public enum WriteCommand: Sendable {
         case .startRun, .barrier, .prune, .vacuum, .reject, .hello, .forgetSessions: nil
         case .setStage(let r, _, _), .setTotal(let r, _, _), .incrementProgress(let r, _), .setProgress(let r, _),
             .log(let r, _, _, _), .addOutcome(let r, _, _), .saveOutcome(let r), .logSummary(let r),
-            .finish(let r, _, _, _), .abandon(let r, _), .cancel(let r, _, _, _):
+            .finish(let r, _, _, _), .abandon(let r, _), .flag(let r, _), .cancel(let r, _, _, _):
             r
         }
     }
@@ -66,6 +68,7 @@ extension WriteCommand {
         case .logSummary: "logSummary"
         case .finish: "finishRun"
         case .abandon: "abandon"
+        case .flag: "flag"
         case .cancel: "cancelRun"
         case .barrier: "barrier"
         case .prune: "pruneRuns"
@@ -89,6 +92,8 @@ public struct NewRun: Sendable {
     public var ownerUid: Int64?
     public var ownerStartTime: Int64?
     public var heartbeatTimeoutMs: Int64?
+    /// The run's own stall threshold; nil = the daemon's.
+    public var stallAfterMs: Int64? = nil
 
     public init(
         jobName: String, trigger: String, scope: String, algorithmVersion: String?, params: String,
@@ -104,4 +109,12 @@ public struct NewRun: Sendable {
         self.ownerStartTime = ownerStartTime
         self.heartbeatTimeoutMs = heartbeatTimeoutMs
     }
+}
+
+/// A flag the liveness reaper sets on a RUNNING run.
+public enum RunFlag: Sendable, Equatable {
+    /// Not moved since `since` (its last sign of life); `message` is the warning entry.
+    case stalled(since: Timestamp, message: String)
+    /// Elapsed time past 2× the usual duration; `message` is the warning entry.
+    case slow(message: String)
 }

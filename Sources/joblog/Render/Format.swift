@@ -18,6 +18,11 @@ enum Format {
         return "\(s / 86_400)d\(two(s / 3600 % 24))h"
     }
 
+    /// ` stalled`, ` slow`, ` stalled slow` or nothing: the flags after a run's status.
+    static func flags(_ run: RunRecord) -> String {
+        (run.stalledSince != nil ? " stalled" : "") + (run.slow ? " slow" : "")
+    }
+
     /// A duration in seconds (an ETA), rounded up to whole seconds.
     static func duration(seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }

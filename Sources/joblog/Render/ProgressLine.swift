@@ -53,6 +53,8 @@ struct ProgressLine {
             parts.append(Format.rate(rate, unit: run.unit.map(style.data)))
         }
         if !fancy { parts.append(run.status.rawValue) }
+        if run.stalledSince != nil { parts.append(style.apply(Style.yellow, "stalled")) }
+        if run.slow { parts.append(style.apply(Style.yellow, "slow")) }
         if run.status == .running, run.cancelRequestedAt != nil {
             parts.append(style.apply(Style.yellow, "cancel requested"))
         }
@@ -95,7 +97,7 @@ struct ProgressLine {
     static func final(_ run: RunRecord, now: Timestamp, style: Style) -> String {
         var text =
             style.apply(Style.bold, "#\(run.id) \(style.data(run.jobName))") + " "
-            + style.apply(Style.code(for: run.status), run.status.rawValue)
+            + style.apply(Style.code(for: run.status), run.status.rawValue + Format.flags(run))
         let duration = RunTable.duration(run, now: now)
         if duration != "-" { text += " in \(duration)" }
         if run.progressTotal != nil || run.progressCurrent > 0 { text += "  " + Format.counts(run, style: style) }

@@ -10,7 +10,7 @@ struct RunDetails {
         var fields: [(String, String, String?)] = [
             ("run", String(run.id), nil),
             ("job", style.data(run.jobName), nil),
-            ("status", run.status.rawValue, Style.code(for: run.status)),
+            ("status", run.status.rawValue + Format.flags(run), Style.code(for: run.status)),
             ("trigger", style.data(run.trigger), nil),
             ("scope", style.data(run.scope), nil),
         ]
@@ -29,6 +29,11 @@ struct RunDetails {
         let duration = RunTable.duration(run, now: now)
         fields.append(("duration", run.status == .running ? "\(duration) so far" : duration, nil))
         fields.append(("last heard", Format.localTime(run.lastHeartbeatAt, .full, now: now), nil))
+        if let since = run.stalledSince {
+            let silent = Format.duration(milliseconds: now.milliseconds - since.milliseconds)
+            fields.append(
+                ("stalled", "no progress since \(Format.localTime(since, .full, now: now)) (\(silent))", Style.yellow))
+        }
         if let pid = run.ownerPid {
             fields.append(("owner", "pid \(pid)" + (run.ownerUid.map { ", uid \($0)" } ?? ""), nil))
         }
@@ -39,7 +44,7 @@ struct RunDetails {
         }
         if let message = run.errorMessage { fields.append(("error", style.data(message), Style.red)) }
         fields.append(("logs", counts(run.logCounts), nil))
-        if run.droppedLogCounts.contains(where: { $0 > 0 }) {
+        if !run.droppedLogCounts.isZero {
             fields.append(("dropped logs", counts(run.droppedLogCounts), nil))
         }
         if run.rejectedCount > 0 {
@@ -72,9 +77,8 @@ struct RunDetails {
         return text
     }
 
-    private func counts(_ perLevel: [Int64]) -> String {
-        LogLevel.allCases.map { "\($0.name) \(perLevel.indices.contains($0.rawValue) ? perLevel[$0.rawValue] : 0)" }
-            .joined(separator: ", ")
+    private func counts(_ perLevel: LogLevelCounts) -> String {
+        LogLevel.allCases.map { "\($0.name) \(perLevel[$0])" }.joined(separator: ", ")
     }
 
     /// `name:` and indented, aligned `key: value` lines; `name: (none)` when empty.

@@ -19,7 +19,7 @@ struct RunTable {
             table.rows.append([
                 Table.Cell(String(run.id)),
                 Table.Cell(style.data(run.jobName)),
-                Table.Cell(run.status.rawValue, color: Style.code(for: run.status)),
+                Table.Cell(run.status.rawValue + Format.flags(run), color: Style.code(for: run.status)),
                 Table.Cell(style.data(run.currentStage ?? "-")),
                 Table.Cell(Format.progress(run, style: style)),
                 Table.Cell(String(warnings), color: warnings > 0 ? Style.yellow : nil),
@@ -34,7 +34,7 @@ struct RunTable {
 
     /// The run's entries at `level`.
     static func count(_ run: RunRecord, _ level: LogLevel) -> Int64 {
-        run.logCounts.indices.contains(level.rawValue) ? run.logCounts[level.rawValue] : 0
+        run.logCounts[level]
     }
 
     /// The first line of the run's error message, made visible; `-` without one.

@@ -74,7 +74,7 @@ struct WatchView {
     private mutating func printIfChanged(_ snapshot: Snapshot, _ line: String) {
         let r = snapshot.run
         let key =
-            "\(r.status) \(r.progressCurrent) \(r.progressTotal ?? -1) \(r.unit ?? "") \(r.currentStage ?? "") \(r.cancelRequestedAt != nil)"
+            "\(r.status)\(Format.flags(r)) \(r.progressCurrent) \(r.progressTotal ?? -1) \(r.unit ?? "") \(r.currentStage ?? "") \(r.cancelRequestedAt != nil)"
         guard printed[r.id] != key else { return }
         printed[r.id] = key
         Console.line(line)

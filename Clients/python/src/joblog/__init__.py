@@ -13,6 +13,7 @@ Standard library only. See README.md for the API, environment variables and
 the delivery guarantees.
 """
 
+from .admin import Admin
 from ._encoding import encode, encode_notification, encode_request
 from .client import (
     Client,
@@ -30,6 +31,7 @@ from .run import JobContext, Terminated, run_job
 __version__ = "0.1.0"
 
 __all__ = [
+    "Admin",
     "run_job",
     "JobContext",
     "JobLogger",

@@ -1,0 +1,79 @@
+import GRDB
+import JobLogModel
+
+/// Reads behind the insights (shared by the readers and the writer's slow check). Each touches
+/// a bounded number of rows through an index: the last N runs of one job, their stages.
+enum InsightsQueries {
+    /// The usual run: the last `limit` SUCCESS runs of `job` other than `excluding` (and before
+    /// `before` when given), newest first, as (id, durationMs).
+    static func successRuns(job: String, excluding: Int64, before: Int64? = nil, limit: Int = 20, _ db: Database)
+        throws -> [(id: Int64, durationMs: Int64)]
+    {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, finished_at - started_at FROM runs INDEXED BY runs_by_job_status
+                WHERE job_name = ? AND status = 'SUCCESS' AND id != ? AND id < ?
+                ORDER BY id DESC LIMIT ?
+                """, arguments: [job, excluding, before ?? Int64.max, limit]
+        ).map { (id: $0[0] as Int64, durationMs: max(0, $0[1] as Int64)) }
+    }
+
+    /// Per run, the total time spent in each stage name (in order of first appearance); an open
+    /// stage counts up to `now`. One statement per 500 runs (index probes on `stages_by_run`).
+    static func stageTotals(runs: [Int64], now: Timestamp, _ db: Database) throws -> [Int64: [(String, Int64)]] {
+        var out: [Int64: [(String, Int64)]] = [:]
+        var start = 0
+        while start < runs.count {
+            let chunk = runs[start..<min(start + 500, runs.count)]
+            start += chunk.count
+            let marks = chunk.map { _ in "?" }.joined(separator: ",")
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT run_id, stage, started_at, finished_at FROM stages
+                    WHERE run_id IN (\(marks)) ORDER BY run_id, id
+                    """, arguments: StatementArguments(Array(chunk)))
+            while let row = try rows.next() {
+                let run: Int64 = row[0]
+                let stage: String = row[1]
+                let duration = max(0, (row[3] as Int64? ?? now.milliseconds) - (row[2] as Int64))
+                if let i = out[run]?.firstIndex(where: { $0.0 == stage }) {
+                    out[run]?[i].1 += duration
+                } else {
+                    out[run, default: []].append((stage, duration))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Per stage name, the median total over the runs that had it (in order of first appearance).
+    static func medianStages(_ totals: [Int64: [(String, Int64)]], order: [Int64]) -> [(String, Int64)] {
+        var names: [String] = []
+        var values: [String: [Int64]] = [:]
+        for run in order {
+            for (stage, ms) in totals[run] ?? [] {
+                if values[stage] == nil { names.append(stage) }
+                values[stage, default: []].append(ms)
+            }
+        }
+        return names.map { ($0, Percentiles.median(values[$0] ?? []) ?? 0) }
+    }
+
+    /// The timeline of one run, oldest first.
+    static func stages(run: Int64, _ db: Database) throws -> [StageSpan] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT stage, message, started_at, finished_at, progress_start, progress_end
+                FROM stages WHERE run_id = ? ORDER BY id
+                """, arguments: [run]
+        ).map { row in
+            StageSpan(
+                stage: row[0], message: row[1], startedAt: Timestamp(milliseconds: row[2]),
+                finishedAt: (row[3] as Int64?).map(Timestamp.init(milliseconds:)), progressAtStart: row[4],
+                progressAtEnd: row[5])
+        }
+    }
+}

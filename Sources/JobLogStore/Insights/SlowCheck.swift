@@ -1,0 +1,42 @@
+import GRDB
+import JobLogModel
+
+/// The slow flag: a run is slow when it takes more than 2× the median duration of the last 20
+/// SUCCESS runs of its job, once the job has at least 5 of them before it.
+public enum SlowCheck {
+    /// Earlier SUCCESS runs a job needs before any of its runs can be slow.
+    static let minimumHistory = 5
+    /// How many times the usual duration makes a run slow.
+    static let factor = 2.0
+    /// And by how much at least: jobs of a few milliseconds are not slow for a scheduling hiccup.
+    public static let minimumExcessMs: Int64 = 100
+
+    /// More than 2× the median, and at least ``minimumExcessMs`` over it.
+    public static func isSlow(durationMs: Int64, median: Int64) -> Bool {
+        Double(durationMs) > factor * Double(median) && durationMs - median >= minimumExcessMs
+    }
+
+    /// The warning for a run that finished SUCCESS more than 2× slower than usual, naming its
+    /// slowest stage (against that stage's usual duration); nil when it is not slow.
+    static func finished(_ run: RunRecord, _ db: Database) throws -> String? {
+        guard let duration = run.durationMs, let finishedAt = run.finishedAt else { return nil }
+        let usual = try InsightsQueries.successRuns(job: run.jobName, excluding: run.id, before: run.id, db)
+        guard usual.count >= minimumHistory, let median = Percentiles.median(usual.map(\.durationMs)),
+            isSlow(durationMs: duration, median: median)
+        else { return nil }
+        let totals = try InsightsQueries.stageTotals(runs: usual.map(\.id) + [run.id], now: finishedAt, db)
+        let usualStages = Dictionary(
+            InsightsQueries.medianStages(totals, order: usual.map(\.id)), uniquingKeysWith: { a, _ in a })
+        var slowest: (stage: String, ratio: Double)?
+        for (stage, ms) in totals[run.id] ?? [] {
+            guard let base = usualStages[stage], base > 0 else { continue }
+            let ratio = Double(ms) / Double(base)
+            if ratio > (slowest?.ratio ?? 0) { slowest = (stage, ratio) }
+        }
+        var message =
+            "Took \(DurationText.format(ms: duration)), \(DurationText.ratio(Double(duration) / Double(max(1, median)))) "
+            + "the usual \(DurationText.format(ms: median))"
+        if let slowest { message += "; slowest stage: \(slowest.stage) (\(DurationText.ratio(slowest.ratio)))" }
+        return message
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import JobLogModel
+import JobLogProtocol
+import JobLogStore
+import Logging
+import Testing
+
+@testable import JobLogServer
+
+/// The router alone: every method reaches its handler and comes back as the kind of answer the
+/// connection must plan for (a write queued in order, a read after the writes, an immediate
+/// answer), and bad calls come back as their protocol errors without touching the store.
+@Suite struct RouterTests {
+    enum Kind: Equatable {
+        case write, read, immediate
+        case failure(Int)
+    }
+
+    /// Routes `line` (one JSON-RPC request) with a context over a real store in a temporary directory.
+    private func kind(of line: String) throws -> Kind {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try JobLogStore(
+            configuration: StoreConfiguration(path: dir.appendingPathComponent("db").path),
+            logger: Logger(label: "test"))
+        defer { store.close() }
+        let context = RequestContext(
+            store: store, peer: PeerCredentials(pid: getpid(), uid: getuid(), gid: getgid()), version: "test",
+            logger: Logger(label: "test"), rates: ProgressRates(), connectionID: 1, watches: nil,
+            pruner: Pruner(store: store, logger: Logger(label: "test")), permissions: store.permissions)
+        guard case .single(.request(let request)) = RPCDecoder.decode(line: Array(line.utf8)) else {
+            Issue.record("not a request: \(line)")
+            return .failure(0)
+        }
+        switch Router.route(request, context) {
+        case .success(.write): return .write
+        case .success(.read): return .read
+        case .success(.immediate): return .immediate
+        case .failure(let error): return .failure(Int(error.code))
+        }
+    }
+
+    private static func call(_ method: String, _ params: String = "{}") -> String {
+        #"{"jsonrpc":"2.0","id":1,"method":""# + method + #"","params":"# + params + "}"
+    }
+
+    @Test(
+        arguments: [
+            ("startRun", #"{"jobName":"j"}"#, Kind.write),
+            ("setStage", #"{"jobRunId":"1","stage":"s"}"#, .write),
+            ("setTotal", #"{"jobRunId":"1","total":10}"#, .write),
+            ("incrementProgress", #"{"jobRunId":"1"}"#, .write),
+            ("setProgress", #"{"jobRunId":"1","current":3}"#, .write),
+            ("info", #"{"jobRunId":"1","message":"m"}"#, .write),
+            ("log", #"{"jobRunId":"1","level":"warning","message":"m"}"#, .write),
+            ("addOutcome", #"{"jobRunId":"1","key":"k"}"#, .write),
+            ("saveOutcome", #"{"jobRunId":"1"}"#, .write),
+            ("finishRun", #"{"jobRunId":"1","status":"SUCCESS"}"#, .write),
+            ("getLogs", #"{"jobRunId":"1"}"#, .read),
+            ("getProgress", #"{"jobRunId":"1"}"#, .read),
+            ("getOutcome", #"{"jobRunId":"1"}"#, .read),
+            ("getRun", #"{"jobRunId":"1"}"#, .read),
+            ("listRuns", "{}", .read),
+            ("ping", "{}", .immediate),
+        ])
+    func everyMethodReachesItsHandler(method: String, params: String, expected: Kind) throws {
+        #expect(try kind(of: Self.call(method, params)) == expected)
+    }
+
+    @Test(
+        arguments: [
+            (Self.call("noSuchMethod"), -32601),
+            (Self.call("info", #"{"jobRunId":"1"}"#), -32602),
+            (Self.call("startRun", #"{"jobName":""}"#), -32602),
+            (Self.call("finishRun", #"{"jobRunId":"1","status":"MAYBE"}"#), -32602),
+            (Self.call("getLogs", #"{"jobRunId":"x"}"#), -32602),
+        ])
+    func badCallsAreTheirProtocolErrors(line: String, code: Int) throws {
+        #expect(try kind(of: line) == .failure(code))
+    }
+}
