@@ -454,12 +454,12 @@ JOBLOG_PERSISTENT=1 "$T_SHBIN" -c '. "$1"; joblog_start sh-cancel >"$2.id" || ex
 	i=0
 	while [ $i -lt 1000 ]; do
 		joblog_cancel_requested && break
-		sleep 0.005; joblog_outcome processed; joblog_inc; i=$((i + 1)); echo "$i" >"$2"
+		sleep 0.005; joblog_outcome processed; joblog_inc; i=$((i + 1)); echo "$i" >"$2.tmp"; mv "$2.tmp" "$2"
 	done
 	echo "$i" >"$2.final"' sh "$JL" "$cf" >"$T_TMP/cancel.out" 2>"$T_TMP/cancel.err" &
 cpid=$!
 i=0
-cdone() { # the items done so far (0 before the first, or while the file is rewritten)
+cdone() { # the items done so far (0 before the first; the job replaces the file whole)
 	local n
 	n=$(cat "$cf" 2>/dev/null) || n=
 	case $n in '' | *[!0-9]*) echo 0 ;; *) echo "$n" ;; esac
