@@ -173,6 +173,10 @@ static int hello(joblog_t *h)
 	jl_buf_adds(&line, h->session);
 	jl_buf_adds(&line, "\",\"firstSeq\":");
 	jl_buf_add_i64(&line, h->oldest);
+	/* After joblog_start this handle takes its run's cancel notices (startRun said
+	   acceptsCancel): on a reconnect it says so again, so a request still reaches it. */
+	if (h->run_id[0])
+		jl_buf_adds(&line, ",\"acceptsCancel\":true");
 	jl_buf_adds(&line, "},\"id\":\"hello\"}\n");
 	if (line.oom) {
 		jl_buf_free(&line);

@@ -25,7 +25,9 @@ enum SessionHello {
     static func exchange(
         _ fd: Int32, session: String, firstSeq: Int64, deadline: ContinuousClock.Instant, rest: inout [UInt8]
     ) -> Answer {
-        let line = RPCRequest(.hello, HelloParams(session: session, firstSeq: firstSeq), id: .string("hello")).line
+        let line = RPCRequest(
+            .hello, HelloParams(session: session, firstSeq: firstSeq, acceptsCancel: true), id: .string("hello")
+        ).line
         var written = 0
         while written < line.count {
             let n = line.withUnsafeBytes {

@@ -9,10 +9,15 @@ public struct HelloParams: RPCParams, Equatable {
     public var session: String
     /// The number of the oldest message the client still holds (1 for a new session).
     public var firstSeq: Int64
+    /// This connection takes the `cancel` notification of every run it starts or writes to
+    /// (as `startRun`'s `acceptsCancel` does for one run): after a reconnect, a job still hears
+    /// of a cancel request, including one made while it was away.
+    public var acceptsCancel: Bool
 
-    public init(session: String, firstSeq: Int64 = 1) {
+    public init(session: String, firstSeq: Int64 = 1, acceptsCancel: Bool = false) {
         self.session = session
         self.firstSeq = firstSeq
+        self.acceptsCancel = acceptsCancel
     }
 
     public init(from r: ParamReader) throws(RPCError) {
@@ -22,12 +27,14 @@ public struct HelloParams: RPCParams, Equatable {
         }
         session = id
         firstSeq = try r.int("firstSeq", in: 1...(Int64.max - 1)) ?? 1
+        acceptsCancel = try r.bool("acceptsCancel") ?? false
     }
 
     public var json: JSONObject {
         var b = ParamsBuilder()
         b.add("session", session)
         b.add("firstSeq", firstSeq)
+        if acceptsCancel { b.add("acceptsCancel", JSONValue.bool(true)) }
         return b.object
     }
 

@@ -20,6 +20,8 @@ final class CancelService: Sendable {
         /// Per run: the connections to tell, and how to write to each.
         var listeners: [Int64: [UInt64: @Sendable ([UInt8]) -> Void]] = [:]
         var runsOf: [UInt64: Set<Int64>] = [:]
+        /// Per run: the connections already told (a catch-up never tells one twice).
+        var told: [Int64: Set<UInt64>] = [:]
         /// Runs with an escalation under way (one per run, however often it is asked).
         var escalating: Set<Int64> = []
     }
@@ -50,11 +52,27 @@ final class CancelService: Sendable {
         }
     }
 
+    /// Sends `notice` (a request stored while the connection was not listening) to a
+    /// connection registered for its run, unless it was told already.
+    func catchUp(connection: UInt64, _ notice: CancelNotification) {
+        let send: (@Sendable ([UInt8]) -> Void)? = state.withLock { s in
+            guard let send = s.listeners[notice.jobRunId]?[connection],
+                s.told[notice.jobRunId, default: []].insert(connection).inserted
+            else { return nil }
+            return send
+        }
+        guard let send else { return }
+        var line = notice.line
+        line.append(0x0A)
+        send(line)
+    }
+
     /// The connection closed.
     func forget(connection: UInt64) {
         state.withLock { s in
             guard let runs = s.runsOf.removeValue(forKey: connection) else { return }
             for run in runs {
+                s.told[run]?.remove(connection)
                 s.listeners[run]?[connection] = nil
                 if s.listeners[run]?.isEmpty == true { s.listeners[run] = nil }
             }
@@ -63,6 +81,7 @@ final class CancelService: Sendable {
 
     private func finished(_ run: Int64) {
         state.withLock { s in
+            s.told[run] = nil
             guard let connections = s.listeners.removeValue(forKey: run) else { return }
             for c in connections.keys { s.runsOf[c]?.remove(run) }
         }
@@ -71,7 +90,9 @@ final class CancelService: Sendable {
     /// A request was stored: tell the job, and escalate unless an escalation is under way.
     func requested(_ notice: CancelNotification) {
         let (senders, escalate) = state.withLock { s in
-            (Array((s.listeners[notice.jobRunId] ?? [:]).values), s.escalating.insert(notice.jobRunId).inserted)
+            let listeners = s.listeners[notice.jobRunId] ?? [:]
+            s.told[notice.jobRunId, default: []].formUnion(listeners.keys)
+            return (Array(listeners.values), s.escalating.insert(notice.jobRunId).inserted)
         }
         var line = notice.line
         line.append(0x0A)

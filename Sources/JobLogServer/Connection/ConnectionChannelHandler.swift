@@ -36,6 +36,10 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
 
     private let services: ConnectionServices
     private var requestContext: RequestContext?
+    /// After `hello` with `acceptsCancel`: registers this connection for the runs it writes to.
+    private var cancelListener: CancelListener?
+    /// The run last registered (a job writes to one run: one comparison per write).
+    private var lastCancelRun: Int64 = -1
     private var channelContext: ChannelHandlerContext?
     private let tracker = CommitTracker()
     private var responses = OrderedResponses()
@@ -380,6 +384,10 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             }
             return .now(RPCResponse.failure(error, id: id), after: nil)
         case .success(.write(let command, let at, let respond)):
+            if let cancelListener, let run = command.runID, run != lastCancelRun {
+                lastCancelRun = run
+                cancelListener.listen(run, catchingUpFrom: services.store)
+            }
             let jobTime = CallTime.accepted(at, now: now.milliseconds).map(Timestamp.init(milliseconds:))
             var op = WriteOp(command, receivedAt: now, callerUid: uid, tracker: tracker, at: jobTime)
             session.tag(&op)
@@ -411,6 +419,10 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         } catch {
             guard let id = request.id else { return .none }
             return .now(RPCResponse.failure(error, id: id), after: nil)
+        }
+        if params.acceptsCancel, let rc = requestContext {
+            requestContext?.acceptsCancel = true
+            cancelListener = CancelListener(rc)
         }
         let link = session.start(params, uid: uid)
         let op = WriteOp(.hello(link), receivedAt: now, tracker: tracker)

@@ -17,6 +17,8 @@ struct RequestContext: Sendable {
     var tracker: CommitTracker? = nil
     /// Cancel requests (delivery to jobs, escalation).
     var cancels: CancelService? = nil
+    /// The connection said `hello` with `acceptsCancel`: every run it starts takes cancel notices.
+    var acceptsCancel = false
     /// Writes a line (with its newline) to this connection, from any thread.
     var send: (@Sendable ([UInt8]) -> Void)? = nil
 

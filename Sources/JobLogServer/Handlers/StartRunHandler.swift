@@ -24,7 +24,7 @@ enum StartRunHandler {
             heartbeatTimeoutMs: p.heartbeatTimeoutMs)
         new.stallAfterMs = p.stallAfterMs
         // With `acceptsCancel`, this connection is told of the run's cancel requests.
-        let listen = p.acceptsCancel ? CancelListener(context) : nil
+        let listen = p.acceptsCancel || context.acceptsCancel ? CancelListener(context) : nil
         return .write(.startRun(new)) { outcome in
             switch outcome {
             case .run(let run):

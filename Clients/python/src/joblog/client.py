@@ -621,7 +621,11 @@ class Client:
     def _hello(self, s: socket.socket, first: int) -> "tuple[Optional[int], bytes]":
         """Starts or resumes the session on a new connection: how many of its messages the
         daemon applied, and any bytes read after the answer. ValueError when it refused."""
-        s.sendall(encode_request("hello", {"session": self.session, "firstSeq": first}, "hello"))
+        # acceptsCancel: the I/O thread reads what the daemon sends, so a run's cancel notice
+        # still arrives after a reconnect (the run was started on an earlier connection).
+        s.sendall(
+            encode_request("hello", {"session": self.session, "firstSeq": first, "acceptsCancel": True}, "hello")
+        )
         buf = b""
         while b"\n" not in buf:
             data = s.recv(65536)
