@@ -65,7 +65,7 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
 
     // MARK: - ServerStatsSink
 
-    func message(_ method: String) {
+    func message(_ method: String, count: Int) {
         let counter = messageCounters.withLock { counters in
             if let c = counters[method] { return c }
             let c = CoreMetrics.Counter(
@@ -73,7 +73,7 @@ final class DaemonMetrics: ServerStatsSink, Sendable {
             counters[method] = c
             return c
         }
-        counter.increment()
+        counter.increment(by: Int64(count))
     }
 
     func committed(after latency: Duration) { commitLatency.recordNanoseconds(latency.nanoseconds) }

@@ -55,6 +55,10 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
     private var readQueue: [@Sendable () async -> Void] = []
     private var readQueueHead = 0
     private var readsRunning = 0
+    /// Messages counted for `/metrics` and not yet reported: a run of one method (jobs send long
+    /// runs of one), reported when the method changes and after each read, not per message.
+    private var countedMethod: String?
+    private var countedMessages = 0
     /// The client session after `hello`, and how it numbers this connection's messages.
     private var session = ConnectionSession()
 
@@ -141,6 +145,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                 }
             }
         }
+        reportCounted()
         if !ops.isEmpty, !services.store.submitNow(ops) {
             pause(.store, context)
             let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -365,7 +370,7 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
         case .request(let r):
             request = r
         }
-        services.stats.current?.message(Method.named(request.method) == nil ? "unknown" : request.method)
+        count(Method.named(request.method) == nil ? "unknown" : request.method)
         // `hello` is taken here (it numbers what follows); the length first: one compare per message.
         if request.method.utf8.count == 5, request.method == Method.hello.rawValue, !request.positionalParams {
             return hello(request, uid: rc.peer?.uid, now, &ops)
@@ -408,6 +413,22 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
             guard let id = request.id else { return .none }
             return .later(.read(read, id: id), after: nil)
         }
+    }
+
+    /// Counts one message of `method` for `/metrics`.
+    private func count(_ method: String) {
+        if method != countedMethod {
+            reportCounted()
+            countedMethod = method
+        }
+        countedMessages += 1
+    }
+
+    /// Reports the counted messages to the stats sink (one lock for the sink, not one per message).
+    private func reportCounted() {
+        guard countedMessages > 0, let method = countedMethod else { return }
+        services.stats.current?.message(method, count: countedMessages)
+        countedMessages = 0
     }
 
     /// `hello`: starts numbering this connection's messages in a client session. Answered once the

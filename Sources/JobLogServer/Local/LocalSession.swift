@@ -38,7 +38,7 @@ public final class LocalSession: Sendable {
 
     /// Routes one request and waits for its answer.
     public func call(_ method: Method, _ params: JSONObject) async -> Answer {
-        stats.current?.message(method.rawValue)
+        stats.current?.message(method.rawValue, count: 1)
         let request = RPCRequest(method: method.rawValue, params: params, id: .number("1"))
         switch Router.route(request, context) {
         case .failure(let error):

@@ -3,8 +3,8 @@ import Synchronization
 /// Where the server reports what it does, for metrics (the HTTP service's `/metrics`).
 /// Called on event loops and the writer thread: implementations must be quick and never block.
 public protocol ServerStatsSink: Sendable {
-    /// A request or notification of `method` (a known method name, or `unknown`).
-    func message(_ method: String)
+    /// `count` requests or notifications of `method` (a known method name, or `unknown`).
+    func message(_ method: String, count: Int)
     /// From receiving a write to its commit, as the client waits for it.
     func committed(after latency: Duration)
     /// An answer that was `store unavailable`.

@@ -112,7 +112,12 @@ final class CallgrindDaemon {
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        // JOBLOG_BENCH_KEEP_PROFILES=1 keeps the dumps (`callgrind_annotate --inclusive=yes cg.out.N`).
+        if ProcessInfo.processInfo.environment["JOBLOG_BENCH_KEEP_PROFILES"] == "1" {
+            FileHandle.standardError.write(Data("callgrind profiles kept in \(directory)\n".utf8))
+        } else {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 
     deinit { stop() }
