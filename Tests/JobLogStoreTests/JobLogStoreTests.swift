@@ -8,12 +8,7 @@ import Testing
 /// The store alone: Given a fresh database, When writes are grouped, Then reads see exactly them.
 @Suite struct JobLogStoreTests {
     func makeStore(_ configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> (JobLogStore, String) {
-        let dir = FileManager.default.temporaryDirectory.path + "/store-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var config = StoreConfiguration(path: dir + "/db.sqlite")
-        config.flushIntervalMs = 5
-        configure(&config)
-        return (try JobLogStore(configuration: config, logger: Logger(label: "test")), dir)
+        try makeTestStore(configure)
     }
 
     func start(_ store: JobLogStore, uid: Int64? = nil) async throws -> Int64 {

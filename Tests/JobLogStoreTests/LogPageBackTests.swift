@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import JobLogModel
-import Logging
 import Testing
 
 @testable import JobLogStore
@@ -11,11 +10,7 @@ import Testing
 /// page is index ranges of `logs_by_run_level` merged newest first (no scan, no sort).
 @Suite struct LogPageBackTests {
     @Test func pagingBackMeetsEveryEntryOnceInOrder() async throws {
-        let dir = FileManager.default.temporaryDirectory.path + "/logpageback-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var config = StoreConfiguration(path: dir + "/db.sqlite")
-        config.flushIntervalMs = 5
-        let store = try JobLogStore(configuration: config, logger: Logger(label: "test"))
+        let (store, dir) = try makeTestStore()
         defer {
             store.close()
             try? FileManager.default.removeItem(atPath: dir)

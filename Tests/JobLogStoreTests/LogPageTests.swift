@@ -1,6 +1,5 @@
 import Foundation
 import JobLogModel
-import Logging
 import Testing
 
 @testable import JobLogStore
@@ -11,11 +10,7 @@ import Testing
 /// over all entries gives.
 @Suite struct LogPageTests {
     @Test func pagesMatchAFilterOverAllEntries() async throws {
-        let dir = FileManager.default.temporaryDirectory.path + "/log-page-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var config = StoreConfiguration(path: dir + "/db.sqlite")
-        config.flushIntervalMs = 5
-        let store = try JobLogStore(configuration: config, logger: Logger(label: "test"))
+        let (store, dir) = try makeTestStore()
         defer {
             store.close()
             try? FileManager.default.removeItem(atPath: dir)

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import JobLogModel
-import Logging
 import Testing
 
 @testable import JobLogStore
@@ -12,12 +11,7 @@ import Testing
 /// own query plan, so the test does not depend on timing) and every answer is right.
 @Suite struct LogQueryTests {
     func makeStore(_ configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> (JobLogStore, String) {
-        let dir = FileManager.default.temporaryDirectory.path + "/logquery-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var config = StoreConfiguration(path: dir + "/db.sqlite")
-        config.flushIntervalMs = 5
-        configure(&config)
-        return (try JobLogStore(configuration: config, logger: Logger(label: "test")), dir)
+        try makeTestStore(configure)
     }
 
     /// A run of `count` entries: debug, with every 997th info, 1,999th warning, 4,001st error, 7,919th milestone.

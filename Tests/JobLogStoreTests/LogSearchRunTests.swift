@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import JobLogModel
-import Logging
 import Testing
 
 @testable import JobLogStore
@@ -13,11 +12,7 @@ import Testing
 /// `logs_by_run_level` merged in id order (SQLite's own query plan: no sort, no scan).
 @Suite struct LogSearchRunTests {
     @Test func oneRunIsReadAsMergedLevelRanges() async throws {
-        let dir = FileManager.default.temporaryDirectory.path + "/log-search-run-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var config = StoreConfiguration(path: dir + "/db.sqlite")
-        config.flushIntervalMs = 5
-        let store = try JobLogStore(configuration: config, logger: Logger(label: "test"))
+        let (store, dir) = try makeTestStore()
         defer {
             store.close()
             try? FileManager.default.removeItem(atPath: dir)
