@@ -78,11 +78,7 @@ import Testing
         defer { try? queue.close() }
         for level in [nil, .info, .error] as [LogLevel?] {
             let query = LogQuery.page(run: run.id, minLevel: level, limit: 200, afterId: nil, beforeId: all[1500].id)
-            let plan = try await queue.read { db in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: query.arguments).map {
-                    $0["detail"] as String
-                }
-            }
+            let plan = try await queryPlan(queue, query.sql, query.arguments)
             let ranges = plan.filter { $0.contains("USING COVERING INDEX logs_by_run_level (run_id=? AND level=?") }
             #expect(ranges.count == LogQuery.levels(level).count, "\(query.sql): \(plan)")
             #expect(!plan.contains { $0.contains("TEMP B-TREE") || $0.hasPrefix("SCAN") }, "\(query.sql): \(plan)")

@@ -15,15 +15,7 @@ import Testing
             store.close()
             try? FileManager.default.removeItem(atPath: dir)
         }
-        var runs: [Int64] = []
-        for _ in 0..<2 {
-            let new = NewRun(jobName: "j", trigger: "MANUAL", scope: "system", algorithmVersion: nil, params: "{}")
-            guard case .run(let run) = await store.write(.startRun(new)) else {
-                Issue.record("startRun failed")
-                return
-            }
-            runs.append(run.id)
-        }
+        let runs = try await startTestRuns(store, count: 2)
         // Levels in an irregular pattern, both runs interleaved (ids of one run are not contiguous).
         var ops: [WriteOp] = []
         var expected: [(run: Int64, level: LogLevel, message: String)] = []

@@ -17,15 +17,7 @@ import Testing
             store.close()
             try? FileManager.default.removeItem(atPath: dir)
         }
-        var runs: [Int64] = []
-        for _ in 0..<2 {
-            let new = NewRun(jobName: "j", trigger: "MANUAL", scope: "system", algorithmVersion: nil, params: "{}")
-            guard case .run(let run) = await store.write(.startRun(new)) else {
-                Issue.record("startRun failed")
-                return
-            }
-            runs.append(run.id)
-        }
+        let runs = try await startTestRuns(store, count: 2)
         var ops: [WriteOp] = []
         for i in 0..<500 {
             let level = LogLevel(rawValue: (i * 3 + i / 11) % 5)!
@@ -58,11 +50,7 @@ import Testing
                 for _ in levels { values += [run, ascending ? 0 : Int64.max, ascending ? Int64.max : 0] }
                 values.append(10)
                 let arguments = StatementArguments(values)
-                let plan = try await queue.read { db in
-                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map {
-                        $0["detail"] as String
-                    }
-                }
+                let plan = try await queryPlan(queue, sql, arguments)
                 let ranges = plan.filter { $0.contains("INDEX logs_by_run_level (run_id=? AND level=? AND id") }
                 #expect(ranges.count == levels.count, "\(sql): \(plan)")
                 #expect(!plan.contains { $0.contains("TEMP B-TREE") || $0.hasPrefix("SCAN") }, "\(sql): \(plan)")

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 
 @testable import JobLogStore
@@ -13,3 +14,23 @@ func makeTestStore(_ configure: (inout StoreConfiguration) -> Void = { _ in }) t
     configure(&config)
     return (try JobLogStore(configuration: config, logger: Logger(label: "test")), dir)
 }
+
+/// Starts `count` runs of job `j`; their ids.
+func startTestRuns(_ store: JobLogStore, count: Int) async throws -> [Int64] {
+    var runs: [Int64] = []
+    for _ in 0..<count {
+        let new = NewRun(jobName: "j", trigger: "MANUAL", scope: "system", algorithmVersion: nil, params: "{}")
+        guard case .run(let run) = await store.write(.startRun(new)) else { throw TestStoreError.startRunFailed }
+        runs.append(run.id)
+    }
+    return runs
+}
+
+/// SQLite's plan for a statement: the `detail` lines of `EXPLAIN QUERY PLAN`.
+func queryPlan(_ queue: DatabaseQueue, _ sql: String, _ arguments: StatementArguments) async throws -> [String] {
+    try await queue.read { db in
+        try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+    }
+}
+
+enum TestStoreError: Error { case startRunFailed }

@@ -9,6 +9,18 @@ final class ProgressGaps: Sendable {
         var lastAt: Int64
         var gaps: [Int64] = []
         var next = 0
+
+        /// A progress update at `at`: the gap since the last one, the oldest of 64 replaced.
+        mutating func record(_ at: Int64) {
+            let gap = max(0, at - lastAt)
+            if gaps.count < ProgressGaps.keptGaps {
+                gaps.append(gap)
+            } else {
+                gaps[next] = gap
+                next = (next + 1) % ProgressGaps.keptGaps
+            }
+            lastAt = at
+        }
     }
 
     private static let keptGaps = 64
@@ -24,19 +36,12 @@ final class ProgressGaps: Sendable {
                 switch event.kind {
                 case .progress, .stage:
                     let at = event.at.milliseconds
-                    guard var entry = all[event.runID] else {
+                    guard all[event.runID] != nil else {
                         all[event.runID] = Entry(lastAt: at)
                         continue
                     }
-                    let gap = max(0, at - entry.lastAt)
-                    if entry.gaps.count < Self.keptGaps {
-                        entry.gaps.append(gap)
-                    } else {
-                        entry.gaps[entry.next] = gap
-                        entry.next = (entry.next + 1) % Self.keptGaps
-                    }
-                    entry.lastAt = at
-                    all[event.runID] = entry
+                    // In place: a copy of the entry would copy its gaps on every update.
+                    all[event.runID]!.record(at)
                 case .started:
                     all[event.runID] = Entry(lastAt: event.at.milliseconds)
                 case .finished:

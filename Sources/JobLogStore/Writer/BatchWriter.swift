@@ -472,13 +472,10 @@ final class BatchWriter: @unchecked Sendable {
             if status == .cancelled, let asked = state.record.cancelRequestedAt {
                 try noteStopped(state, askedAt: asked, at: now, db)
                 if state.record.errorMessage == nil {
-                    state.record.errorMessage = "Cancelled: \(state.record.cancelReason ?? "")"
+                    state.record.errorMessage = Self.cancelled(state.record.cancelReason)
                 }
             }
-            state.record.status = status
-            state.record.finishedAt = now
-            state.record.savedOutcome = state.record.outcome
-            try StageTable.end(run: id, at: now, progress: state.record.progressCurrent, db)
+            try close(state, as: status, at: now, db)
             if status == .success {
                 try StageTable.succeeded(job: state.record.jobName, at: now, db)
                 if let warning = try SlowCheck.finished(state.record, db) {
@@ -487,10 +484,7 @@ final class BatchWriter: @unchecked Sendable {
                     state.record.slow = true
                 }
             }
-            state.record.stalledSince = nil
-            outcome = .run(state.record)
-            emitProgressIfChanged(state, at: now)
-            emit(state.record, .finished(status), at: now)
+            outcome = closed(state, at: now)
         case .cancel(_, let reason, let by, let graceMs):
             let context = JSONObject([
                 ("by", .int(orNull: by)), ("reason", .string(reason)), ("graceMs", .int(graceMs)),
@@ -510,15 +504,9 @@ final class BatchWriter: @unchecked Sendable {
             let context = JSONObject([("reason", .string(why)), ("owner", .string(reason))])
             _ = try insertLog(state, .warning, message, JSONWriter.string(.object(context)), at: now, db)
             try noteStopped(state, askedAt: state.record.cancelRequestedAt ?? now, at: now, db)
-            state.record.status = .cancelled
-            state.record.finishedAt = now
-            state.record.stalledSince = nil
-            try StageTable.end(run: id, at: now, progress: state.record.progressCurrent, db)
             state.record.errorMessage = message
-            state.record.savedOutcome = state.record.outcome
-            outcome = .run(state.record)
-            emitProgressIfChanged(state, at: now)
-            emit(state.record, .finished(.cancelled), at: now)
+            try close(state, as: .cancelled, at: now, db)
+            outcome = closed(state, at: now)
         case .abandon(_, let reason):
             let heard = state.record.lastHeartbeatAt
             let progress = "\(state.record.progressCurrent)" + (state.record.progressTotal.map { "/\($0)" } ?? "")
@@ -532,15 +520,9 @@ final class BatchWriter: @unchecked Sendable {
                 ("lastHeartbeatAt", .string(heard.iso8601)),
             ])
             _ = try insertLog(state, .error, message, JSONWriter.string(.object(context)), at: now, db)
-            state.record.status = .abandoned
-            state.record.finishedAt = now
-            state.record.stalledSince = nil
-            try StageTable.end(run: id, at: now, progress: state.record.progressCurrent, db)
             state.record.errorMessage = message
-            state.record.savedOutcome = state.record.outcome
-            outcome = .run(state.record)
-            emitProgressIfChanged(state, at: now)
-            emit(state.record, .finished(.abandoned), at: now)
+            try close(state, as: .abandoned, at: now, db)
+            outcome = closed(state, at: now)
         case .flag(_, let flag):
             try apply(flag, state, at: now, db)
         case .startRun, .barrier, .logSummary, .prune, .vacuum, .reject, .hello, .forgetSessions:
@@ -548,6 +530,23 @@ final class BatchWriter: @unchecked Sendable {
         }
         markDirty(state)
         return outcome
+    }
+
+    /// Ends a RUNNING run as `status` (finishRun, abandoned, cancelled): its end time, the
+    /// counters saved, its open stage closed, its stall cleared. ``closed(_:at:)`` then tells.
+    private func close(_ state: RunState, as status: RunStatus, at now: Timestamp, _ db: Database) throws {
+        state.record.status = status
+        state.record.finishedAt = now
+        state.record.savedOutcome = state.record.outcome
+        state.record.stalledSince = nil
+        try StageTable.end(run: state.record.id, at: now, progress: state.record.progressCurrent, db)
+    }
+
+    /// The events of a run just closed (its last progress, then `finished`) and the answer.
+    private func closed(_ state: RunState, at now: Timestamp) -> WriteOutcome {
+        emitProgressIfChanged(state, at: now)
+        emit(state.record, .finished(state.record.status), at: now)
+        return .run(state.record)
     }
 
     /// `Cancelled: <reason>`, or `Cancelled` without one.
