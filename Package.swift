@@ -33,11 +33,14 @@ let package = Package(
         .target(name: "JobLogJSON", swiftSettings: strict),
         .target(name: "JobLogModel", dependencies: ["JobLogJSON"], swiftSettings: strict),
         .target(name: "JobLogProtocol", dependencies: ["JobLogJSON", "JobLogModel"], swiftSettings: strict),
+        // The run rules as a pure state machine: no database, no NIO.
+        .target(name: "JobLogRules", dependencies: ["JobLogJSON", "JobLogModel"], swiftSettings: strict),
         .target(
             name: "JobLogStore",
             dependencies: [
                 "JobLogJSON",
                 "JobLogModel",
+                "JobLogRules",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -133,8 +136,11 @@ let package = Package(
         .testTarget(name: "JobLogModelTests", dependencies: ["JobLogModel"], swiftSettings: strict),
         .testTarget(name: "JobLogProtocolTests", dependencies: ["JobLogProtocol"], swiftSettings: strict),
         .testTarget(
+            name: "JobLogRulesTests", dependencies: ["JobLogRules", "JobLogModel", "JobLogJSON"], swiftSettings: strict),
+        .testTarget(
             name: "JobLogStoreTests",
-            dependencies: ["JobLogStore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+            dependencies: ["JobLogStore", "JobLogRules", "JobLogModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(
             name: "JobLogServerTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JobLogModel
 import Logging
 
 @testable import JobLogStore

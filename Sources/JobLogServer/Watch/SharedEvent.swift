@@ -1,3 +1,4 @@
+import JobLogModel
 import JobLogProtocol
 import JobLogStore
 import Synchronization

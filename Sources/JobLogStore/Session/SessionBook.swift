@@ -1,4 +1,4 @@
-import GRDB
+import JobLogModel
 
 /// The writer's view of client sessions: each session's committed count (`applied`), kept in
 /// memory and written to the `sessions` table in the same transaction as the effects, one row
@@ -47,8 +47,8 @@ final class SessionBook {
 
     /// Applies a `hello`: the session's count, at least `firstSeq - 1` (the client holds nothing
     /// older, so everything before is acknowledged). An unknown session starts there.
-    func hello(_ link: SessionLink, at now: Int64, _ db: Database) throws -> WriteOutcome {
-        let entry = try self.entry(link.id, db) ?? Entry(id: link.id, applied: 0, touchedAt: now)
+    func hello(_ link: SessionLink, at now: Int64, _ tx: some StoreTransaction) throws -> WriteOutcome {
+        let entry = try self.entry(link.id, tx) ?? Entry(id: link.id, applied: 0, touchedAt: now)
         entries[link.id] = entry
         entry.applied = max(entry.applied, link.firstSeq - 1)
         entry.touchedAt = now
@@ -60,7 +60,7 @@ final class SessionBook {
     }
 
     /// Decides whether a write is applied.
-    func admit(_ op: WriteOp, _ db: Database) throws -> Admission {
+    func admit(_ op: WriteOp, _ tx: some StoreTransaction) throws -> Admission {
         guard let link = op.session else { return .plain }
         guard let base = link.base, !link.broken else {
             return .refuse(.failed(.unavailable("this connection's session lost a write; send hello again")))
@@ -72,7 +72,7 @@ final class SessionBook {
             entry = cached
         } else {
             // A session forgotten (swept) while a connection still uses it continues where it is.
-            entry = try self.entry(link.id, db) ?? Entry(id: link.id, applied: seq - 1, touchedAt: 0)
+            entry = try self.entry(link.id, tx) ?? Entry(id: link.id, applied: seq - 1, touchedAt: 0)
             entries[link.id] = entry
             link.entry = entry
             link.entryGeneration = generation
@@ -103,19 +103,12 @@ final class SessionBook {
     }
 
     /// Writes the count of every session changed in this transaction (one row each).
-    func persist(_ db: Database) throws {
-        guard !dirty.isEmpty else { return }
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO sessions (id, applied, touched_at) VALUES (?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET applied = excluded.applied, touched_at = excluded.touched_at
-                """)
+    func persist(_ tx: some StoreTransaction) throws {
         for entry in dirty {
-            try statement.execute(arguments: [entry.id, entry.applied, entry.touchedAt])
+            try tx.saveSession(StoredSession(id: entry.id, applied: entry.applied, touchedAt: entry.touchedAt))
         }
     }
 
-    /// The transaction committed.
     func committed() {
         for entry in dirty { entry.isDirty = false }
         dirty.removeAll(keepingCapacity: true)
@@ -133,27 +126,23 @@ final class SessionBook {
     }
 
     /// Forgets the sessions untouched since `before` (ms since the epoch); returns how many rows went.
-    func forget(before: Int64, _ db: Database) throws -> Int64 {
-        try db.execute(sql: "DELETE FROM sessions WHERE touched_at < ?", arguments: [before])
-        let n = Int64(db.changesCount)
+    func forget(before: Int64, _ tx: some StoreTransaction) throws -> Int64 {
+        let n = try tx.forgetSessions(before: before)
         entries = entries.filter { $0.value.touchedAt >= before || $0.value.isDirty }
         generation += 1
         return n
     }
 
-    private func entry(_ id: String, _ db: Database) throws -> Entry? {
+    private func entry(_ id: String, _ tx: some StoreTransaction) throws -> Entry? {
         if let e = entries[id] { return e }
-        guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT applied, touched_at FROM sessions WHERE id = ?", arguments: [id])
-        else { return nil }
-        return Entry(id: id, applied: row[0], touchedAt: row[1])
+        guard let stored = try tx.session(id) else { return nil }
+        return Entry(id: id, applied: stored.applied, touchedAt: stored.touchedAt)
     }
 
     /// The answer to a replayed request whose first answer is no longer kept: `{}` for a write.
     private static func replayed(_ command: WriteCommand) -> WriteOutcome {
         switch command {
-        case .log: .logID(0)
+        case .run(_, .log): .logID(0)
         default: .done
         }
     }

@@ -2,7 +2,7 @@ import GRDB
 import JobLogModel
 
 /// The insight reads: stage timelines, job names, job statistics, run comparisons.
-extension JobLogStore {
+extension SQLiteBackend {
     /// A run's stage timeline, oldest first; nil when the run does not exist.
     public func stages(run: Int64) async throws -> [StageSpan]? {
         try await pool.read { db in

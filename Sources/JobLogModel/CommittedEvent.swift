@@ -1,5 +1,4 @@
 import JobLogJSON
-import JobLogModel
 
 /// Something a committed transaction changed: what watchers are told, in commit order per run.
 public struct CommittedEvent: Sendable {
@@ -8,7 +7,7 @@ public struct CommittedEvent: Sendable {
         case stage(String)
         /// The run's progress at the end of the transaction (several increments coalesce into one).
         case progress(current: Int64, total: Int64?)
-        /// Only produced while someone wants log events (``JobLogStore/wantsLogEvents``).
+        /// Only produced while someone wants log events (the store's `logEventLevel`).
         case log(LogRecord)
         case outcome(OutcomeCounters)
         case finished(RunStatus)

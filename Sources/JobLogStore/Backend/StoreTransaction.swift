@@ -1,0 +1,66 @@
+import JobLogModel
+
+/// One open write transaction of a ``StoreBackend``, used on the writer thread only.
+///
+/// The writer loads the runs it writes to, lets the run rules (`RunMachine`) change them, and
+/// performs the effects the rules ask for through these methods; it writes each changed run row
+/// once, at the end of the transaction (``updateRun(_:)``).
+public protocol StoreTransaction: AnyObject {
+    /// The stored run, or nil.
+    func loadRun(_ id: Int64) throws -> RunRecord?
+    /// Stores a new RUNNING run and returns its id.
+    func insertRun(_ new: NewRun, at: Timestamp) throws -> Int64
+    /// Writes a run's row back (every column the rules change).
+    func updateRun(_ run: RunRecord) throws
+
+    // The effects of the run rules (see `RunEffects`, whose methods these are).
+    func appendLog(run: Int64, stage: String?, level: LogLevel, message: String, context: String, at: Timestamp)
+        throws -> Int64
+    func dropOldestLog(run: Int64, level: LogLevel) throws
+    func beginStage(run: Int64, stage: String, message: String, at: Timestamp, progress: Int64) throws
+    func endStage(run: Int64, at: Timestamp, progress: Int64) throws
+    func jobSucceeded(job: String, at: Timestamp) throws
+    func slowWarning(_ run: RunRecord) throws -> String?
+
+    /// One bounded step of retention (at most `maxRows` rows deleted).
+    func pruneStep(before cutoff: Timestamp, status: RunStatus?, maxRows: Int) throws -> PruneStep
+    /// Returns up to `pages` free pages to the file system; answers how many are left.
+    func vacuum(pages: Int) throws -> Int64
+
+    /// A client session's committed count, or nil when the store has none by that name.
+    func session(_ id: String) throws -> StoredSession?
+    /// Writes a session's committed count.
+    func saveSession(_ session: StoredSession) throws
+    /// Forgets the sessions untouched since `before` (ms); answers how many.
+    func forgetSessions(before: Int64) throws -> Int64
+}
+
+/// What one retention step deleted.
+public struct PruneStep: Sendable {
+    public var runs: Int64
+    public var logs: Int64
+    /// Nothing older is left to delete.
+    public var complete: Bool
+    /// The runs whose rows this step deleted (the writer forgets them).
+    public var prunedRunIDs: [Int64]
+
+    public init(runs: Int64, logs: Int64, complete: Bool, prunedRunIDs: [Int64]) {
+        self.runs = runs
+        self.logs = logs
+        self.complete = complete
+        self.prunedRunIDs = prunedRunIDs
+    }
+}
+
+/// A client session as stored: its committed message count and when it was last used (ms).
+public struct StoredSession: Sendable, Equatable {
+    public var id: String
+    public var applied: Int64
+    public var touchedAt: Int64
+
+    public init(id: String, applied: Int64, touchedAt: Int64) {
+        self.id = id
+        self.applied = applied
+        self.touchedAt = touchedAt
+    }
+}
