@@ -12,11 +12,11 @@ enum InsightsQueries {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT id, finished_at - started_at FROM runs INDEXED BY runs_by_job_status
+                SELECT id, finished_at - started_at AS duration FROM runs INDEXED BY runs_by_job_status
                 WHERE job_name = ? AND status = 'SUCCESS' AND id != ? AND id < ?
                 ORDER BY id DESC LIMIT ?
                 """, arguments: [job, excluding, before ?? Int64.max, limit]
-        ).map { (id: $0[0] as Int64, durationMs: max(0, $0[1] as Int64)) }
+        ).map { (id: $0["id"] as Int64, durationMs: max(0, $0["duration"] as Int64)) }
     }
 
     /// Per run, the total time spent in each stage name (in order of first appearance); an open
@@ -35,9 +35,9 @@ enum InsightsQueries {
                     WHERE run_id IN (\(marks)) ORDER BY run_id, id
                     """, arguments: StatementArguments(Array(chunk)))
             while let row = try rows.next() {
-                let run: Int64 = row[0]
-                let stage: String = row[1]
-                let duration = max(0, (row[3] as Int64? ?? now.milliseconds) - (row[2] as Int64))
+                let run: Int64 = row["run_id"]
+                let stage: String = row["stage"]
+                let duration = max(0, (row["finished_at"] as Int64? ?? now.milliseconds) - (row["started_at"] as Int64))
                 if let i = out[run]?.firstIndex(where: { $0.0 == stage }) {
                     out[run]?[i].1 += duration
                 } else {
@@ -71,9 +71,9 @@ enum InsightsQueries {
                 """, arguments: [run]
         ).map { row in
             StageSpan(
-                stage: row[0], message: row[1], startedAt: Timestamp(milliseconds: row[2]),
-                finishedAt: (row[3] as Int64?).map(Timestamp.init(milliseconds:)), progressAtStart: row[4],
-                progressAtEnd: row[5])
+                stage: row["stage"], message: row["message"], startedAt: Timestamp(milliseconds: row["started_at"]),
+                finishedAt: (row["finished_at"] as Int64?).map(Timestamp.init(milliseconds:)),
+                progressAtStart: row["progress_start"], progressAtEnd: row["progress_end"])
         }
     }
 }

@@ -242,13 +242,13 @@ struct LogSearch {
         func first(from id: Int64) throws -> (id: Int64, at: Int64)? {
             try Row.fetchOne(
                 db, sql: "SELECT id, created_at FROM logs WHERE id >= ? ORDER BY id LIMIT 1", arguments: [id]
-            ).map { ($0[0], $0[1]) }
+            ).map { ($0["id"], $0["created_at"]) }
         }
         guard
             let last = try Row.fetchOne(db, sql: "SELECT id, created_at FROM logs ORDER BY id DESC LIMIT 1"),
-            (last[1] as Int64) >= t, var low = try first(from: 0)?.id
+            (last["created_at"] as Int64) >= t, var low = try first(from: 0)?.id
         else { return nil }
-        var high: Int64 = last[0]
+        var high: Int64 = last["id"]
         while low < high {
             let mid = low + (high - low) / 2
             if let row = try first(from: mid), row.at >= t { high = mid } else { low = mid + 1 }
@@ -263,7 +263,7 @@ struct LogSearch {
         for row in try Row.fetchAll(
             db, sql: "SELECT id, job_name FROM runs WHERE id IN (\(marks))", arguments: StatementArguments(Array(runs)))
         {
-            names[row[0]] = row[1]
+            names[row["id"]] = row["job_name"]
         }
         return names
     }
@@ -296,7 +296,7 @@ private struct Stream {
         let arguments = StatementArguments(values)
         var entries: [(id: Int64, run: Int64)] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
-        while let row = try rows.next() { entries.append((row[0], row[1])) }
+        while let row = try rows.next() { entries.append((row["id"], row["run_id"])) }
         if let last = entries.last { next = last.id }
         exhausted = entries.count < count
         buffer = entries.reversed()

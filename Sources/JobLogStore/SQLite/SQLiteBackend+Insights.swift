@@ -18,12 +18,12 @@ extension SQLiteBackend {
         try await pool.read { db in
             var running: [String: Int64] = [:]
             for row in try Row.fetchAll(
-                db, sql: "SELECT job_name, count(*) FROM runs WHERE status = 'RUNNING' GROUP BY job_name")
+                db, sql: "SELECT job_name, count(*) AS running FROM runs WHERE status = 'RUNNING' GROUP BY job_name")
             {
-                running[row[0] as String] = row[1] as Int64
+                running[row["job_name"] as String] = row["running"] as Int64
             }
             var sql = """
-                SELECT j.job_name, j.runs, j.last_success_at, r.id, r.status, r.started_at, r.finished_at
+                SELECT j.job_name, j.runs, j.last_success_at, r.id AS run_id, r.status, r.started_at, r.finished_at
                 FROM job_names j LEFT JOIN runs r ON r.id = j.last_run_id
                 """
             var arguments: StatementArguments = []
@@ -33,17 +33,17 @@ extension SQLiteBackend {
             }
             sql += " ORDER BY j.last_run_id DESC LIMIT \(max(1, limit))"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let name: String = row[0]
+                let name: String = row["job_name"]
                 var last: JobSummary.LastRun?
-                if let id = row[3] as Int64? {
-                    let started = Timestamp(milliseconds: row[5])
+                if let id = row["run_id"] as Int64? {
+                    let started = Timestamp(milliseconds: row["started_at"])
                     last = JobSummary.LastRun(
-                        id: id, status: RunStatus(rawValue: row[4] as String) ?? .running, startedAt: started,
-                        durationMs: (row[6] as Int64?).map { max(0, $0 - started.milliseconds) })
+                        id: id, status: RunStatus(rawValue: row["status"] as String) ?? .running, startedAt: started,
+                        durationMs: (row["finished_at"] as Int64?).map { max(0, $0 - started.milliseconds) })
                 }
                 return JobSummary(
-                    jobName: name, runs: row[1], running: running[name] ?? 0, lastRun: last,
-                    lastSuccessAt: (row[2] as Int64?).map(Timestamp.init(milliseconds:)))
+                    jobName: name, runs: row["runs"], running: running[name] ?? 0, lastRun: last,
+                    lastSuccessAt: (row["last_success_at"] as Int64?).map(Timestamp.init(milliseconds:)))
             }
         }
     }
@@ -58,11 +58,11 @@ extension SQLiteBackend {
                     WHERE job_name = ? AND status != 'RUNNING' ORDER BY id DESC LIMIT ?
                     """, arguments: [job, last])
             let recent = rows.map { row in
-                let started = Timestamp(milliseconds: row[2])
+                let started = Timestamp(milliseconds: row["started_at"])
                 return JobStats.Recent(
-                    id: row[0], status: RunStatus(rawValue: row[1] as String) ?? .failed, startedAt: started,
-                    durationMs: (row[3] as Int64?).map { max(0, $0 - started.milliseconds) },
-                    outcome: OutcomeCounters(jsonText: row[4]))
+                    id: row["id"], status: RunStatus(rawValue: row["status"] as String) ?? .failed, startedAt: started,
+                    durationMs: (row["finished_at"] as Int64?).map { max(0, $0 - started.milliseconds) },
+                    outcome: OutcomeCounters(jsonText: row["outcome"]))
             }
             let ids = recent.map(\.id)
             let totals = try InsightsQueries.stageTotals(runs: ids, now: .now(), db)

@@ -142,7 +142,7 @@ final class SessionBook {
     /// The answer to a replayed request whose first answer is no longer kept: `{}` for a write.
     private static func replayed(_ command: WriteCommand) -> WriteOutcome {
         switch command {
-        case .run(_, .log): .logID(0)
+        case .log: .logID(0)
         default: .done
         }
     }

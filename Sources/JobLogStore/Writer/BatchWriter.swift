@@ -44,8 +44,8 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
     @exclusivity(unchecked) private var events: [CommittedEvent] = []
     /// Runs whose progress changed in this transaction: one progress event each, at commit.
     @exclusivity(unchecked) private var progressChanged: [RunState] = []
-    /// The rules' settings; the watched level is read once per batch.
-    private var settings: RuleSettings
+    /// The rules' settings; the watched level is read once per batch (into the batch's copy).
+    private let baseSettings: RuleSettings
     private let logEventLevelSource: @Sendable () -> LogLevel?
     private var rejectionLog: RejectionLog
     /// Notifications refused in the current transaction: reported to their connections and
@@ -67,7 +67,7 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
         self.rejectionLog = RejectionLog(logger: logger)
         self.onCommit = onCommit
         self.heartbeat = heartbeat
-        self.settings = RuleSettings(
+        self.baseSettings = RuleSettings(
             permissions: configuration.permissions, maxLogsPerRun: configuration.maxLogsPerRun)
     }
 
@@ -97,6 +97,7 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
         // notification that succeeded needs none.
         var outcomes: [(index: Int, outcome: WriteOutcome)] = []
         var transactionFailure: String?
+        var settings = baseSettings
         settings.watchedLevel = logEventLevelSource()
         let held = holdBack(batch)
         if batch.indices.contains(where: { (held.isEmpty || held[$0] == nil) && !batch[$0].command.isBarrier }) {
@@ -107,16 +108,16 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
                     defer { swap(&effects.events, &events) }
                     for i in batch.indices {
                         if !held.isEmpty, held[i] != nil { continue }
-                        let (outcome, fresh) = try applyOnce(batch[i], &effects)
-                        if batch[i].completion != nil {
+                        let (outcome, fresh) = try applyOnce(batch[i], settings, &effects)
+                        if batch[i].isRequest {
                             outcomes.append((i, outcome))
                         } else if !fresh {
                             continue  // a session's resend already applied (or refused): not judged again
                         } else if case .failed = outcome {
                             outcomes.append((i, outcome))
-                            try noteIfRejected(batch[i], outcome, &effects)
+                            try noteIfRejected(batch[i], outcome, settings, &effects)
                         } else if case .reject = batch[i].command {
-                            try noteIfRejected(batch[i], outcome, &effects)
+                            try noteIfRejected(batch[i], outcome, settings, &effects)
                         }
                     }
                     let end = batch.last?.receivedAt ?? .now()
@@ -164,7 +165,7 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
             if held.isEmpty { held = [String?](repeating: nil, count: batch.count) }
             held[i] = StoreError.earlierLoss(lost)
             sessions.lost(batch[i])
-            if batch[i].completion != nil {
+            if batch[i].isRequest {
                 tracker.clearLoss()
                 lastLoss = nil
                 lastTracker = nil
@@ -209,7 +210,7 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
         for i in batch.indices where held.isEmpty || held[i] == nil {
             sessions.lost(batch[i])
             // In order: a lost notification marks its connection, a request reports the loss.
-            if batch[i].completion == nil {
+            if !batch[i].isRequest {
                 batch[i].tracker?.markLoss(reason)
             } else {
                 batch[i].tracker?.clearLoss()
@@ -251,7 +252,8 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
     /// A notification gets no answer: when it was refused (not lost to a store failure), it is
     /// counted on its run (unless it names none or one the caller may not write to) and reported.
     private func noteIfRejected(
-        _ op: WriteOp, _ outcome: WriteOutcome, _ effects: inout TransactionEffects<Backend.Transaction>
+        _ op: WriteOp, _ outcome: WriteOutcome, _ settings: RuleSettings,
+        _ effects: inout TransactionEffects<Backend.Transaction>
     ) throws {
         let run: Int64?
         let cause: String
@@ -288,10 +290,10 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
 
     /// Applies a write unless its session already has (a resend racing a commit), counting it in its
     /// session. `fresh` is false when it was not applied for that reason (skipped, or refused).
-    private func applyOnce(_ op: WriteOp, _ effects: inout TransactionEffects<Backend.Transaction>) throws -> (
-        WriteOutcome, fresh: Bool
-    ) {
-        guard op.session != nil else { return (try apply(op, &effects), true) }
+    private func applyOnce(
+        _ op: WriteOp, _ settings: RuleSettings, _ effects: inout TransactionEffects<Backend.Transaction>
+    ) throws -> (WriteOutcome, fresh: Bool) {
+        guard op.session != nil else { return (try apply(op, settings, &effects), true) }
         let admission = try sessions.admit(op, effects.tx)
         switch admission {
         case .skip(let outcome), .refuse(let outcome):
@@ -299,22 +301,21 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
         case .plain, .apply:
             break
         }
-        let outcome = try apply(op, &effects)
+        let outcome = try apply(op, settings, &effects)
         if case .apply(let entry, let seq) = admission {
             sessions.applied(
-                entry, seq: seq, outcome: outcome, isRequest: op.completion != nil, at: op.receivedAt.milliseconds)
+                entry, seq: seq, outcome: outcome, isRequest: op.isRequest, at: op.receivedAt.milliseconds)
         }
         return (outcome, true)
     }
 
     /// Applies one write inside the open transaction. Refusals are outcomes; storage errors are
     /// thrown and fail the whole batch.
-    private func apply(_ op: WriteOp, _ effects: inout TransactionEffects<Backend.Transaction>) throws
-        -> WriteOutcome
-    {
+    private func apply(
+        _ op: WriteOp, _ settings: RuleSettings, _ effects: inout TransactionEffects<Backend.Transaction>
+    ) throws -> WriteOutcome {
         let now = op.receivedAt
-        switch op.command {
-        case .run(let id, let command):
+        if let (id, command) = op.command.runCommand {
             guard let state = try load(id, effects.tx) else { return .failed(.unknownRun(id)) }
             let answer = try state.machine.apply(
                 command, at: now, jobTime: op.at, caller: op.callerUid, settings: settings, effects: &effects)
@@ -336,6 +337,8 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
                 if refusal.changedRun { markDirty(state) }
                 return .failed(StoreError(refusal))
             }
+        }
+        switch op.command {
         case .startRun(let new):
             let id = try effects.tx.insertRun(new, at: now)
             let state = RunState(RunMachine.start(new, id: id, at: now, effects: &effects))
@@ -358,6 +361,8 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
             return .pruned(runs: step.runs, logs: step.logs, complete: step.complete)
         case .vacuum(let pages):
             return .vacuumed(freePagesLeft: try effects.tx.vacuum(pages: pages))
+        default:
+            return .done  // a run command: applied above
         }
     }
 

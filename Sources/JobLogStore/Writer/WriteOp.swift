@@ -71,7 +71,17 @@ public final class CommitTracker: Sendable {
     func end(_ n: Int = 1) { inflight.subtract(n, ordering: .releasing) }
 }
 
-/// One queued write.
+/// One queued write, with what the writer must know of the connection that sent it:
+///
+/// - a **request** (it has a `completion`) is answered once its transaction committed, with its
+///   outcome or the failure; a **notification** (no `completion`) is not answered: when it is
+///   refused it is counted on its run and reported to the connection's next `ping`, and when it
+///   is lost to a store failure its connection's `tracker` holds the loss;
+/// - one connection's writes carry its `tracker` and are applied in the order submitted; after a
+///   loss, the connection's later writes are held back (not applied) until one of its requests
+///   has reported it, so what is stored of a connection is a gap-free prefix of what it sent;
+/// - with a client session (`session`, after `hello`), a message its session already applied is
+///   skipped, and answered as it was the first time.
 public struct WriteOp: Sendable {
     public var command: WriteCommand
     /// When the daemon read it: the entry's `createdAt`, the run's heartbeat.
@@ -88,6 +98,9 @@ public struct WriteOp: Sendable {
     /// since that `hello` (1, 2, …): the writer skips a message its session already applied.
     public var session: SessionLink?
     public var seq: Int64 = 0
+
+    /// A request (answered after its commit), not a notification.
+    @inline(__always) public var isRequest: Bool { completion != nil }
 
     public init(
         _ command: WriteCommand, receivedAt: Timestamp = .now(), callerUid: UInt32? = nil,
