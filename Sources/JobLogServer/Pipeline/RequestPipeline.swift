@@ -55,21 +55,41 @@ struct RequestPipeline {
             request = r
         }
         let method = Method.named(request.method)
-        counter.count(method)
-        if method == .hello, numbersMessages, !request.positionalParams {
+        counter.count(request.method, known: method != nil)
+        // By pattern, not `==`: `Method`'s equality is a call into another module, per message.
+        if case .hello? = method, numbersMessages, !request.positionalParams {
             return hello(request, now, &ops)
         }
         session.count()
         let plan = Router.route(method, request, context)
-        guard let id = request.id else {
-            notification(plan, request, now, &ops)
-            return (.null, .none)
-        }
-        if case .write(var op, let respond) = plan {
+        switch plan {
+        case .write(var op, let respond):
             stamp(&op, now)
+            guard let id = request.id else {
+                ops.append(op)
+                return (.null, .none)
+            }
             return (id, .write(op, respond: respond))
+        case .refused(let error):
+            guard let id = request.id else {
+                // Counted on its run and reported to the next `ping`, in order, by the writer.
+                var op = WriteOp(
+                    Self.rejection(request, error), receivedAt: now, callerUid: context.peer?.uid, tracker: tracker)
+                session.tag(&op)
+                ops.append(op)
+                return (.null, .none)
+            }
+            return (id, plan)
+        case .immediate(_, let after, _):
+            guard let id = request.id else {
+                after?()
+                return (.null, .none)
+            }
+            return (id, plan)
+        case .read, .none:
+            guard let id = request.id else { return (.null, .none) }
+            return (id, plan)
         }
-        return (id, plan)
     }
 
     /// Reports the messages counted for `/metrics` (after each burst).
@@ -81,25 +101,6 @@ struct RequestPipeline {
         var op = WriteOp(.barrier, receivedAt: now, tracker: tracker, completion: completion)
         session.tag(&op)
         return op
-    }
-
-    /// A notification: its write queued, a refusal queued as a `.reject` write, an after-action run now.
-    private mutating func notification(_ plan: Plan, _ request: RPCRequest, _ now: Timestamp, _ ops: inout [WriteOp]) {
-        switch plan {
-        case .write(var op, _):
-            stamp(&op, now)
-            ops.append(op)
-        case .refused(let error):
-            // Counted on its run and reported to the next `ping`, in order, by the writer.
-            var op = WriteOp(
-                Self.rejection(request, error), receivedAt: now, callerUid: context.peer?.uid, tracker: tracker)
-            session.tag(&op)
-            ops.append(op)
-        case .immediate(_, let after, _):
-            after?()
-        case .read, .none:
-            break
-        }
     }
 
     /// Completes a handler's write: who, when, which connection and session; registers the
