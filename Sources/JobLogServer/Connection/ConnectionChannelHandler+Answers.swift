@@ -35,18 +35,18 @@ extension ConnectionChannelHandler {
                     deliver(line, true)
                 }
             }
-        case .write(var op, let respond):
+        case .write(_, _, let respond):
+            // The pipeline queued the request's write last.
             let deliver = filler(place, id: id, refusable: false, after: nil)
             let sink = services.stats.current
             let start = ContinuousClock.now
-            op.completion = { outcome in
+            ops[ops.count - 1].completion = { outcome in
                 if let sink {
                     sink.committed(after: ContinuousClock.now - start)
                     if case .failed(.unavailable) = outcome { sink.storeError() }
                 }
                 deliver(Self.line(respond(outcome), id: id), true)
             }
-            ops.append(op)
         case .read(let read):
             schedule(read, at: place, id: id, now, &ops)
         }

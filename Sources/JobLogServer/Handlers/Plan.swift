@@ -12,10 +12,11 @@ enum Plan: Sendable {
     typealias Read = @Sendable () async -> Result<JSONValue, RPCError>
 
     /// A write for the writer thread, queued in order with the connection's other writes and
-    /// answered after its commit by `respond`. A handler's op holds the command and the job's
-    /// `at` as sent; ``RequestPipeline`` stamps the rest (when it was read, the caller, the
-    /// connection's tracker and session) and keeps `at` only within ``CallTime/window``.
-    case write(WriteOp, respond: Respond)
+    /// answered after its commit by `respond`. `at` is the job's time of the call (the `at` param,
+    /// ms since the epoch), when it sent one. ``RequestPipeline`` turns it into the queued
+    /// `WriteOp` (when it was read, the caller, `at` within ``CallTime/window``, the connection's
+    /// tracker and session); the plan keeps only how the answer is made, so it stays small.
+    case write(WriteCommand, at: Int64? = nil, respond: Respond)
     /// A read, run after everything before it on the connection is committed.
     case read(Read)
     /// Needs no I/O; still answered only after everything before it is committed.
@@ -34,14 +35,6 @@ enum Plan: Sendable {
     /// An answer that needs no I/O and no after-action.
     static func immediate(_ result: Result<JSONValue, RPCError>) -> Plan {
         .immediate(result, afterDelivery: nil, onBarrierFailure: nil)
-    }
-
-    /// A write of `command`, its result from `respond`; `at` is the job's time of the call
-    /// (the `at` param, ms since the epoch), when it sent one.
-    static func write(_ command: WriteCommand, at: Int64? = nil, respond: @escaping Respond) -> Plan {
-        // `receivedAt` is stamped by the pipeline: no clock read here.
-        let op = WriteOp(command, receivedAt: Timestamp(milliseconds: 0), at: at.map(Timestamp.init(milliseconds:)))
-        return .write(op, respond: respond)
     }
 
     /// A write answered `{}` (or the error).

@@ -40,13 +40,13 @@ public final class LocalSession: Sendable {
     /// Routes one request and waits for its answer.
     public func call(_ method: Method, _ params: JSONObject) async -> Answer {
         let request = RPCRequest(method: method.rawValue, params: params, id: .number("1"))
-        let plan = pipeline.withLock { pipeline in
-            var ops: [WriteOp] = []  // stays empty: a request's write comes back in its plan
+        let (plan, writes) = pipeline.withLock { pipeline in
+            var ops: [WriteOp] = []
             let plan = pipeline.plan(.request(request), now: .now(), ops: &ops).plan
             pipeline.reportCounted()
-            return plan
+            return (plan, ops)
         }
-        guard let (result, after) = await plan.answer(submittingTo: store) else {
+        guard let (result, after) = await plan.answer(queuing: writes, to: store) else {
             return Answer(result: .failure(.internalError))
         }
         return Answer(result: result, afterDelivery: after)

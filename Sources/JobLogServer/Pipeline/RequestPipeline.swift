@@ -42,7 +42,8 @@ struct RequestPipeline {
     /// a barrier would change nothing, a read or an answer may go at once.
     var isClean: Bool { tracker.isSettled && tracker.unreportedLoss == nil }
 
-    /// The plan for one message, and the id to answer with. Writes of notifications go to `ops`.
+    /// The plan for one message, and the id to answer with. Its write (if any) is appended to `ops`;
+    /// for a request answered by a write (``Plan/write(_:at:respond:)``) it is `ops.last`.
     mutating func plan(_ message: IncomingMessage, now: Timestamp, ops: inout [WriteOp]) -> (
         id: RequestID, plan: Plan
     ) {
@@ -63,13 +64,10 @@ struct RequestPipeline {
         session.count()
         let plan = Router.route(method, request, context)
         switch plan {
-        case .write(var op, let respond):
-            stamp(&op, now)
-            guard let id = request.id else {
-                ops.append(op)
-                return (.null, .none)
-            }
-            return (id, .write(op, respond: respond))
+        case .write(let command, let at, _):
+            ops.append(write(command, at: at, now))
+            guard let id = request.id else { return (.null, .none) }
+            return (id, plan)
         case .refused(let error):
             guard let id = request.id else {
                 // Counted on its run and reported to the next `ping`, in order, by the writer.
@@ -103,20 +101,17 @@ struct RequestPipeline {
         return op
     }
 
-    /// Completes a handler's write: who, when, which connection and session; registers the
-    /// connection for cancel notices of the run it writes to (after `hello` with `acceptsCancel`).
-    private mutating func stamp(_ op: inout WriteOp, _ now: Timestamp) {
-        if let cancelListener, let run = op.command.runID, run != lastCancelRun {
+    /// The queued form of a handler's write: who, when, which connection and session. Registers
+    /// the connection for cancel notices of the run it writes to (after `hello` with `acceptsCancel`).
+    private mutating func write(_ command: WriteCommand, at: Int64?, _ now: Timestamp) -> WriteOp {
+        if let cancelListener, let run = command.runID, run != lastCancelRun {
             lastCancelRun = run
             cancelListener.listen(run, catchingUpFrom: context.store)
         }
-        op.receivedAt = now
-        if let at = op.at {
-            op.at = CallTime.accepted(at.milliseconds, now: now.milliseconds).map(Timestamp.init(milliseconds:))
-        }
-        op.callerUid = context.peer?.uid
-        op.tracker = tracker
+        let at = CallTime.accepted(at, now: now.milliseconds).map(Timestamp.init(milliseconds:))
+        var op = WriteOp(command, receivedAt: now, callerUid: context.peer?.uid, tracker: tracker, at: at)
         session.tag(&op)
+        return op
     }
 
     /// `hello`: starts numbering this connection's messages in a client session. Answered once the
@@ -136,15 +131,12 @@ struct RequestPipeline {
             cancelListener = CancelListener(context)
         }
         let link = session.start(params, uid: context.peer?.uid)
-        let op = WriteOp(.hello(link), receivedAt: now, tracker: tracker)
-        guard let id = request.id else {
-            ops.append(op)
-            return (.null, .none)
-        }
+        ops.append(WriteOp(.hello(link), receivedAt: now, tracker: tracker))
+        guard let id = request.id else { return (.null, .none) }
         let name = params.session
         return (
             id,
-            .write(op) { outcome in
+            .write(.hello(link)) { outcome in
                 switch outcome {
                 case .session(let applied): .success(HelloResult(session: name, applied: applied).json)
                 case .failed(let e): .failure(RPCError(e))
