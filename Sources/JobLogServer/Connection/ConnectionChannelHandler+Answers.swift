@@ -37,10 +37,13 @@ extension ConnectionChannelHandler {
             }
         case .write(_, _, let respond):
             // The pipeline queued the request's write last.
+            guard let last = ops.indices.last else {
+                return responses.fulfill(place, Self.line(.failure(.internalError), id: id))
+            }
             let deliver = filler(place, id: id, refusable: false, after: nil)
             let sink = services.stats.current
             let start = ContinuousClock.now
-            ops[ops.count - 1].completion = { outcome in
+            ops[last].completion = { outcome in
                 if let sink {
                     sink.committed(after: ContinuousClock.now - start)
                     if case .failed(.unavailable) = outcome { sink.storeError() }

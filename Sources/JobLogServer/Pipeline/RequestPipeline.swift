@@ -5,10 +5,11 @@ import JobLogStore
 
 /// The path of one message from its decoded form to its ``Plan``, the same for every transport
 /// and for single messages and batch members alike: `hello` taken, the method looked up once,
-/// counted for `/metrics`, routed once (``Router``), and the write stamped (when it was read, the
-/// caller's uid, the job's `at` within ``CallTime/window``, the connection's tracker and session).
-/// A notification's write, and a refused notification as a `.reject` write, go straight into the
-/// caller's list of writes; a request's write comes back in its plan, for the caller to complete.
+/// counted for `/metrics`, routed once (``Router``), and its write made a `WriteOp` (when it was
+/// read, the caller's uid, the job's `at` within ``CallTime/window``, the connection's tracker and
+/// session). Every write goes into the caller's list, in message order: a notification's, a
+/// refused notification's `.reject` write, and a request's, which is then the last in the list;
+/// the caller sets its completion from the plan's `respond`.
 ///
 /// Knows nothing of channels: the socket handler orders and writes what it returns; an
 /// in-process session (``LocalSession``) runs each plan on its own.
