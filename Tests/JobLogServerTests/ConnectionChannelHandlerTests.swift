@@ -134,6 +134,96 @@ import Testing
             #expect(spy.reads == before + 1, "reading resumes once the socket drains")
         }
     }
+
+    private static func request(_ id: Int, _ method: String, _ params: String = "{}") -> String {
+        #"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)","params":\#(params)}"#
+    }
+
+    @Test func answersKeepRequestOrderWhateverCompletesFirst() async throws {
+        try await withHandler { channel, _, _ in
+            // A read (waits for the commit before it and runs on the reader pool), an immediate
+            // answer, an error answered at once, and a write answered after its commit.
+            try await send(
+                [
+                    Self.start, Self.request(2, "getRun", #"{"jobRunId":"1"}"#), Self.request(3, "ping"),
+                    Self.request(4, "noSuchMethod"),
+                    Self.request(5, "info", #"{"jobRunId":"1","message":"m"}"#),
+                    Self.request(6, "listRuns"), Self.request(7, "getLogs", #"{"jobRunId":"1"}"#),
+                ], channel)
+            let got = try await answers(7, from: channel)
+            #expect(got.map { $0["id"] as? Int } == [1, 2, 3, 4, 5, 6, 7])
+            #expect((got[3]["error"] as? [String: Any])?["code"] as? Int == -32601)
+            let logs = (got[6]["result"] as? [String: Any])?["logs"] as? [[String: Any]] ?? []
+            #expect(logs.contains { $0["message"] as? String == "m" }, "the read after a write sees it")
+        }
+    }
+
+    @Test func aBatchMixingNotificationsRequestsAndReadsAppliesAndAnswersInArrayOrder() async throws {
+        try await withHandler { channel, _, _ in
+            let members = [
+                Self.start, Self.info(1),
+                Self.request(2, "getLogs", #"{"jobRunId":"1"}"#),
+                #"{"jsonrpc":"2.0","method":"noSuchMethod"}"#,
+                Self.request(3, "info", #"{"jobRunId":"1","message":"acked"}"#),
+                Self.info(2),
+                Self.request(4, "getRun", #"{"jobRunId":"1"}"#),
+                #"{"jsonrpc":"2.0","id":5}"#,
+            ]
+            try await send(["[" + members.joined(separator: ",") + "]"], channel)
+            let batch = try await answers(1, from: channel)[0]["batch"] as? [[String: Any]] ?? []
+            #expect(batch.map { $0["id"] as? Int } == [1, 2, 3, 4, 5], "one answer per request, in array order")
+            // The read sees the notification before it.
+            let logs = (batch[1]["result"] as? [String: Any])?["logs"] as? [[String: Any]] ?? []
+            #expect(logs.first?["message"] as? String == "line 1")
+            #expect((batch[2]["result"] as? [String: Any])?["id"] != nil, "an acknowledged log answers its id")
+            // The read after every write sees them all: two notifications and the request.
+            let run = (batch[3]["result"] as? [String: Any])?["run"] as? [String: Any]
+            #expect((run?["logCounts"] as? [String: Any])?["info"] as? Int == 3)
+            #expect((batch[4]["error"] as? [String: Any])?["code"] as? Int == -32600, "no method: invalid request")
+        }
+    }
+
+    @Test func aBatchOfOnlyNotificationsHasNoAnswer() async throws {
+        try await withHandler { channel, _, _ in
+            try await send([Self.start], channel)
+            _ = try await answers(1, from: channel)
+            try await send(["[" + Self.info(1) + "," + Self.info(2) + "]", Self.request(9, "ping")], channel)
+            let got = try await answers(1, from: channel)
+            #expect(got[0]["id"] as? Int == 9, "the next answer is the ping's, not an empty array")
+        }
+    }
+
+    @Test func endOfInputClosesOnlyOnceEveryRequestIsAnswered() async throws {
+        try await withHandler { channel, server, _ in
+            // Input ends right after the requests: nothing is answered yet.
+            try await send(
+                [Self.start] + (1...200).map(Self.info) + [Self.request(2, "getLogs", #"{"jobRunId":"1"}"#)], channel)
+            channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            let got = try await answers(2, from: channel)
+            try await channel.closeFuture.get()
+            #expect(got.map { $0["id"] as? Int } == [1, 2], "both answers were written before the close")
+            let logs = (got[1]["result"] as? [String: Any])?["logs"] as? [[String: Any]] ?? []
+            #expect(logs.count == 100, "the read saw the notifications before it (a page of 100)")
+            #expect(try await server.services.store.run(1)?.logCounts.info == 200)
+        }
+    }
+
+    @Test func readingPausesWhileTooManyAnswersAreOwedAndResumesOnceTheyAreWritten() async throws {
+        try await withHandler { channel, _, spy in
+            try await send([Self.start], channel)
+            _ = try await answers(1, from: channel)
+            let before = spy.reads
+            // More requests in one burst than a connection may owe answers for: reading pauses
+            // (every answer waits for the commit) and resumes, with one read, once they are written.
+            let count = ConnectionChannelHandler.maxPendingResponses + 100
+            try await send(
+                (1...count).map { Self.request($0 + 1, "info", #"{"jobRunId":"1","message":"m\#($0)"}"#) }, channel)
+            let got = try await answers(count, from: channel)
+            #expect(got.map { $0["id"] as? Int } == (1...count).map { $0 + 1 })
+            try await channel.testingEventLoop.executeInContext {}
+            #expect(spy.reads == before + 1, "reading resumed once the answers were written")
+        }
+    }
 }
 
 /// Counts the reads the handler asks the channel for (how it resumes after a pause).

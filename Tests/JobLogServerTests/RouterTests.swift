@@ -34,10 +34,11 @@ import Testing
             return .failure(0)
         }
         switch Router.route(request, context) {
-        case .success(.write): return .write
-        case .success(.read): return .read
-        case .success(.immediate): return .immediate
-        case .failure(let error): return .failure(Int(error.code))
+        case .write: return .write
+        case .read: return .read
+        case .immediate: return .immediate
+        case .refused(let error): return .failure(Int(error.code))
+        case .none: return .failure(0)
         }
     }
 

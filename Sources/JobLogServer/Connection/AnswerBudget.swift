@@ -17,9 +17,6 @@ final class AnswerBudget: Sendable {
         set { current.store(newValue, ordering: .relaxed) }
     }
 
-    /// Whether an answer of `size` more bytes still fits.
-    func fits(_ size: Int) -> Bool { bytes + size <= limit }
-
     /// Whether reads are refused without being run: the connection is at or over its bound, or an
     /// answer was refused and the connection has not yet come down to half of it (so the members of
     /// a batch past the bound are refused at once, not each computed and then dropped).

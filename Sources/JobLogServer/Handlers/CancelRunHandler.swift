@@ -6,10 +6,10 @@ import JobLogStore
 /// ``Permissions`` of `pruneRuns`; the store checks the owner). Once the request is stored,
 /// the job's connections are told and the escalation starts (``CancelService``).
 enum CancelRunHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try CancelRunParams(from: params)
         guard let peer = context.peer, let cancels = context.cancels else {
-            return .immediate(.failure(.notPermitted("cancelRun needs a caller the kernel can name")), afterWrite: nil)
+            return .immediate(.failure(.notPermitted("cancelRun needs a caller the kernel can name")))
         }
         // Administrators write as trusted; anyone else only to runs of their own uid.
         let callerUid: UInt32? = context.permissions.mayAdminister(peer) ? nil : peer.uid

@@ -2,7 +2,7 @@ import JobLogProtocol
 
 /// `compareRuns`: a run against another run or the usual run of its job.
 enum CompareRunsHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try CompareRunsParams(from: params)
         return .read {
             do {

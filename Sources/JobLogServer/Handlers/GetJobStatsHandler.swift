@@ -2,7 +2,7 @@ import JobLogProtocol
 
 /// `getJobStats`: statistics of a job's last finished runs.
 enum GetJobStatsHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try JobStatsParams(from: params)
         return .read {
             do {

@@ -2,7 +2,7 @@ import JobLogProtocol
 
 /// `getLogs`.
 enum GetLogsHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try GetLogsParams(from: params)
         return .read {
             do {

@@ -2,7 +2,7 @@ import JobLogProtocol
 
 /// `getStages`: a run's stage timeline.
 enum GetStagesHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try RunParams(from: params)
         return .read {
             do {

@@ -2,7 +2,7 @@ import JobLogProtocol
 
 /// `listJobs`: one line per job name.
 enum ListJobsHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try ListJobsParams(from: params)
         return .read {
             do {

@@ -2,7 +2,7 @@ import JobLogProtocol
 
 /// `listRuns`.
 enum ListRunsHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try ListRunsParams(from: params)
         return .read {
             do {

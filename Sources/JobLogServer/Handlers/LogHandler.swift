@@ -4,7 +4,7 @@ import JobLogProtocol
 
 /// `debug`, `info`, `milestone`, `warning`, `error` (level from the name) and `log` (level as a param).
 enum LogHandler {
-    static func route(level: LogLevel?, _ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(level: LogLevel?, _ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p: LogParams
         if let level {
             p = try LogParams(level: level, from: params)

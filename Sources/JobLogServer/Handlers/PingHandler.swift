@@ -5,9 +5,9 @@ import JobLogProtocol
 /// daemon refused since the previous such `ping` (so it runs as a read: after the writer
 /// has judged every earlier notification).
 enum PingHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         guard try params.bool("rejected") == true, let tracker = context.tracker else {
-            return .immediate(.success(PingResult(version: context.version).json), afterWrite: nil)
+            return .immediate(.success(PingResult(version: context.version).json))
         }
         return .read {
             let r = tracker.takeRejections()

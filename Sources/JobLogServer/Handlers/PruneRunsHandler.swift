@@ -2,11 +2,11 @@ import JobLogProtocol
 
 /// `pruneRuns`: only for root, the daemon's user and `--admin-group`.
 enum PruneRunsHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try PruneRunsParams(from: params)
         guard context.permissions.mayAdminister(context.peer) else {
             return .immediate(
-                .failure(.notPermitted("pruneRuns needs root, the daemon's user or --admin-group")), afterWrite: nil)
+                .failure(.notPermitted("pruneRuns needs root, the daemon's user or --admin-group")))
         }
         let pruner = context.pruner
         return .read {

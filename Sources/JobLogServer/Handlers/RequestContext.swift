@@ -9,6 +9,7 @@ struct RequestContext: Sendable {
     let version: String
     let logger: Logger
     let rates: ProgressRates
+    /// The connection's number (its cancel registrations are kept under it).
     let connectionID: UInt64
     let watches: ConnectionWatches?
     let pruner: Pruner
@@ -21,6 +22,36 @@ struct RequestContext: Sendable {
     var acceptsCancel = false
     /// Writes a line (with its newline) to this connection, from any thread.
     var send: (@Sendable ([UInt8]) -> Void)? = nil
+
+    /// A context over the daemon's shared services, for one connection or session.
+    init(
+        services: ConnectionServices, peer: PeerCredentials?, connectionID: UInt64, logger: Logger,
+        watches: ConnectionWatches?, send: (@Sendable ([UInt8]) -> Void)? = nil
+    ) {
+        self.init(
+            store: services.store, peer: peer, version: services.configuration.version, logger: logger,
+            rates: services.rates, connectionID: connectionID, watches: watches, pruner: services.pruner,
+            permissions: services.store.permissions, cancels: services.cancels, send: send)
+    }
+
+    init(
+        store: JobLogStore, peer: PeerCredentials?, version: String, logger: Logger, rates: ProgressRates,
+        connectionID: UInt64, watches: ConnectionWatches?, pruner: Pruner, permissions: Permissions,
+        tracker: CommitTracker? = nil, cancels: CancelService? = nil, send: (@Sendable ([UInt8]) -> Void)? = nil
+    ) {
+        self.store = store
+        self.peer = peer
+        self.version = version
+        self.logger = logger
+        self.rates = rates
+        self.connectionID = connectionID
+        self.watches = watches
+        self.pruner = pruner
+        self.permissions = permissions
+        self.tracker = tracker
+        self.cancels = cancels
+        self.send = send
+    }
 
     /// Adds what only the live daemon knows (rate, ETA) to a stored run.
     func decorate(_ run: RunRecord) -> RunRecord {

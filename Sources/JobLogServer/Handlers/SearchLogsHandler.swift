@@ -3,7 +3,7 @@ import JobLogStore
 
 /// `searchLogs`: log entries across runs.
 enum SearchLogsHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try SearchLogsParams(from: params)
         let filter = LogSearchFilter(
             runID: p.jobRunId, jobName: p.jobName, minLevel: p.level, since: p.since?.milliseconds,

@@ -8,7 +8,7 @@ import JobLogStore
 /// a run owned by a process that does not exist would stay RUNNING for ever, and naming
 /// someone else's process (pid 1, the daemon) would tie the run's fate to it.
 enum StartRunHandler {
-    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Routed {
+    static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try StartRunParams(from: params)
         let pid = p.pid ?? context.peer.map { Int64($0.pid) }
         var startTime: Int64?
