@@ -54,6 +54,7 @@ install_missing() {
         fi
     fi
     python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest || return 1
+    python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema || return 1
     python3 -c 'import selenium' 2>/dev/null || python3 -m pip install -q selenium || return 1
     python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q PyYAML || return 1
     command -v schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis || return 1

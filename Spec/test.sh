@@ -5,7 +5,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 if ! python3 -c 'import jsonschema, pytest' 2>/dev/null; then
-    python3 -m pip install -q jsonschema pytest
+    echo "Spec/test.sh: needs the Python packages jsonschema and pytest:" \
+        "python3 -m pip install jsonschema pytest (Scripts/test-all.sh does)" >&2
+    exit 1
 fi
 export PYTHONDONTWRITEBYTECODE=1
 exec python3 -m pytest -q -rs -p no:cacheprovider Spec/tests "$@"
