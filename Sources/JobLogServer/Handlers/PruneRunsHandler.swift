@@ -1,6 +1,11 @@
 import JobLogProtocol
 
 /// `pruneRuns`: only for root, the daemon's user and `--admin-group`.
+///
+/// A write, but not one write: the pruner queues bounded steps (`WriteCommand.prune`, one
+/// transaction each, so ingest is never stalled by a large delete) until nothing older is left.
+/// So the plan is an async job run after the connection's earlier writes (`.read`'s slot), not
+/// a single queued write.
 enum PruneRunsHandler {
     static func route(_ params: ParamReader, _ context: RequestContext) throws(RPCError) -> Plan {
         let p = try PruneRunsParams(from: params)

@@ -79,7 +79,7 @@ public enum JobLogDaemon {
         ]
         services.append(
             .init(
-                service: RetentionService(pruner: Pruner(store: store, logger: logger), days: options.retainDays)))
+                service: RetentionService(pruner: server.pruner, days: options.retainDays)))
         services.append(.init(service: SessionSweeper(store: store, ttl: options.sessionTTL, logger: logger)))
         // Stopped first on shutdown (reverse order): the HTTP service, the server, then retention and liveness, the store last.
         services.append(

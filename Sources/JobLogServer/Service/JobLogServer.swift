@@ -22,7 +22,8 @@ public final class JobLogServer: Service, Sendable {
     private let registry: ConnectionRegistry
     private let rates: ProgressRates
     private let hub: WatchHub
-    private let pruner: Pruner
+    /// Retention: one pruner for `pruneRuns` and the daily retention service (one prune at a time).
+    let pruner: Pruner
     private let cancels: CancelService
     private let group: any EventLoopGroup
     let services: ConnectionServices
