@@ -176,6 +176,9 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
 
     /// After a commit: the changed runs are clean again, refused notifications reported.
     private func committed() {
+        // Writable again only once something was written: a transaction of refusals alone (which
+        // a read-only file lets commit) says nothing about the file.
+        let wrote = !dirty.isEmpty || !events.isEmpty
         for state in dirty { state.isDirty = false }
         dirty.removeAll(keepingCapacity: true)
         sessions.committed()
@@ -185,7 +188,7 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
             rejectionLog.note(r.reason, run: r.run)
         }
         rejections.removeAll(keepingCapacity: true)
-        if failing {
+        if failing, wrote {
             failing = false
             logger.notice("store writable again")
         }

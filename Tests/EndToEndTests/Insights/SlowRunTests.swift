@@ -7,6 +7,8 @@ import Testing
 #endif
 
 /// The slow flag: more than 2× the median of the job's last 20 SUCCESS runs, with at least 5.
+/// Durations are wide apart (a usual run needs a stall of hundreds of ms to look slow), so a
+/// loaded machine does not flag the usual runs.
 @Suite struct SlowRunTests {
     @Test func aRunTwiceTheUsualIsSlowAndNamesItsSlowStage() throws {
         let daemon = try TestDaemon(arguments: ["--liveness-interval-ms", "100"])
@@ -15,12 +17,12 @@ import Testing
         _ = try watcher.result("watch", ["jobName": "nightly", "level": "error"])
         var usual: [String] = []
         for _ in 0..<6 {
-            usual.append(try Insights.run(client, job: "nightly", stages: [("Fetch", 50), ("Sync", 50)]))
+            usual.append(try Insights.run(client, job: "nightly", stages: [("Fetch", 150), ("Sync", 150)]))
         }
         for id in usual {
             #expect((try client.result("getRun", ["jobRunId": id])["run"] as! [String: Any])["slow"] as? Bool == false)
         }
-        let slow = try Insights.run(client, job: "nightly", stages: [("Fetch", 50), ("Sync", 300)])
+        let slow = try Insights.run(client, job: "nightly", stages: [("Fetch", 150), ("Sync", 1000)])
         let run = try client.result("getRun", ["jobRunId": slow])["run"] as! [String: Any]
         #expect(run["slow"] as? Bool == true)
         // The early flag may come first (the reaper sees it running past 2×); the finish names the stage.
@@ -39,7 +41,7 @@ import Testing
     @Test func aRunningRunPastTwiceTheUsualIsFlaggedEarly() throws {
         let daemon = try TestDaemon(arguments: ["--liveness-interval-ms", "100"])
         let client = try daemon.connect()
-        for _ in 0..<5 { try Insights.run(client, job: "early", stages: [("Work", 100)]) }
+        for _ in 0..<5 { try Insights.run(client, job: "early", stages: [("Work", 400)]) }
         let id = try client.result("startRun", ["jobName": "early"])["jobRunId"] as! String
         try client.notify("setStage", ["jobRunId": id, "stage": "Work"])
         usleep(100_000)
