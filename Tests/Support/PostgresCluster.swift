@@ -1,0 +1,142 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real PostgreSQL server for tests: `$JOBLOG_TEST_POSTGRES_URL` when set (CI's
+/// `Scripts/test-all.sh` starts one), else a private cluster this process starts in a temporary
+/// directory on a free loopback port (`initdb`, `pg_ctl`, as the `postgres` or `nobody` user when
+/// run as root: initdb refuses root) and stops at exit. Nil when neither is possible.
+///
+/// Each test takes its own database (``makeDatabase()``), so tests run in parallel.
+public enum PostgresCluster {
+    /// The server's base URL, `postgres://USER@HOST:PORT` (no database), or nil.
+    public static let baseURL: String? = {
+        if let url = ProcessInfo.processInfo.environment["JOBLOG_TEST_POSTGRES_URL"], !url.isEmpty {
+            // The URL names a database: keep the part before it.
+            guard let slash = url.range(of: "/", options: .backwards), slash.lowerBound > url.startIndex,
+                url[url.index(before: slash.lowerBound)] != "/"
+            else { return url }
+            return String(url[..<slash.lowerBound])
+        }
+        return try? startPrivateCluster()
+    }()
+
+    /// Why no server is available (for the skip trait's reason).
+    public static let unavailableReason =
+        "no PostgreSQL: set JOBLOG_TEST_POSTGRES_URL or install postgresql (initdb, pg_ctl)"
+
+    /// A new empty database; its URL.
+    public static func makeDatabase() throws -> String {
+        guard let baseURL else { throw ClusterError.unavailable }
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try run(psqlPath(), ["-X", "-q", "-d", baseURL + "/postgres", "-c", "CREATE DATABASE \(name)"])
+        return baseURL + "/" + name
+    }
+
+    public enum ClusterError: Error {
+        case unavailable
+        case failed(String)
+    }
+
+    /// The directory of PostgreSQL's server programs: `$JOBLOG_PG_BIN`, Debian's newest
+    /// `/usr/lib/postgresql/N/bin`, else nil (programs are looked up on PATH).
+    static func binDirectory() -> String? {
+        if let dir = ProcessInfo.processInfo.environment["JOBLOG_PG_BIN"], !dir.isEmpty { return dir }
+        let root = "/usr/lib/postgresql"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        let newest = versions.compactMap(Int.init).max()
+        return newest.map { "\(root)/\($0)/bin" }
+    }
+
+    static func program(_ name: String) -> String? {
+        var candidates: [String] = []
+        if let dir = binDirectory() { candidates.append(dir + "/" + name) }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            candidates.append(dir + "/" + name)
+        }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static func psqlPath() throws -> String {
+        guard let psql = program("psql") else { throw ClusterError.failed("no psql") }
+        return psql
+    }
+
+    private static func startPrivateCluster() throws -> String {
+        guard let initdb = program("initdb"), let pgCtl = program("pg_ctl") else { throw ClusterError.unavailable }
+        let dir = FileManager.default.temporaryDirectory.path + "/joblog-pg-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // initdb refuses root: run the server programs as an unprivileged user owning the directory.
+        var runAs: [String] = []
+        if getuid() == 0 {
+            let user = getpwnam("postgres") != nil ? "postgres" : "nobody"
+            guard let pw = getpwnam(user) else { throw ClusterError.unavailable }
+            chown(dir, pw.pointee.pw_uid, pw.pointee.pw_gid)
+            runAs = ["/usr/sbin/runuser", "-u", user, "--"]
+        }
+        let data = dir + "/data"
+        let port = try freePort()
+        try run(
+            runAs.first ?? initdb,
+            Array(runAs.dropFirst()) + (runAs.isEmpty ? [] : [initdb]) + [
+                "-D", data, "-U", "joblog", "--auth=trust", "-E", "UTF8", "--locale=C", "-N",
+            ])
+        let options = "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        try run(
+            runAs.first ?? pgCtl,
+            Array(runAs.dropFirst()) + (runAs.isEmpty ? [] : [pgCtl]) + [
+                "-D", data, "-l", dir + "/server.log", "-o", options, "-w", "start",
+            ])
+        stopCommand = (runAs.first ?? pgCtl, Array(runAs.dropFirst()) + (runAs.isEmpty ? [] : [pgCtl]), data, dir)
+        atexit {
+            guard let (program, prefix, data, dir) = PostgresCluster.stopCommand else { return }
+            try? PostgresCluster.run(program, prefix + ["-D", data, "-m", "immediate", "-w", "stop"])
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        return "postgres://joblog@127.0.0.1:\(port)"
+    }
+
+    nonisolated(unsafe) static var stopCommand: (String, [String], String, String)?
+
+    /// A loopback port nobody listens on now.
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw ClusterError.failed("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Runs a program to its end; throws with its output when it fails. The output goes to a file,
+    /// not a pipe: `pg_ctl start` leaves a server behind that must not hold our pipe open.
+    static func run(_ program: String, _ arguments: [String]) throws {
+        let outputPath = FileManager.default.temporaryDirectory.path + "/joblog-pg-out-" + UUID().uuidString
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        guard let output = FileHandle(forWritingAtPath: outputPath) else { throw ClusterError.failed("no temp file") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: program)
+        p.arguments = arguments
+        p.standardOutput = output
+        p.standardError = output
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        try? output.close()
+        guard p.terminationStatus == 0 else {
+            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            throw ClusterError.failed("\(program) \(arguments.joined(separator: " ")): \(text)")
+        }
+    }
+}
