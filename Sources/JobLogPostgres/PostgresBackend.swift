@@ -137,7 +137,9 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     private func dropConnection() {
         guard let connection else { return }
         self.connection = nil
-        connection.close().whenComplete { _ in }
+        // Waited for: postgres-nio requires a connection to be closed before it is released
+        // (the task keeps it until then, even past the timeout).
+        _ = try? BlockingBridge.wait(timeout: .seconds(5)) { try await connection.close() }
     }
 
     // MARK: - Reads

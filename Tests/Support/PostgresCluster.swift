@@ -118,23 +118,28 @@ public enum PostgresCluster {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Runs a program to its end; throws with its output when it fails. The output goes to a file,
-    /// not a pipe: `pg_ctl start` leaves a server behind that must not hold our pipe open.
+    /// Runs a program to its end; throws with its output when it fails. Spawned and reaped
+    /// directly (`posix_spawn`, `waitpid`): Foundation's `Process` did not notice the exit of
+    /// `pg_ctl start`, whose server lives on. The output goes to a file, not a pipe the server
+    /// would hold open.
     static func run(_ program: String, _ arguments: [String]) throws {
         let outputPath = FileManager.default.temporaryDirectory.path + "/joblog-pg-out-" + UUID().uuidString
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        guard let output = FileHandle(forWritingAtPath: outputPath) else { throw ClusterError.failed("no temp file") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = arguments
-        p.standardOutput = output
-        p.standardError = output
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try? output.close()
-        guard p.terminationStatus == 0 else {
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([program] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, program, &actions, nil, argv, environ)
+        guard rc == 0 else { throw ClusterError.failed("\(program): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // Exited normally with status 0 (WIFEXITED and WEXITSTATUS, spelled out).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
             let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             throw ClusterError.failed("\(program) \(arguments.joined(separator: " ")): \(text)")
         }
