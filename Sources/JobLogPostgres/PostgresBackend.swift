@@ -32,10 +32,20 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     /// Connects, applies the schema's migrations (under an advisory lock) and starts the pool.
     public static func open(url: PostgresStoreURL, logger: Logger) async throws -> PostgresBackend {
         let backend = try PostgresBackend(url: url, logger: logger)
+        // On a connection of its own, not the pool's: an unreachable server fails here at once
+        // (the pool would keep retrying), and the advisory lock is this session's.
         do {
-            try await backend.client.withConnection { connection in
+            let connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: backend.connectionConfiguration,
+                id: 0, logger: logger
+            ).get()
+            do {
                 try await PostgresSchema.migrate(connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
             }
+            try await connection.close()
         } catch let error as PostgresStoreError {
             backend.stop()
             throw StoreError.incompatible(error.description)

@@ -4,8 +4,8 @@ import JobLogModel
 import JobLogPostgres
 import JobLogProtocol
 import JobLogStore
-import Logging
 import JobLogTestSupport
+import Logging
 import Testing
 
 @testable import JobLogServer
