@@ -1,5 +1,4 @@
 import Dispatch
-import JobLogStore
 import Synchronization
 
 /// Runs async PostgreSQL work from the store's writer thread and waits for it.
@@ -8,7 +7,7 @@ import Synchronization
 /// blocking it on a semaphore is safe; the work itself runs on a task and postgres-nio's loops.
 enum BlockingBridge {
     /// The result of `operation`, waited for at most `timeout`; past it the caller gets
-    /// `unavailable` (and drops the connection, so the late answer is never used).
+    /// ``PostgresStoreError/timeout(_:)`` (and drops the connection, so the late answer is never used).
     static func wait<T: Sendable>(
         timeout: Duration, _ operation: @escaping @Sendable () async throws -> T
     ) throws -> T {
@@ -28,7 +27,7 @@ enum BlockingBridge {
         let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
         if done.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .timedOut {
             task.cancel()
-            throw StoreError.unavailable("PostgreSQL did not answer within \(seconds) s")
+            throw PostgresStoreError.timeout(timeout)
         }
         return try result.value.withLock { $0! }.get()
     }

@@ -17,8 +17,10 @@ import Synchronization
 /// Not yet on PostgreSQL: the insight reads across runs (`searchLogs`, `listJobs`, `jobStats`,
 /// `compareRuns`) answer `store unavailable`; the slow flag and the usual duration need them.
 public final class PostgresBackend: StoreBackend, @unchecked Sendable {
-    /// How long one statement (or a read) may take before the store answers "unavailable".
+    /// How long one statement of the writer may take before the store answers "unavailable".
     public static let statementTimeout: Duration = .seconds(30)
+    /// How long a read may take (waiting for a pooled connection included).
+    public static let readTimeout: Duration = .seconds(10)
 
     let client: PostgresClient
     let logger: Logger
@@ -94,17 +96,17 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
         let tx = PostgresTransaction(connection: connection, logger: logger, timeout: Self.statementTimeout)
         do {
             try tx.execute("BEGIN")
-            do {
-                try body(tx)
-                try tx.flush()
-                try tx.execute("COMMIT")
-            } catch {
-                _ = try? tx.execute("ROLLBACK")
-                throw error
-            }
+            try body(tx)
+            try tx.flush()
+            try tx.execute("COMMIT")
         } catch {
-            // Made again for the next transaction: the server may have restarted.
-            dropConnection()
+            // A connection that cannot roll back (lost, the server restarted, a statement still
+            // running past its time) is dropped and made again for the next transaction.
+            if case .timeout? = error as? PostgresStoreError {
+                dropConnection()
+            } else if (try? tx.execute("ROLLBACK")) == nil {
+                dropConnection()
+            }
             throw error
         }
     }
@@ -162,12 +164,12 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
             return try await withThrowingTaskGroup(of: [PostgresRow]?.self) { group in
                 group.addTask { try await client.query(query, logger: logger).collect() }
                 group.addTask {
-                    try await Task.sleep(for: Self.statementTimeout)
+                    try await Task.sleep(for: Self.readTimeout)
                     return nil
                 }
                 defer { group.cancelAll() }
                 guard let rows = try await group.next(), let rows else {
-                    throw StoreError.unavailable("PostgreSQL did not answer within 30 s")
+                    throw PostgresStoreError.timeout(Self.readTimeout)
                 }
                 return rows
             }

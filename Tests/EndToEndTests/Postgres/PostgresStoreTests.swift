@@ -64,6 +64,35 @@ struct PostgresStoreTests {
         #expect(b.terminate() == 0)
     }
 
+    /// Thousands of entries in few transactions: ids from blocks of the sequence, rows in
+    /// multi-row INSERTs; every entry stored once, in order, counted, paged as on SQLite.
+    @Test func aBurstOfEntriesIsStoredOnceInOrder() throws {
+        let url = try PostgresCluster.makeDatabase()
+        let daemon = try TestDaemon(arguments: ["--store", url])
+        let job = try daemon.connect()
+        let id = try job.result("startRun", ["jobName": "burst"])["jobRunId"] as! String
+        let count = 3000
+        var lines = ""
+        for i in 1...count {
+            lines += #"{"jsonrpc":"2.0","method":"info","params":{"jobRunId":"\#(id)","message":"m\#(i)"}}"# + "\n"
+        }
+        try job.sendBytes(Array(lines.utf8))
+        let run = try job.result("getRun", ["jobRunId": id])["run"] as! [String: Any]
+        #expect((run["logCounts"] as? [String: Int])?["info"] == count)
+        var seen: [String] = []
+        var after = "0"  // from the start (without afterId a page is the newest entries)
+        while true {
+            let page =
+                try job.result("getLogs", ["jobRunId": id, "limit": 1000, "afterId": after])["logs"] as! [[String: Any]]
+            if page.isEmpty { break }
+            seen += page.compactMap { $0["message"] as? String }
+            after = page.last?["id"] as? String ?? after
+        }
+        #expect(seen == (1...count).map { "m\($0)" })
+        let newest = try job.result("getLogs", ["jobRunId": id, "limit": 3])["logs"] as! [[String: Any]]
+        #expect(newest.compactMap { $0["message"] as? String } == ["m2998", "m2999", "m3000"])
+    }
+
     @Test func anUnreachableDatabaseStopsTheDaemonWithExitCode2() throws {
         let directory = FileManager.default.temporaryDirectory.path + "/joblogd-pg-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
