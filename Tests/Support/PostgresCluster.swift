@@ -35,6 +35,15 @@ public enum PostgresCluster {
         return baseURL + "/" + name
     }
 
+    /// One SQL statement run with `psql` on the database at `url`; its output, trimmed.
+    public static func query(url: String, _ sql: String) throws -> String {
+        let outputPath = FileManager.default.temporaryDirectory.path + "/joblog-psql-" + UUID().uuidString
+        defer { unlink(outputPath) }
+        try run(try psqlPath(), ["-X", "-q", "-A", "-t", "-d", url, "-o", outputPath, "-c", sql])
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     public enum ClusterError: Error {
         case unavailable
         case failed(String)
