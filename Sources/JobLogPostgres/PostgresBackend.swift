@@ -82,6 +82,8 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     deinit {
         runTask.cancel()
+        // Released without `writerStopped()`: closed on a task that keeps it until then.
+        if let connection { Task { try? await connection.close() } }
     }
 
     /// Stops the pool.
