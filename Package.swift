@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "JobLogJSON", swiftSettings: strict),
@@ -42,6 +43,20 @@ let package = Package(
                 "JobLogModel",
                 "JobLogRules",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The PostgreSQL store backend (issue 17): the same `StoreBackend` on a shared database.
+        .target(
+            name: "JobLogPostgres",
+            dependencies: [
+                "JobLogJSON",
+                "JobLogModel",
+                "JobLogStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -98,6 +113,7 @@ let package = Package(
                 "JobLogProtocol",
                 "JobLogServer",
                 "JobLogHTTP",
+                "JobLogPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -144,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "JobLogServerTests",
             dependencies: [
-                "JobLogServer", "JobLogProtocol", "JobLogStore", "JobLogModel",
+                "JobLogServer", "JobLogProtocol", "JobLogStore", "JobLogModel", "JobLogPostgres", "JobLogTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],

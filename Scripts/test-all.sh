@@ -43,6 +43,8 @@ install_missing() {
     command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
     # The benchmark's instruction counts (callgrind) strip a copy of the daemon and build a preload shim.
     command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
+    # PostgreSQL's server programs, for the PostgreSQL store's tests (a private cluster, see start_postgres).
+    pg_bin >/dev/null || missing+=(postgresql)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ]; then
             echo "installing: ${missing[*]}"
@@ -60,7 +62,50 @@ install_missing() {
     command -v schemathesis >/dev/null 2>&1 || python3 -m pip install -q schemathesis || return 1
 }
 
+# The directory of PostgreSQL's server programs (Debian keeps them off PATH).
+pg_bin() {
+    local dir
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r) "$(dirname "$(command -v initdb 2>/dev/null || echo /none/x)")"; do
+        [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && { echo "$dir"; return 0; }
+    done
+    return 1
+}
+
+# A private PostgreSQL cluster in a temporary directory on a free loopback port, as an unprivileged
+# user (initdb refuses root); the tests find it through JOBLOG_TEST_POSTGRES_URL. Stopped at exit.
+pg_dir=""
+pg_user=""
+start_postgres() {
+    local bin port
+    bin=$(pg_bin) || { echo "no initdb/pg_ctl"; return 1; }
+    pg_dir=$(mktemp -d /tmp/joblog-ci-pg.XXXXXX)
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    if [ "$(id -u)" = 0 ]; then
+        pg_user=postgres
+        id -u postgres >/dev/null 2>&1 || pg_user=nobody
+        chown "$pg_user" "$pg_dir"
+    fi
+    as_pg "$bin/initdb" -D "$pg_dir/data" -U joblog --auth=trust -E UTF8 --locale=C -N >"$pg_dir/initdb.log" 2>&1 ||
+        { cat "$pg_dir/initdb.log"; return 1; }
+    as_pg "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
+        -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start \
+        >/dev/null || { cat "$pg_dir/server.log"; return 1; }
+    export JOBLOG_TEST_POSTGRES_URL="postgres://joblog@127.0.0.1:$port/postgres"
+    echo "PostgreSQL on 127.0.0.1:$port ($pg_dir)"
+}
+as_pg() {
+    if [ -n "$pg_user" ]; then runuser -u "$pg_user" -- "$@"; else "$@"; fi
+}
+stop_postgres() {
+    [ -n "$pg_dir" ] || return 0
+    as_pg "$(pg_bin)/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1
+    rm -rf "$pg_dir"
+    pg_dir=""
+}
+trap stop_postgres EXIT
+
 step "dependencies" install_missing
+step "postgres: a private cluster for the PostgreSQL store's tests" start_postgres
 step "swift build" swift build --build-tests
 export JOBLOGD_BIN="$root/.build/debug/joblogd"
 step "swift test" swift test --skip-build

@@ -192,6 +192,15 @@ public struct RunOwner: Sendable {
     public var stalledSince: Timestamp?
     public var stallAfterMs: Int64?
     public var slow = false
+
+    /// The owner facts; the flags' fields start empty (another backend reads them too).
+    public init(runID: Int64, pid: Int64?, startTime: Int64?, heartbeatTimeoutMs: Int64?, lastHeartbeatAt: Timestamp) {
+        self.runID = runID
+        self.pid = pid
+        self.startTime = startTime
+        self.heartbeatTimeoutMs = heartbeatTimeoutMs
+        self.lastHeartbeatAt = lastHeartbeatAt
+    }
 }
 
 /// A level read by the writer thread once per transaction.

@@ -80,6 +80,8 @@ struct Joblogd: AsyncParsableCommand {
 
     @OptionGroup var httpOptions: HTTPOptions
 
+    @OptionGroup var storeOptions: StoreOptions
+
     @Option(help: "Under systemd (NOTIFY_SOCKET): how often a STATUS= line is sent, in milliseconds.")
     var statusIntervalMs: Int = 5000
 
@@ -138,6 +140,7 @@ struct Joblogd: AsyncParsableCommand {
         options.stallMinMs = stallMinMs
         options.retainDays = retainDays
         options.sessionTTL = .seconds(sessionTtl)
+        options.openStore = try storeOptions.opener(environment: environment)
         try Self.applyServiceManager(
             environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger
         )

@@ -1,8 +1,10 @@
 import Foundation
 import JobLogJSON
 import JobLogModel
+import JobLogPostgres
 import JobLogProtocol
 import JobLogStore
+import JobLogTestSupport
 import Logging
 import Testing
 
@@ -12,7 +14,7 @@ import Testing
 /// the in-memory test double (``InMemoryBackend``), which shares only the `StoreBackend` protocol.
 @Suite struct BackendParityTests {
     enum Backend: String, CaseIterable {
-        case sqlite, memory
+        case sqlite, memory, postgres
     }
 
     /// A store on `backend` (SQLite in a temporary directory) and a router session on it.
@@ -21,7 +23,7 @@ import Testing
         let session: LocalSession
         let directory: URL
 
-        init(_ backend: Backend) throws {
+        init(_ backend: Backend) async throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("parity-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             var config = StoreConfiguration(path: directory.appendingPathComponent("db").path)
@@ -30,6 +32,10 @@ import Testing
             switch backend {
             case .sqlite: store = try JobLogStore(configuration: config, logger: logger)
             case .memory: store = JobLogStore(backend: InMemoryBackend(), configuration: config, logger: logger)
+            case .postgres:
+                let url = try PostgresStoreURL(parsing: try PostgresCluster.makeDatabase())
+                let backend = try await PostgresBackend.open(url: url, logger: logger)
+                store = JobLogStore(backend: backend, configuration: config, logger: logger)
             }
             let server = JobLogServer(
                 configuration: ServerConfiguration(
@@ -105,7 +111,7 @@ import Testing
     ]
 
     static func answers(_ backend: Backend) async throws -> [String] {
-        let fixture = try Fixture(backend)
+        let fixture = try await Fixture(backend)
         var answers: [String] = []
         for (method, params) in script { answers.append(try await fixture.call(method, params)) }
         return answers
@@ -118,6 +124,17 @@ import Testing
             #expect(a == b, "call \(i) \(Self.script[i].0.rawValue) \(Self.script[i].1)")
         }
         #expect(sqlite.count == memory.count)
+    }
+
+    /// The PostgreSQL backend answers the same calls as SQLite, to the byte (times aside).
+    @Test(.enabled(if: PostgresCluster.baseURL != nil, "\(PostgresCluster.unavailableReason)"))
+    func postgresAnswersEveryCallLikeSQLite() async throws {
+        let sqlite = try await Self.answers(.sqlite)
+        let postgres = try await Self.answers(.postgres)
+        for (i, (a, b)) in zip(sqlite, postgres).enumerated() {
+            #expect(a == b, "call \(i) \(Self.script[i].0.rawValue) \(Self.script[i].1)")
+        }
+        #expect(sqlite.count == postgres.count)
     }
 
     /// What the answers say, checked on the in-memory backend (the rules, not SQLite, decide them).

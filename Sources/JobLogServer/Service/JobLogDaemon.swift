@@ -35,6 +35,8 @@ public enum JobLogDaemon {
         public var serviceManager: ServiceManagerLink?
         /// More services that need the server (the HTTP service); stopped before the server.
         public var moreServices: [@Sendable (JobLogServer, JobLogStore) -> any Service] = []
+        /// Opens the store on another backend than SQLite at `store.path` (`--store postgres://…`).
+        public var openStore: (@Sendable (StoreConfiguration, Logger) async throws -> JobLogStore)?
 
         public init(store: StoreConfiguration, server: ServerConfiguration) {
             self.store = store
@@ -59,7 +61,11 @@ public enum JobLogDaemon {
         }
         let store: JobLogStore
         do {
-            store = try JobLogStore(configuration: storeConfiguration(options), logger: logger)
+            if let openStore = options.openStore {
+                store = try await openStore(storeConfiguration(options), logger)
+            } else {
+                store = try JobLogStore(configuration: storeConfiguration(options), logger: logger)
+            }
         } catch {
             options.serviceManager?.notifier.send("STATUS=cannot open the store: \(error)")
             throw .storeUnavailable("\(error)")

@@ -1,0 +1,188 @@
+import JobLogModel
+import JobLogStore
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// The store on a PostgreSQL database that several daemons may share (issue 17).
+///
+/// Writes go through one connection of the writer thread (``PostgresTransaction``): `BEGIN`, the
+/// statements of one group commit, `COMMIT`. The connection is dropped after a failed
+/// transaction and made again for the next one, so a restarted server is reached again by
+/// itself. Reads go through a `PostgresClient` pool, whose `run()` this backend runs on a task it
+/// owns (cancelled when the writer stops or the backend goes away).
+///
+/// Not yet on PostgreSQL: the insight reads across runs (`searchLogs`, `listJobs`, `jobStats`,
+/// `compareRuns`) answer `store unavailable`; the slow flag and the usual duration need them.
+public final class PostgresBackend: StoreBackend, @unchecked Sendable {
+    /// How long one statement of the writer may take before the store answers "unavailable".
+    public static let statementTimeout: Duration = .seconds(30)
+    /// How long a read may take (waiting for a pooled connection included).
+    public static let readTimeout: Duration = .seconds(10)
+
+    let client: PostgresClient
+    let logger: Logger
+    private let connectionConfiguration: PostgresConnection.Configuration
+    private let runTask: Task<Void, Never>
+
+    // The writer thread's own.
+    private var connection: PostgresConnection?
+    private var nextConnectionID = 1
+
+    /// Connects, applies the schema's migrations (under an advisory lock) and starts the pool.
+    public static func open(url: PostgresStoreURL, logger: Logger) async throws -> PostgresBackend {
+        let backend = try PostgresBackend(url: url, logger: logger)
+        // On a connection of its own, not the pool's: an unreachable server fails here at once
+        // (the pool would keep retrying), and the advisory lock is this session's.
+        do {
+            let connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: backend.connectionConfiguration,
+                id: 0, logger: logger
+            ).get()
+            do {
+                try await PostgresSchema.migrate(connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try await connection.close()
+        } catch let error as PostgresStoreError {
+            backend.stop()
+            throw StoreError.incompatible(error.description)
+        } catch {
+            backend.stop()
+            throw StoreError.incompatible(
+                "cannot open the PostgreSQL store \(url.redacted): \(PostgresStoreError.reason(error))")
+        }
+        return backend
+    }
+
+    private init(url: PostgresStoreURL, logger: Logger) throws {
+        switch url.sslMode {
+        case .disable, .prefer:
+            break
+        case .require, .verifyFull:
+            throw StoreError.incompatible("sslmode=\(url.sslMode.rawValue) is not supported yet (disable or prefer)")
+        }
+        self.logger = logger
+        var clientConfiguration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: .disable)
+        clientConfiguration.options.maximumConnections = 8
+        clientConfiguration.options.connectTimeout = .seconds(5)
+        client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        connectionConfiguration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: .disable)
+        let client = client
+        runTask = Task { await client.run() }
+    }
+
+    deinit {
+        runTask.cancel()
+        // Released without `writerStopped()`: closed on a task that keeps it until then.
+        if let connection { Task { try? await connection.close() } }
+    }
+
+    /// Stops the pool.
+    public func stop() {
+        runTask.cancel()
+    }
+
+    // MARK: - Writes
+
+    public func transaction(_ body: (PostgresTransaction) throws -> Void) throws {
+        let connection = try writeConnection()
+        let tx = PostgresTransaction(connection: connection, logger: logger, timeout: Self.statementTimeout)
+        do {
+            try tx.execute("BEGIN")
+            try body(tx)
+            try tx.flush()
+            try tx.execute("COMMIT")
+        } catch {
+            // A connection that cannot roll back (lost, the server restarted, a statement still
+            // running past its time) is dropped and made again for the next transaction.
+            if case .timeout? = error as? PostgresStoreError {
+                dropConnection()
+            } else if (try? tx.execute("ROLLBACK")) == nil {
+                dropConnection()
+            }
+            throw error
+        }
+    }
+
+    public func failureReason(_ error: any Error) -> String {
+        if case .unavailable(let why)? = error as? StoreError { return why }
+        if let e = error as? StoreError { return e.description }
+        return PostgresStoreError.reason(error)
+    }
+
+    public func verifyLocation() -> String? { nil }
+
+    public func writerStopped() {
+        dropConnection()
+        runTask.cancel()
+    }
+
+    private func writeConnection() throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        let configuration = connectionConfiguration
+        let id = nextConnectionID
+        nextConnectionID += 1
+        let logger = logger
+        do {
+            let made = try BlockingBridge.wait(timeout: .seconds(10)) {
+                try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id,
+                    logger: logger
+                ).get()
+            }
+            connection = made
+            return made
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.unavailable(PostgresStoreError.reason(error))
+        }
+    }
+
+    private func dropConnection() {
+        guard let connection else { return }
+        self.connection = nil
+        // Waited for: postgres-nio requires a connection to be closed before it is released
+        // (the task keeps it until then, even past the timeout).
+        _ = try? BlockingBridge.wait(timeout: .seconds(5)) { try await connection.close() }
+    }
+
+    // MARK: - Reads
+
+    /// The rows of one read through the pool, within ``statementTimeout``.
+    func read(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        let client = client
+        let logger = logger
+        do {
+            return try await withThrowingTaskGroup(of: [PostgresRow]?.self) { group in
+                group.addTask { try await client.query(query, logger: logger).collect() }
+                group.addTask {
+                    try await Task.sleep(for: Self.readTimeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let rows = try await group.next(), let rows else {
+                    throw PostgresStoreError.timeout(Self.readTimeout)
+                }
+                return rows
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.unavailable(PostgresStoreError.reason(error))
+        }
+    }
+
+    static func notYet(_ what: String) -> StoreError {
+        StoreError.unavailable("\(what) is not yet on PostgreSQL")
+    }
+}
