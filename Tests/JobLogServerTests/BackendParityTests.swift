@@ -28,6 +28,7 @@ import Testing
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             var config = StoreConfiguration(path: directory.appendingPathComponent("db").path)
             config.maxLogsPerRun = 6
+            config.nodeName = "parity-node"
             let logger = Logger(label: "test")
             switch backend {
             case .sqlite: store = try JobLogStore(configuration: config, logger: logger)
@@ -105,6 +106,9 @@ import Testing
         (.cancelRun, #"{"jobRunId":"2","reason":"wrong input"}"#),
         (.listRuns, #"{"status":"RUNNING"}"#),
         (.listRuns, #"{"jobName":"etl","limit":1}"#),
+        (.listRuns, #"{"node":"parity-node","limit":1}"#),
+        (.listRuns, #"{"node":"elsewhere"}"#),
+        (.listRuns, #"{"node":5}"#),
         (.finishRun, #"{"jobRunId":"2","status":"CANCELLED"}"#),
         (.getLogs, #"{"jobRunId":"2"}"#),
         (.listRuns, "{}"),
