@@ -106,12 +106,12 @@ import Testing
         (.cancelRun, #"{"jobRunId":"2","reason":"wrong input"}"#),
         (.listRuns, #"{"status":"RUNNING"}"#),
         (.listRuns, #"{"jobName":"etl","limit":1}"#),
-        (.listRuns, #"{"node":"parity-node","limit":1}"#),
-        (.listRuns, #"{"node":"elsewhere"}"#),
-        (.listRuns, #"{"node":5}"#),
         (.finishRun, #"{"jobRunId":"2","status":"CANCELLED"}"#),
         (.getLogs, #"{"jobRunId":"2"}"#),
         (.listRuns, "{}"),
+        (.listRuns, #"{"node":"parity-node","limit":1}"#),
+        (.listRuns, #"{"node":"elsewhere"}"#),
+        (.listRuns, #"{"node":5}"#),
     ]
 
     static func answers(_ backend: Backend) async throws -> [String] {
@@ -157,5 +157,8 @@ import Testing
         #expect(answer(22).hasPrefix("error -32001"))
         #expect(answer(25).hasPrefix("error -32602"))
         #expect(answer(30).contains("Cancel requested: wrong input") && answer(30).contains("Stopped"))
+        #expect(answer(32).contains(#""node":"parity-node""#) && answer(32).contains(#""jobName":"etl""#))
+        #expect(answer(33) == #"{"runs":[]}"#)
+        #expect(answer(34).hasPrefix("error -32602"))
     }
 }
