@@ -33,6 +33,7 @@ import Testing
         let first = try #require(try onA.result("startRun", ["jobName": "j"])["jobRunId"] as? String)
         let run = try #require(try onA.result("getRun", ["jobRunId": first])["run"] as? [String: Any])
         #expect(run["node"] as? String == "a")
+        #expect(a.daemonLog().contains("node=a"), "the start line names the node")
         #expect(a.terminate() == 0)
 
         // The same store under another name: the old run keeps its node.
