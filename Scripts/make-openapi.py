@@ -96,6 +96,7 @@ paths = {
             "parameters": [
                 query("jobName", {"$ref": "#/components/schemas/JobName"}, "Only runs of this job."),
                 query("status", {"$ref": "#/components/schemas/RunStatus"}, "Only runs in this status."),
+                query("node", {"$ref": "#/components/schemas/NodeName"}, "Only runs started by this daemon (--node-name)."),
                 query("limit", limit_runs, "At most this many runs."),
                 query("beforeId", id_query, "Only runs with a smaller id (the next page)."),
             ],

@@ -12,6 +12,8 @@ public struct NewRun: Sendable {
     public var heartbeatTimeoutMs: Int64?
     /// The run's own stall threshold; nil = the daemon's.
     public var stallAfterMs: Int64? = nil
+    /// The daemon that started the run (`--node-name`); the writer stamps it before the insert.
+    public var node: String? = nil
 
     public init(
         jobName: String, trigger: String, scope: String, algorithmVersion: String?, params: String,

@@ -47,6 +47,8 @@ public struct RunRecord: Sendable, Equatable {
     public var slow: Bool = false
     /// The run's own stall threshold (`stallAfterMs` on `startRun`); nil = the daemon's `--stall-min-ms`.
     public var stallAfterMs: Int64? = nil
+    /// The daemon that started the run (`--node-name`); nil for runs stored before nodes were recorded.
+    public var node: String? = nil
 
     public init(
         id: Int64, jobName: String, status: RunStatus, trigger: String = "MANUAL", scope: String = "system",

@@ -38,14 +38,15 @@ extension PostgresBackend {
         return try await read(query).map(PostgresRows.log)
     }
 
-    public func listRuns(jobName: String?, status: RunStatus?, limit: Int, beforeId: Int64?) async throws
-        -> [RunRecord]
+    public func listRuns(jobName: String?, status: RunStatus?, node: String?, limit: Int, beforeId: Int64?)
+        async throws -> [RunRecord]
     {
         try await read(
             """
             SELECT * FROM runs
             WHERE (\(jobName)::text IS NULL OR job_name = \(jobName))
                 AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+                AND (\(node)::text IS NULL OR node = \(node))
                 AND id < \(beforeId ?? Int64.max)
             ORDER BY id DESC LIMIT \(Int64(limit))
             """

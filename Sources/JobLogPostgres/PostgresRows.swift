@@ -43,6 +43,7 @@ enum PostgresRows {
         record.stalledSince = try optInt("stalled_since").map(Timestamp.init(milliseconds:))
         record.slow = try r["slow"].decode(Bool.self)
         record.stallAfterMs = try optInt("stall_after_ms")
+        record.node = try optText("node")
         return record
     }
 

@@ -110,7 +110,15 @@ enum PostgresSchema {
                 """,
                 "CREATE INDEX sessions_by_touched ON sessions (touched_at)",
             ]
-        )
+        ),
+        (
+            // The daemon that started each run (`--node-name`); null for runs stored before.
+            "p2-run-node",
+            [
+                "ALTER TABLE runs ADD COLUMN node text",
+                "CREATE INDEX runs_by_node ON runs (node, id)",
+            ]
+        ),
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock; refuses a database

@@ -107,11 +107,12 @@ public final class PostgresTransaction: StoreTransaction {
         let rows = try execute(
             """
             INSERT INTO runs (job_name, status, trigger, scope, algorithm_version, params, started_at,
-                last_heartbeat_at, owner_pid, owner_uid, owner_start_time, heartbeat_timeout_ms, stall_after_ms)
+                last_heartbeat_at, owner_pid, owner_uid, owner_start_time, heartbeat_timeout_ms, stall_after_ms,
+                node)
             VALUES (\(Self.text(new.jobName)), 'RUNNING', \(Self.text(new.trigger)), \(Self.text(new.scope)),
                 \(new.algorithmVersion.map(Self.text)), \(Self.text(new.params)), \(now.milliseconds),
                 \(now.milliseconds), \(new.ownerPid), \(new.ownerUid), \(new.ownerStartTime),
-                \(new.heartbeatTimeoutMs), \(new.stallAfterMs))
+                \(new.heartbeatTimeoutMs), \(new.stallAfterMs), \(new.node.map(Self.text)))
             RETURNING id
             """)
         guard let id = try rows.first?.decode(Int64.self) else {

@@ -51,6 +51,7 @@ public struct RunMachine: Sendable {
             algorithmVersion: new.algorithmVersion, startedAt: now, lastHeartbeatAt: now,
             params: RawJSON(validating: new.params) ?? .emptyObject, ownerPid: new.ownerPid, ownerUid: new.ownerUid)
         run.stallAfterMs = new.stallAfterMs
+        run.node = new.node
         let machine = RunMachine(run)
         effects.emit(CommittedEvent(runID: id, jobName: new.jobName, at: now, kind: .started))
         return machine

@@ -129,10 +129,11 @@ public final class JobLogStore: Sendable {
         try await backend.logs(run: run, minLevel: minLevel, limit: limit, afterId: afterId, beforeId: beforeId)
     }
 
-    /// Runs, newest first.
-    public func listRuns(jobName: String?, status: RunStatus?, limit: Int, beforeId: Int64?) async throws -> [RunRecord]
-    {
-        try await backend.listRuns(jobName: jobName, status: status, limit: limit, beforeId: beforeId)
+    /// Runs, newest first; with `node`, only the runs that daemon (`--node-name`) started.
+    public func listRuns(
+        jobName: String?, status: RunStatus?, node: String? = nil, limit: Int, beforeId: Int64?
+    ) async throws -> [RunRecord] {
+        try await backend.listRuns(jobName: jobName, status: status, node: node, limit: limit, beforeId: beforeId)
     }
 
     /// The runs still RUNNING, with what the liveness reaper needs.

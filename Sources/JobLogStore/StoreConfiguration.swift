@@ -26,6 +26,8 @@ public struct StoreConfiguration: Sendable {
     /// The idle writer wakes at least this often to call its heartbeat listeners; nil = only
     /// when there is work (see ``JobLogStore/onWriterHeartbeat(_:)``).
     public var heartbeatIntervalMs: Int? = nil
+    /// The daemon's name (`--node-name`), recorded as the `node` of every run it starts.
+    public var nodeName: String = HostName.current
 
     public init(path: String) { self.path = path }
 }

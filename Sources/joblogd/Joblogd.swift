@@ -78,6 +78,9 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(help: "This daemon's name, recorded as the node of every run it starts (default: the host name).")
+    var nodeName: String?
+
     @OptionGroup var httpOptions: HTTPOptions
 
     @OptionGroup var storeOptions: StoreOptions
@@ -105,6 +108,9 @@ struct Joblogd: AsyncParsableCommand {
         try Self.check("--session-ttl", sessionTtl, 1...315_360_000)
         try Self.check("--stall-min-ms", stallMinMs, 1...(30 * 86_400_000))
         try Self.check("--status-interval-ms", statusIntervalMs, 100...3_600_000)
+        if let nodeName, nodeName.isEmpty || nodeName.utf8.count > 200 {
+            throw ValidationError("--node-name must be 1 to 200 bytes (got \(nodeName.utf8.count))")
+        }
     }
 
     static func check<T: BinaryInteger>(_ name: String, _ value: T, _ range: ClosedRange<T>) throws {
@@ -124,6 +130,7 @@ struct Joblogd: AsyncParsableCommand {
         storeConfiguration.syncFull = sync == "full"
         storeConfiguration.flushIntervalMs = flushIntervalMs
         storeConfiguration.maxLogsPerRun = maxLogsPerRun
+        if let nodeName { storeConfiguration.nodeName = nodeName }
         storeConfiguration.permissions = .standard(adminGroup: adminGroup.flatMap(Permissions.groupID))
 
         var serverConfiguration = ServerConfiguration(

@@ -74,6 +74,12 @@ import Testing
         #expect(lines(byStatus.stdout, matching: "nightly").isEmpty)
         let none = try f.joblog("list", "--job", "nothing")
         #expect(none.stdout == "no runs\n")
+        var host = [CChar](repeating: 0, count: 256)
+        _ = gethostname(&host, host.count - 1)
+        let hostName = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let byNode = try f.joblog("list", "--node", hostName)
+        #expect(byNode.stdout.split(separator: "\n").count == 3, "the daemon's runs carry its host name")
+        #expect(try f.joblog("list", "--node", "elsewhere").stdout == "no runs\n")
     }
 
     @Test func listJSONIsTheDaemonsResult() throws {

@@ -28,6 +28,7 @@ import Testing
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             var config = StoreConfiguration(path: directory.appendingPathComponent("db").path)
             config.maxLogsPerRun = 6
+            config.nodeName = "parity-node"
             let logger = Logger(label: "test")
             switch backend {
             case .sqlite: store = try JobLogStore(configuration: config, logger: logger)
@@ -108,6 +109,9 @@ import Testing
         (.finishRun, #"{"jobRunId":"2","status":"CANCELLED"}"#),
         (.getLogs, #"{"jobRunId":"2"}"#),
         (.listRuns, "{}"),
+        (.listRuns, #"{"node":"parity-node","limit":1}"#),
+        (.listRuns, #"{"node":"elsewhere"}"#),
+        (.listRuns, #"{"node":5}"#),
     ]
 
     static func answers(_ backend: Backend) async throws -> [String] {
@@ -153,5 +157,8 @@ import Testing
         #expect(answer(22).hasPrefix("error -32001"))
         #expect(answer(25).hasPrefix("error -32602"))
         #expect(answer(30).contains("Cancel requested: wrong input") && answer(30).contains("Stopped"))
+        #expect(answer(32).contains(#""node":"parity-node""#) && answer(32).contains(#""jobName":"etl""#))
+        #expect(answer(33) == #"{"runs":[]}"#)
+        #expect(answer(34).hasPrefix("error -32602"))
     }
 }

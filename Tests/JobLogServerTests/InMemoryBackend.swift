@@ -70,10 +70,13 @@ final class InMemoryBackend: StoreBackend, Sendable {
         }
     }
 
-    func listRuns(jobName: String?, status: RunStatus?, limit: Int, beforeId: Int64?) async throws -> [RunRecord] {
+    func listRuns(jobName: String?, status: RunStatus?, node: String?, limit: Int, beforeId: Int64?) async throws
+        -> [RunRecord]
+    {
         read { s in
             let runs = s.runs.values.filter { r in
                 (jobName == nil || r.jobName == jobName) && (status == nil || r.status == status)
+                    && (node == nil || r.node == node)
                     && (beforeId == nil || r.id < beforeId!)
             }
             return Array(runs.sorted { $0.id > $1.id }.prefix(limit))
@@ -136,6 +139,7 @@ final class InMemoryTransaction: StoreTransaction {
             algorithmVersion: new.algorithmVersion, startedAt: at, lastHeartbeatAt: at,
             params: RawJSON(validating: new.params) ?? .emptyObject, ownerPid: new.ownerPid, ownerUid: new.ownerUid)
         run.stallAfterMs = new.stallAfterMs
+        run.node = new.node
         state.runs[id] = run
         state.owners[id] = (new.ownerStartTime, new.heartbeatTimeoutMs)
         return id

@@ -13,7 +13,8 @@ struct JobsRoutes: Sendable {
         router.get("/api/admin/jobs") { request, _ in
             try await call(
                 .listRuns,
-                QueryParams.params(request, strings: ["jobName", "status"], ids: ["beforeId"], numbers: ["limit"]))
+                QueryParams.params(
+                    request, strings: ["jobName", "status", "node"], ids: ["beforeId"], numbers: ["limit"]))
         }
         router.get("/api/admin/jobs/{jobRunId}") { request, context in
             try await call(.getRun, QueryParams.params(request, path: try runID(context)))

@@ -49,6 +49,7 @@ extension RunRecord {
                 ("rejectedCount", .int(rejectedCount)), ("lastRejection", .string(orNull: lastRejection)),
                 ("stalledSince", .timestamp(stalledSince)), ("slow", .bool(slow)),
                 ("cancelRequestedAt", .timestamp(cancelRequestedAt)), ("cancelReason", .string(orNull: cancelReason)),
+                ("node", .string(orNull: node)),
             ]))
     }
 
@@ -82,6 +83,7 @@ extension RunRecord {
             cancelRequestedAt: r.optionalTimestamp("cancelRequestedAt"), cancelReason: r.optionalString("cancelReason"))
         stalledSince = r.optionalTimestamp("stalledSince")
         if case .bool(let b)? = r.object["slow"] { slow = b }
+        node = r.optionalString("node")
     }
 
     /// `getProgress`'s view.

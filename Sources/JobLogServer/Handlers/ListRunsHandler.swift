@@ -7,7 +7,7 @@ enum ListRunsHandler {
         return .read {
             do {
                 let runs = try await context.store.listRuns(
-                    jobName: p.jobName, status: p.status, limit: Int(p.limit), beforeId: p.beforeId)
+                    jobName: p.jobName, status: p.status, node: p.node, limit: Int(p.limit), beforeId: p.beforeId)
                 return .success(ListRunsResult(runs: runs.map(context.decorate)).json)
             } catch {
                 return .failure(RPCError(error, logger: context.logger))

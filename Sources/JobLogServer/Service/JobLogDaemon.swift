@@ -72,7 +72,10 @@ public enum JobLogDaemon {
         }
         logger.info(
             "store open",
-            metadata: ["db": "\(options.store.path)", "sync": "\(options.store.syncFull ? "full" : "normal")"])
+            metadata: [
+                "db": "\(options.store.path)", "sync": "\(options.store.syncFull ? "full" : "normal")",
+                "node": "\(options.store.nodeName)",
+            ])
         var serverConfiguration = options.server
         let listening = listeningSignal(options, server: &serverConfiguration)
         let server = JobLogServer(configuration: serverConfiguration, store: store, logger: logger)

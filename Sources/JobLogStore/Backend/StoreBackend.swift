@@ -30,8 +30,9 @@ public protocol StoreBackend: AnyObject, Sendable {
     /// ``JobLogStore/logs(run:minLevel:limit:afterId:beforeId:)``).
     func logs(run: Int64, minLevel: LogLevel?, limit: Int, afterId: Int64?, beforeId: Int64?) async throws
         -> [LogRecord]?
-    /// Runs, newest first.
-    func listRuns(jobName: String?, status: RunStatus?, limit: Int, beforeId: Int64?) async throws -> [RunRecord]
+    /// Runs, newest first; `node` keeps the runs started by that daemon.
+    func listRuns(jobName: String?, status: RunStatus?, node: String?, limit: Int, beforeId: Int64?) async throws
+        -> [RunRecord]
     /// The runs still RUNNING, with what the liveness reaper needs.
     func runningRuns() async throws -> [RunOwner]
     /// The owner facts of one RUNNING run, nil when it is not RUNNING.

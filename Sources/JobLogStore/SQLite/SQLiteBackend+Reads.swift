@@ -26,8 +26,8 @@ extension SQLiteBackend {
         }
     }
 
-    public func listRuns(jobName: String?, status: RunStatus?, limit: Int, beforeId: Int64?) async throws
-        -> [RunRecord]
+    public func listRuns(jobName: String?, status: RunStatus?, node: String?, limit: Int, beforeId: Int64?)
+        async throws -> [RunRecord]
     {
         try await shortReader.read { db in
             var clauses: [String] = []
@@ -39,6 +39,10 @@ extension SQLiteBackend {
             if let status {
                 clauses.append("status = ?")
                 arguments += [status.rawValue]
+            }
+            if let node {
+                clauses.append("node = ?")
+                arguments += [node]
             }
             if let beforeId {
                 clauses.append("id < ?")

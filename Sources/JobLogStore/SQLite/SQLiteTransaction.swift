@@ -23,13 +23,14 @@ public final class SQLiteTransaction: StoreTransaction {
         try db.execute(
             sql: """
                 INSERT INTO runs (job_name, status, trigger, scope, algorithm_version, params, started_at,
-                    last_heartbeat_at, owner_pid, owner_uid, owner_start_time, heartbeat_timeout_ms, stall_after_ms)
-                VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    last_heartbeat_at, owner_pid, owner_uid, owner_start_time, heartbeat_timeout_ms, stall_after_ms,
+                    node)
+                VALUES (?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 new.jobName, new.trigger, new.scope, new.algorithmVersion, new.params, now.milliseconds,
                 now.milliseconds, new.ownerPid, new.ownerUid, new.ownerStartTime, new.heartbeatTimeoutMs,
-                new.stallAfterMs,
+                new.stallAfterMs, new.node,
             ])
         let id = db.lastInsertedRowID
         try StageTable.runStarted(job: new.jobName, id: id, db)

@@ -101,6 +101,15 @@ enum Migrations {
                     CREATE INDEX sessions_by_touched ON sessions(touched_at);
                     """)
         }
+        migrator.registerMigration("v9-run-node") { db in
+            // The daemon that started each run (`--node-name`); null for runs stored before.
+            // `listRuns {"node"}` pages by id within one node.
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN node TEXT;
+                    CREATE INDEX runs_by_node ON runs(node, id);
+                    """)
+        }
         return migrator
     }
 }

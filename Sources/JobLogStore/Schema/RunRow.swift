@@ -36,6 +36,7 @@ enum RunRow {
         record.stalledSince = (row["stalled_since"] as Int64?).map(Timestamp.init(milliseconds:))
         record.slow = row["slow"] as Bool? ?? false
         record.stallAfterMs = row["stall_after_ms"]
+        record.node = row["node"]
         return record
     }
 

@@ -342,7 +342,8 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
             }
         }
         switch op.command {
-        case .startRun(let new):
+        case .startRun(var new):
+            new.node = configuration.nodeName
             let id = try effects.tx.insertRun(new, at: now)
             let state = RunState(RunMachine.start(new, id: id, at: now, effects: &effects))
             runs[id] = state

@@ -22,6 +22,9 @@ struct ListCommand: AsyncParsableCommand {
     @Option(help: "Only runs with this status.")
     var status: StatusFilter?
 
+    @Option(help: "Only runs started by this daemon (its --node-name; default the host name).")
+    var node: String?
+
     @Option(help: "At most this many runs (1-1000).")
     var limit: Int64 = 50
 
@@ -37,7 +40,7 @@ struct ListCommand: AsyncParsableCommand {
     func run() async throws {
         let session = connection.session()
         defer { session.close() }
-        let params = ListRunsParams(jobName: job, status: status?.status, limit: limit)
+        let params = ListRunsParams(jobName: job, status: status?.status, node: node, limit: limit)
         let value = try await session.call(.listRuns, params)
         if output.json {
             Console.line(JSONWriter.string(value))
