@@ -223,57 +223,45 @@ public final class PostgresTransaction: StoreTransaction {
         Int64(try execute("DELETE FROM sessions WHERE touched_at < \(before) RETURNING 1").count)
     }
 
-    /// One bounded step of retention, as on SQLite: first the logs of runs already pruned, then
-    /// whole runs, oldest first, each run row deleted with its `pruned_runs` entry before its logs.
-    public func pruneStep(before cutoff: Timestamp, status: RunStatus?, maxRows: Int) throws -> PruneStep {
+    public func prunedRunsWithLogs(limit: Int) throws -> [Int64] {
         try flush()
-        var budget = maxRows
-        var step = PruneStep(runs: 0, logs: 0, complete: false, prunedRunIDs: [])
-        let pendingRuns = try execute("SELECT run_id FROM pruned_runs ORDER BY run_id LIMIT 100").map {
+        return try execute("SELECT run_id FROM pruned_runs ORDER BY run_id LIMIT \(Int64(limit))").map {
             try $0.decode(Int64.self)
         }
-        for id in pendingRuns {
-            let n = try deleteLogs(of: id, upTo: budget)
-            step.logs += Int64(n)
-            budget -= n
-            if budget <= 0 { break }
-        }
-        var candidates = 0
-        if budget > 0 {
-            let rows = try execute(
-                """
-                SELECT id, job_name FROM runs WHERE status != 'RUNNING' AND finished_at < \(cutoff.milliseconds)
-                    AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
-                ORDER BY id LIMIT 100
-                """)
-            candidates = rows.count
-            for row in rows {
-                let (id, job) = try row.decode((Int64, String).self)
-                try execute("DELETE FROM runs WHERE id = \(id)")
-                try execute("DELETE FROM stages WHERE run_id = \(id)")
-                try execute(
-                    """
-                    UPDATE job_names SET runs = runs - 1,
-                        last_run_id = coalesce((SELECT max(id) FROM runs WHERE job_name = \(job)), last_run_id)
-                    WHERE job_name = \(job)
-                    """)
-                try execute("DELETE FROM job_names WHERE job_name = \(job) AND runs <= 0")
-                try execute("INSERT INTO pruned_runs (run_id) VALUES (\(id)) ON CONFLICT DO NOTHING")
-                step.prunedRunIDs.append(id)
-                step.runs += 1
-                budget -= 1
-                if budget <= 0 { break }
-                let n = try deleteLogs(of: id, upTo: budget)
-                step.logs += Int64(n)
-                budget -= n
-                if budget <= 0 { break }
-            }
-        }
-        step.complete = pendingRuns.isEmpty && candidates == 0
-        return step
     }
 
-    private func deleteLogs(of id: Int64, upTo limit: Int) throws -> Int {
+    public func pruneCandidates(before cutoff: Timestamp, status: RunStatus?, limit: Int) throws
+        -> [(id: Int64, job: String)]
+    {
+        try flush()
+        return try execute(
+            """
+            SELECT id, job_name FROM runs WHERE status != 'RUNNING' AND finished_at < \(cutoff.milliseconds)
+                AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+            ORDER BY id LIMIT \(Int64(limit))
+            """
+        ).map { row in
+            let (id, job) = try row.decode((Int64, String).self)
+            return (id, job)
+        }
+    }
+
+    public func deletePrunedRun(_ id: Int64, job: String) throws {
+        try flush()
+        try execute("DELETE FROM runs WHERE id = \(id)")
+        try execute("DELETE FROM stages WHERE run_id = \(id)")
+        try execute(
+            """
+            UPDATE job_names SET runs = runs - 1,
+                last_run_id = coalesce((SELECT max(id) FROM runs WHERE job_name = \(job)), last_run_id)
+            WHERE job_name = \(job)
+            """)
+        try execute("DELETE FROM job_names WHERE job_name = \(job) AND runs <= 0")
+        try execute("INSERT INTO pruned_runs (run_id) VALUES (\(id)) ON CONFLICT DO NOTHING")
+    }
+
+    public func deletePrunedLogs(of id: Int64, upTo limit: Int) throws -> Int {
+        try flush()
         let n = try execute(
             """
             DELETE FROM logs WHERE id IN (

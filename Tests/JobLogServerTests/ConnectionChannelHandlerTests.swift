@@ -17,29 +17,24 @@ import Testing
     private func withHandler(_ body: (NIOAsyncTestingChannel, JobLogServer, ReadSpy) async throws -> Void)
         async throws
     {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try JobLogStore(
-            configuration: StoreConfiguration(path: dir.appendingPathComponent("db").path),
-            logger: Logger(label: "test"))
-        defer { store.close() }
-        let server = JobLogServer(
-            configuration: ServerConfiguration(socketPath: dir.appendingPathComponent("s").path, version: "test"),
-            store: store, logger: Logger(label: "test"))
-        let spy = ReadSpy()
-        let channel = NIOAsyncTestingChannel()
-        let services = server.services
-        try await channel.testingEventLoop.executeInContext {
-            // Built on the channel's loop, where they live.
-            try channel.pipeline.syncOperations.addHandler(spy)
-            try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: 1 << 20))
-            try channel.pipeline.syncOperations.addHandler(
-                ConnectionChannelHandler(services: services, connectionID: 1))
+        try await withTemporaryStore("cch") { store, dir in
+            let server = JobLogServer(
+                configuration: ServerConfiguration(socketPath: dir.appendingPathComponent("s").path, version: "test"),
+                store: store, logger: Logger(label: "test"))
+            let spy = ReadSpy()
+            let channel = NIOAsyncTestingChannel()
+            let services = server.services
+            try await channel.testingEventLoop.executeInContext {
+                // Built on the channel's loop, where they live.
+                try channel.pipeline.syncOperations.addHandler(spy)
+                try channel.pipeline.syncOperations.addHandler(LineFramer(maxLineBytes: 1 << 20))
+                try channel.pipeline.syncOperations.addHandler(
+                    ConnectionChannelHandler(services: services, connectionID: 1))
+            }
+            try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
+            try await body(channel, server, spy)
+            _ = try? await channel.finish(acceptAlreadyClosed: true)
         }
-        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
-        try await body(channel, server, spy)
-        _ = try? await channel.finish(acceptAlreadyClosed: true)
     }
 
     /// The next `count` answer lines the handler writes (one write may hold several).

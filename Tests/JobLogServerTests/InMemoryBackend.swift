@@ -188,25 +188,34 @@ final class InMemoryTransaction: StoreTransaction {
 
     func slowWarning(_ run: RunRecord) throws -> String? { nil }
 
-    func pruneStep(before cutoff: Timestamp, status: RunStatus?, maxRows: Int) throws -> PruneStep {
-        var step = PruneStep(runs: 0, logs: 0, complete: true, prunedRunIDs: [])
-        var budget = maxRows
-        for run in state.runs.values.sorted(by: { $0.id < $1.id }) where budget > 0 {
-            guard run.status != .running, let finished = run.finishedAt, finished < cutoff,
-                status == nil || run.status == status
-            else { continue }
-            let logs = Int64(state.logs[run.id]?.count ?? 0)
-            state.runs[run.id] = nil
-            state.logs[run.id] = nil
-            state.stages[run.id] = nil
-            state.owners[run.id] = nil
-            step.runs += 1
-            step.logs += logs
-            step.prunedRunIDs.append(run.id)
-            budget -= 1 + Int(logs)
+    func prunedRunsWithLogs(limit: Int) throws -> [Int64] { Array(state.pruned.sorted().prefix(limit)) }
+
+    func pruneCandidates(before cutoff: Timestamp, status: RunStatus?, limit: Int) throws
+        -> [(id: Int64, job: String)]
+    {
+        let runs = state.runs.values.filter { run in
+            guard run.status != .running, let finished = run.finishedAt else { return false }
+            return finished < cutoff && (status == nil || run.status == status)
         }
-        step.complete = budget > 0
-        return step
+        return runs.sorted { $0.id < $1.id }.prefix(limit).map { ($0.id, $0.jobName) }
+    }
+
+    func deletePrunedRun(_ id: Int64, job: String) throws {
+        state.runs[id] = nil
+        state.stages[id] = nil
+        state.owners[id] = nil
+        state.pruned.insert(id)
+    }
+
+    func deletePrunedLogs(of id: Int64, upTo limit: Int) throws -> Int {
+        let entries = state.logs[id] ?? []
+        let doomed = Set(entries.sorted { ($0.level, $0.id) < ($1.level, $1.id) }.prefix(limit).map(\.id))
+        state.logs[id] = entries.filter { !doomed.contains($0.id) }
+        if doomed.count < limit {
+            state.pruned.remove(id)
+            state.logs[id] = nil
+        }
+        return doomed.count
     }
 
     func vacuum(pages: Int) throws -> Int64 { 0 }

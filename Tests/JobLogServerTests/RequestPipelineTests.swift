@@ -19,19 +19,11 @@ import Testing
     private func withPipeline(
         numbersMessages: Bool = true, _ body: (inout RequestPipeline, JobLogStore) async throws -> Void
     ) async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try JobLogStore(
-            configuration: StoreConfiguration(path: dir.appendingPathComponent("db").path),
-            logger: Logger(label: "test"))
-        defer { store.close() }
-        let context = RequestContext(
-            store: store, peer: Self.peer, version: "test", logger: Logger(label: "test"), rates: ProgressRates(),
-            connectionID: 1, watches: nil, pruner: Pruner(store: store, logger: Logger(label: "test")),
-            permissions: store.permissions)
-        var pipeline = RequestPipeline(context: context, stats: ServerStats(), numbersMessages: numbersMessages)
-        try await body(&pipeline, store)
+        try await withTemporaryStore("pipeline") { store, _ in
+            var pipeline = RequestPipeline(
+                context: .test(store, peer: Self.peer), stats: ServerStats(), numbersMessages: numbersMessages)
+            try await body(&pipeline, store)
+        }
     }
 
     private static func message(_ line: String) -> IncomingMessage {

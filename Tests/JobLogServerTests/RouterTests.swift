@@ -17,18 +17,13 @@ import Testing
     }
 
     /// Routes `line` (one JSON-RPC request) with a context over a real store in a temporary directory.
-    private func kind(of line: String) throws -> Kind {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("router-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try JobLogStore(
-            configuration: StoreConfiguration(path: dir.appendingPathComponent("db").path),
-            logger: Logger(label: "test"))
-        defer { store.close() }
-        let context = RequestContext(
-            store: store, peer: PeerCredentials(pid: getpid(), uid: getuid(), gid: getgid()), version: "test",
-            logger: Logger(label: "test"), rates: ProgressRates(), connectionID: 1, watches: nil,
-            pruner: Pruner(store: store, logger: Logger(label: "test")), permissions: store.permissions)
+    private func kind(of line: String) async throws -> Kind {
+        try await withTemporaryStore("router") { store, _ in
+            Self.kind(of: line, .test(store, peer: PeerCredentials(pid: getpid(), uid: getuid(), gid: getgid())))
+        }
+    }
+
+    private static func kind(of line: String, _ context: RequestContext) -> Kind {
         guard case .single(.request(let request)) = RPCDecoder.decode(line: Array(line.utf8)) else {
             Issue.record("not a request: \(line)")
             return .failure(0)
@@ -65,8 +60,8 @@ import Testing
             ("listRuns", "{}", .read),
             ("ping", "{}", .immediate),
         ])
-    func everyMethodReachesItsHandler(method: String, params: String, expected: Kind) throws {
-        #expect(try kind(of: Self.call(method, params)) == expected)
+    func everyMethodReachesItsHandler(method: String, params: String, expected: Kind) async throws {
+        #expect(try await kind(of: Self.call(method, params)) == expected)
     }
 
     @Test(
@@ -77,7 +72,7 @@ import Testing
             (Self.call("finishRun", #"{"jobRunId":"1","status":"MAYBE"}"#), -32602),
             (Self.call("getLogs", #"{"jobRunId":"x"}"#), -32602),
         ])
-    func badCallsAreTheirProtocolErrors(line: String, code: Int) throws {
-        #expect(try kind(of: line) == .failure(code))
+    func badCallsAreTheirProtocolErrors(line: String, code: Int) async throws {
+        #expect(try await kind(of: line) == .failure(code))
     }
 }

@@ -22,8 +22,16 @@ public protocol StoreTransaction: AnyObject {
     func jobSucceeded(job: String, at: Timestamp) throws
     func slowWarning(_ run: RunRecord) throws -> String?
 
-    /// One bounded step of retention (at most `maxRows` rows deleted).
-    func pruneStep(before cutoff: Timestamp, status: RunStatus?, maxRows: Int) throws -> PruneStep
+    // Retention, in the primitives of ``pruneStep(before:status:maxRows:)`` (one algorithm for every backend).
+    /// Runs already pruned whose log rows are not all deleted yet, oldest first, at most `limit`.
+    func prunedRunsWithLogs(limit: Int) throws -> [Int64]
+    /// Finished runs (of `status`, if given) that ended before `cutoff`, oldest first, at most `limit`.
+    func pruneCandidates(before cutoff: Timestamp, status: RunStatus?, limit: Int) throws -> [(id: Int64, job: String)]
+    /// Deletes a run's row, its stages and its count in the job's summary, and marks it pruned (its log
+    /// rows follow through ``deletePrunedLogs(of:upTo:)``).
+    func deletePrunedRun(_ id: Int64, job: String) throws
+    /// Deletes up to `limit` log rows of a pruned run and forgets the run once none is left; how many.
+    func deletePrunedLogs(of id: Int64, upTo limit: Int) throws -> Int
     /// Returns up to `pages` free pages to the file system; answers how many are left.
     func vacuum(pages: Int) throws -> Int64
 

@@ -96,55 +96,32 @@ public final class SQLiteTransaction: StoreTransaction {
         return Int64(db.changesCount)
     }
 
-    /// One bounded step of retention, at most `maxRows` rows: first the logs of runs already
-    /// pruned (an earlier step, or one a crash interrupted), then whole runs, oldest first. A run's
-    /// row is deleted first, in the same transaction as its `pruned_runs` entry; its logs follow,
-    /// in this step or the next ones. So no reader ever sees a run whose counts do not match its rows.
-    public func pruneStep(before cutoff: Timestamp, status: RunStatus?, maxRows: Int) throws -> PruneStep {
-        var budget = maxRows
-        var step = PruneStep(runs: 0, logs: 0, complete: false, prunedRunIDs: [])
-        // 1. Logs left of runs already pruned.
-        let pending = try Int64.fetchAll(db, sql: "SELECT run_id FROM pruned_runs ORDER BY run_id LIMIT 100")
-        for id in pending {
-            let n = try deleteLogs(of: id, upTo: budget)
-            step.logs += Int64(n)
-            budget -= n
-            if budget <= 0 { break }
-        }
-        // 2. New runs, while the budget lasts.
-        var candidates = 0
-        if budget > 0 {
-            var sql = "SELECT id, job_name FROM runs WHERE status != 'RUNNING' AND finished_at < ?"
-            var arguments: StatementArguments = [cutoff.milliseconds]
-            if let status {
-                sql += " AND status = ?"
-                arguments += [status.rawValue]
-            }
-            sql += " ORDER BY id LIMIT 100"
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            candidates = rows.count
-            for row in rows {
-                let id: Int64 = row["id"]
-                try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
-                try StageTable.pruned(run: id, job: row["job_name"], db)
-                try db.execute(sql: "INSERT OR IGNORE INTO pruned_runs (run_id) VALUES (?)", arguments: [id])
-                step.prunedRunIDs.append(id)
-                step.runs += 1
-                budget -= 1
-                if budget <= 0 { break }
-                let n = try deleteLogs(of: id, upTo: budget)
-                step.logs += Int64(n)
-                budget -= n
-                if budget <= 0 { break }
-            }
-        }
-        step.complete = pending.isEmpty && candidates == 0
-        return step
+    public func prunedRunsWithLogs(limit: Int) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT run_id FROM pruned_runs ORDER BY run_id LIMIT ?", arguments: [limit])
     }
 
-    /// Deletes up to `limit` log rows of a pruned run; forgets the run once none is left. In the
-    /// order of the one log index, `logs_by_run_level` (no sort of the run's entries).
-    private func deleteLogs(of id: Int64, upTo limit: Int) throws -> Int {
+    public func pruneCandidates(before cutoff: Timestamp, status: RunStatus?, limit: Int) throws
+        -> [(id: Int64, job: String)]
+    {
+        var sql = "SELECT id, job_name FROM runs WHERE status != 'RUNNING' AND finished_at < ?"
+        var arguments: StatementArguments = [cutoff.milliseconds]
+        if let status {
+            sql += " AND status = ?"
+            arguments += [status.rawValue]
+        }
+        sql += " ORDER BY id LIMIT ?"
+        arguments += [limit]
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { ($0["id"], $0["job_name"]) }
+    }
+
+    public func deletePrunedRun(_ id: Int64, job: String) throws {
+        try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
+        try StageTable.pruned(run: id, job: job, db)
+        try db.execute(sql: "INSERT OR IGNORE INTO pruned_runs (run_id) VALUES (?)", arguments: [id])
+    }
+
+    /// In the order of the one log index, `logs_by_run_level` (no sort of the run's entries).
+    public func deletePrunedLogs(of id: Int64, upTo limit: Int) throws -> Int {
         try db.execute(
             sql: "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE run_id = ? ORDER BY level, id LIMIT ?)",
             arguments: [id, limit])
