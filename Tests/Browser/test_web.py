@@ -32,6 +32,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 REPO = Path(__file__).resolve().parents[2]
+NODE = "web-node-1"
 BIN = os.environ.get("JOBLOGD_BIN") or str(REPO / ".build" / "debug" / "joblogd")
 TOKEN = "5e" * 32
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -107,7 +108,7 @@ class Daemon:
             self.port_file.unlink()
         args = [BIN, "--socket", self.socket, "--db", self.db, "--log-level", "debug",
                 "--http", "127.0.0.1:%d" % self.port, "--http-token-file", str(self.token_file),
-                "--http-port-file", str(self.port_file)]
+                "--http-port-file", str(self.port_file), "--node-name", NODE]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=log)
         text = wait_until(lambda: self.port_file.exists() and self.port_file.read_text().strip()
@@ -338,6 +339,25 @@ def test_user_sync_live_in_runs_list_and_run_page(daemon, browser, artifacts):
     wait_until(lambda: css(browser, "svg.durchart rect"), 10, "the duration chart")
     assert text_of(browser, "table.runs tbody tr .badge") == "SUCCESS"
     assert_not_reloaded(browser)
+    assert_no_alert(browser)
+
+
+def test_node_shown_and_filtered(daemon, browser):
+    """Several hosts may share one store: the runs list and the run page name the daemon that started the run."""
+    run_id = daemon.rpc("startRun", {"jobName": "node-job", "pid": os.getpid()})["jobRunId"]
+    sign_in(browser, daemon)
+    row = "table.runs tbody tr[data-run-id='%s']" % run_id
+    wait_until(lambda: css(browser, row), 10, "the run in the runs list")
+    assert text_of(browser, row + " .node") == "@ " + NODE
+    browser.get(daemon.url("/#/runs?node=other-host"))
+    wait_until(lambda: "No runs match." in (text_of(browser, "p.note") or ""), 10, "no run of another node")
+    assert css(browser, row) == []
+    assert css(browser, "input[name='node']")[0].get_attribute("value") == "other-host"
+    browser.get(daemon.url("/#/runs?node=" + NODE))
+    wait_until(lambda: css(browser, row), 10, "the run, filtered by its node")
+    browser.get(daemon.url("/#/runs/" + run_id))
+    wait_until(lambda: css(browser, ".runpage[data-run-id='%s']" % run_id), 10, "the run page")
+    wait_until(lambda: NODE in [d.text for d in css(browser, ".runpage dd")], 10, "the node on the run page")
     assert_no_alert(browser)
 
 

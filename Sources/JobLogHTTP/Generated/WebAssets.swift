@@ -1873,6 +1873,7 @@ function build(initial, ctx) {
       item('Finished', run.finishedAt ? fmt.dateTime(run.finishedAt) : '–'),
       item('Duration', fmt.duration(fmt.runDuration(run))),
       item('Owner', 'pid ' + (run.pid ?? '–') + ', uid ' + (run.uid ?? '–')),
+      run.node ? item('Node', run.node) : null,
       item('Trigger', (run.trigger ?? '') + (run.scope ? ' · ' + run.scope : '')),
       run.algorithmVersion ? item('Version', run.algorithmVersion) : null,
       item('Last heard', fmt.dateTime(run.lastHeartbeatAt)),
@@ -2015,11 +2016,12 @@ const SINCE = [
 ];
 const SINCE_MS = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 };
 
-/** Mounts the view; query holds jobName, status, since, beforeId. Returns {unmount}. */
+/** Mounts the view; query holds jobName, status, node, since, beforeId. Returns {unmount}. */
 export function mountRuns(root, query, ctx) {
   const filters = {
     jobName: query.get('jobName') || '',
     status: query.get('status') || '',
+    node: query.get('node') || '',
     since: query.get('since') || '',
   };
   const beforeId = query.get('beforeId') || '';
@@ -2030,6 +2032,8 @@ export function mountRuns(root, query, ctx) {
   const jobInput = h('input', { type: 'search', name: 'jobName', placeholder: 'job name', value: filters.jobName });
   const statusSelect = h('select', { name: 'status' }, STATUSES.map((s) => h('option', { value: s }, s || 'any status')));
   statusSelect.value = filters.status;
+  // Which daemon started the run (its --node-name): several hosts may share one store.
+  const nodeInput = h('input', { type: 'search', name: 'node', placeholder: 'node', value: filters.node });
   const sinceSelect = h('select', { name: 'since' }, SINCE.map(([v, t]) => h('option', { value: v }, t)));
   sinceSelect.value = filters.since;
   const form = h(
@@ -2037,6 +2041,7 @@ export function mountRuns(root, query, ctx) {
     { class: 'filters', onsubmit: (e) => (e.preventDefault(), go({})) },
     jobInput,
     statusSelect,
+    nodeInput,
     sinceSelect,
     h('button', { type: 'submit' }, 'Filter'),
   );
@@ -2060,7 +2065,13 @@ export function mountRuns(root, query, ctx) {
 
   function go(extra) {
     const q = new URLSearchParams();
-    const f = { jobName: jobInput.value.trim(), status: statusSelect.value, since: sinceSelect.value, ...extra };
+    const f = {
+      jobName: jobInput.value.trim(),
+      status: statusSelect.value,
+      node: nodeInput.value.trim(),
+      since: sinceSelect.value,
+      ...extra,
+    };
     for (const [k, v] of Object.entries(f)) if (v) q.set(k, v);
     const s = q.toString();
     location.hash = '#/runs' + (s ? '?' + s : '');
@@ -2073,6 +2084,7 @@ export function mountRuns(root, query, ctx) {
   function matches(run) {
     if (filters.jobName && run.jobName !== filters.jobName) return false;
     if (filters.status && run.status !== filters.status) return false;
+    if (filters.node && run.node !== filters.node) return false;
     const s = sinceMs();
     return s === null || (fmt.parseTime(run.startedAt) ?? 0) >= s;
   }
@@ -2083,6 +2095,7 @@ export function mountRuns(root, query, ctx) {
       runs = await api.listRuns({
         jobName: filters.jobName || undefined,
         status: filters.status || undefined,
+        node: filters.node || undefined,
         limit: PAGE,
         beforeId: beforeId || undefined,
       });
@@ -2115,7 +2128,7 @@ export function mountRuns(root, query, ctx) {
       'tr',
       { dataset: { runId: run.id, status: run.status } },
       h('td', null, runLink(run.id)),
-      h('td', null, jobLink(run.jobName)),
+      h('td', null, jobLink(run.jobName), run.node ? h('span', { class: 'muted node' }, ' @ ' + run.node) : null),
       statusCell,
       stageCell,
       h('td', { class: 'pcell' }, bar.node),
@@ -2382,8 +2395,8 @@ export function stageTimeline(run) {
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ba27b65d7ab00d3c\"", text: file_live_js, size: 4589),
         "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"07a9d32f73e3b944\"", text: file_logs_js, size: 11161),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"301468a5d55907f4\"", text: file_progress_js, size: 3941),
-        "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"39ec0ce46f6459eb\"", text: file_run_js, size: 6898),
-        "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"1f82b743bacd47a1\"", text: file_runs_js, size: 7347),
+        "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"fc1b9cd78456b40f\"", text: file_run_js, size: 6946),
+        "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c3c37987cc48ff02\"", text: file_runs_js, size: 7842),
         "timeline.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a6670bb28722465\"", text: file_timeline_js, size: 6227),
     ]
 }

@@ -102,6 +102,7 @@ function build(initial, ctx) {
       item('Finished', run.finishedAt ? fmt.dateTime(run.finishedAt) : '–'),
       item('Duration', fmt.duration(fmt.runDuration(run))),
       item('Owner', 'pid ' + (run.pid ?? '–') + ', uid ' + (run.uid ?? '–')),
+      run.node ? item('Node', run.node) : null,
       item('Trigger', (run.trigger ?? '') + (run.scope ? ' · ' + run.scope : '')),
       run.algorithmVersion ? item('Version', run.algorithmVersion) : null,
       item('Last heard', fmt.dateTime(run.lastHeartbeatAt)),

@@ -21,11 +21,12 @@ const SINCE = [
 ];
 const SINCE_MS = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 };
 
-/** Mounts the view; query holds jobName, status, since, beforeId. Returns {unmount}. */
+/** Mounts the view; query holds jobName, status, node, since, beforeId. Returns {unmount}. */
 export function mountRuns(root, query, ctx) {
   const filters = {
     jobName: query.get('jobName') || '',
     status: query.get('status') || '',
+    node: query.get('node') || '',
     since: query.get('since') || '',
   };
   const beforeId = query.get('beforeId') || '';
@@ -36,6 +37,8 @@ export function mountRuns(root, query, ctx) {
   const jobInput = h('input', { type: 'search', name: 'jobName', placeholder: 'job name', value: filters.jobName });
   const statusSelect = h('select', { name: 'status' }, STATUSES.map((s) => h('option', { value: s }, s || 'any status')));
   statusSelect.value = filters.status;
+  // Which daemon started the run (its --node-name): several hosts may share one store.
+  const nodeInput = h('input', { type: 'search', name: 'node', placeholder: 'node', value: filters.node });
   const sinceSelect = h('select', { name: 'since' }, SINCE.map(([v, t]) => h('option', { value: v }, t)));
   sinceSelect.value = filters.since;
   const form = h(
@@ -43,6 +46,7 @@ export function mountRuns(root, query, ctx) {
     { class: 'filters', onsubmit: (e) => (e.preventDefault(), go({})) },
     jobInput,
     statusSelect,
+    nodeInput,
     sinceSelect,
     h('button', { type: 'submit' }, 'Filter'),
   );
@@ -66,7 +70,13 @@ export function mountRuns(root, query, ctx) {
 
   function go(extra) {
     const q = new URLSearchParams();
-    const f = { jobName: jobInput.value.trim(), status: statusSelect.value, since: sinceSelect.value, ...extra };
+    const f = {
+      jobName: jobInput.value.trim(),
+      status: statusSelect.value,
+      node: nodeInput.value.trim(),
+      since: sinceSelect.value,
+      ...extra,
+    };
     for (const [k, v] of Object.entries(f)) if (v) q.set(k, v);
     const s = q.toString();
     location.hash = '#/runs' + (s ? '?' + s : '');
@@ -79,6 +89,7 @@ export function mountRuns(root, query, ctx) {
   function matches(run) {
     if (filters.jobName && run.jobName !== filters.jobName) return false;
     if (filters.status && run.status !== filters.status) return false;
+    if (filters.node && run.node !== filters.node) return false;
     const s = sinceMs();
     return s === null || (fmt.parseTime(run.startedAt) ?? 0) >= s;
   }
@@ -89,6 +100,7 @@ export function mountRuns(root, query, ctx) {
       runs = await api.listRuns({
         jobName: filters.jobName || undefined,
         status: filters.status || undefined,
+        node: filters.node || undefined,
         limit: PAGE,
         beforeId: beforeId || undefined,
       });
@@ -121,7 +133,7 @@ export function mountRuns(root, query, ctx) {
       'tr',
       { dataset: { runId: run.id, status: run.status } },
       h('td', null, runLink(run.id)),
-      h('td', null, jobLink(run.jobName)),
+      h('td', null, jobLink(run.jobName), run.node ? h('span', { class: 'muted node' }, ' @ ' + run.node) : null),
       statusCell,
       stageCell,
       h('td', { class: 'pcell' }, bar.node),
