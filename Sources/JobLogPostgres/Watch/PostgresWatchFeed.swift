@@ -1,3 +1,4 @@
+import JobLogJSON
 import JobLogModel
 import JobLogStore
 import Logging
