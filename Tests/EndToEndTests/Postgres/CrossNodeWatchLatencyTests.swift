@@ -33,7 +33,8 @@ struct CrossNodeWatchLatencyTests {
         if !sorted.isEmpty {
             print(
                 String(
-                    format: "cross-node watch latency over %d entries (commit on a -> event on b): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                    format:
+                        "cross-node watch latency over %d entries (commit on a -> event on b): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
                     sorted.count, percentile(0.5), percentile(0.99), sorted.last ?? 0))
         }
         #expect(pair.stop() == (0, 0))

@@ -73,9 +73,12 @@ struct CrossNodeWatchTests {
             #expect(ids == ids.sorted() && Set(ids).count == ids.count)
             // The last progress and outcome before the end are the run's final ones.
             let progress = CrossNodeEvents.last("progress", seen)
-            #expect(progress?["current"] as? Int == 300 && progress?["total"] as? Int == 300, "\(String(describing: progress))")
+            #expect(
+                progress?["current"] as? Int == 300 && progress?["total"] as? Int == 300,
+                "\(String(describing: progress))")
             let outcome = CrossNodeEvents.last("outcome", seen)?["outcomeSummary"] as? [String: Any]
-            #expect(outcome?["rows"] as? Int == 120 && outcome?["skipped"] as? Int == 3, "\(String(describing: outcome))")
+            #expect(
+                outcome?["rows"] as? Int == 120 && outcome?["skipped"] as? Int == 3, "\(String(describing: outcome))")
             #expect(seen.last?["type"] as? String == "run.finished")
             #expect(seen.last?["status"] as? String == "SUCCESS")
         }
