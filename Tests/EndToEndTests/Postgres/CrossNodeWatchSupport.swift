@@ -15,7 +15,8 @@ struct CrossNodePair {
     /// Waits until `b` follows what `a` commits: a run started and logged through `a` reaches a
     /// watcher of `b` (its feed is listening), then finishes it.
     func waitUntilListening() throws {
-        let watcher = try b.connect()
+        // A short receive timeout: until b listens, nothing arrives.
+        let watcher = try LineClient(path: b.socketPath, timeoutSeconds: 1)
         _ = try watcher.result("watch", ["jobName": "warm-up", "level": "info"])
         let job = try a.connect()
         let deadline = Date().addingTimeInterval(20)
@@ -35,14 +36,14 @@ struct CrossNodePair {
 }
 
 enum CrossNodeEvents {
-    /// The `params` of the events read from `client` until one satisfies `stop` (included) or
-    /// the deadline passes.
+    /// The `params` of the events read from `client` until one satisfies `stop` (included), the
+    /// deadline passes or a read times out.
     static func read(_ client: LineClient, until deadline: Date, stop: ([String: Any]) -> Bool) throws
         -> [[String: Any]]
     {
         var out: [[String: Any]] = []
         while Date() < deadline {
-            guard let line = try client.readLine() else { break }
+            guard let line = try? client.readLine() else { break }
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
             guard object["method"] as? String == "event", let params = object["params"] as? [String: Any] else {
                 continue
