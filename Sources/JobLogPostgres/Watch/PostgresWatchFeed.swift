@@ -142,14 +142,15 @@ public final class PostgresWatchFeed: Sendable {
     /// Looks until nothing is pending.
     private func catchUp(_ connection: PostgresConnection) async throws {
         while true {
-            let (ids, sweep, highWater) = state.withLock { s in
+            let (notified, ids, sweep, highWater) = state.withLock { s in
+                let notified = s.pending
                 let ids = Array(s.pending) + (s.sweep ? Array(s.runs.keys) : [])
                 s.pending.removeAll()
                 defer { s.sweep = false }
-                return (ids, s.sweep, s.highWater)
+                return (notified, ids, s.sweep, s.highWater)
             }
             if ids.isEmpty, !sweep { return }
-            try await look(connection, ids: ids, sweep: sweep, highWater: highWater)
+            try await look(connection, ids: ids, notified: notified, sweep: sweep, highWater: highWater)
         }
     }
 
@@ -160,10 +161,14 @@ public final class PostgresWatchFeed: Sendable {
         var start: WatchCursors.Start
         var afterLog: Int64
         var afterStage: Int64
+        /// Followed, not notified, and its row shows no new entry or stage: nothing to read.
+        var unchanged = false
     }
 
     /// Reads the runs (and what they need) in one snapshot, then tells what changed.
-    private func look(_ connection: PostgresConnection, ids: [Int64], sweep: Bool, highWater: Int64) async throws {
+    private func look(
+        _ connection: PostgresConnection, ids: [Int64], notified: Set<Int64>, sweep: Bool, highWater: Int64
+    ) async throws {
         let level = store.logEventLevel
         try await query(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         var looks: [Int64: RunCursor.Look] = [:]
@@ -182,13 +187,16 @@ public final class PostgresWatchFeed: Sendable {
                 runs.map { run in
                     let start = s.start(for: run, ownNode: node)
                     let cursor = s.runs[run.id]
-                    return Planned(
+                    var plan = Planned(
                         run: run, start: start, afterLog: cursor?.lastLogID ?? 0, afterStage: cursor?.lastStageID ?? 0)
+                    plan.unchanged =
+                        start == .followed && !notified.contains(run.id) && cursor?.mark == RunCursor.Mark(run)
+                    return plan
                 }
             }
             let told = planned.filter { $0.start == .followed || $0.start == .fresh }
             for p in told { looks[p.run.id] = RunCursor.Look(run: p.run) }
-            for chunk in told.chunks(Self.runsPerQuery) {
+            for chunk in told.filter({ !$0.unchanged }).chunks(Self.runsPerQuery) {
                 try await readLogs(connection, chunk, level: level, into: &looks)
                 try await readStages(connection, chunk, into: &looks)
             }
@@ -247,7 +255,11 @@ public final class PostgresWatchFeed: Sendable {
         if !events.isEmpty || before != (cursor.lastLogID, cursor.lastStageID, cursor.status) {
             cursor.touched = s.looks
         }
-        if !look.logsComplete { s.pending.insert(look.run.id) }
+        if look.logsComplete {
+            cursor.mark = RunCursor.Mark(look.run)
+        } else {
+            s.pending.insert(look.run.id)
+        }
         if cursor.status != .running {
             s.forget(look.run.id)
         } else {

@@ -17,6 +17,24 @@ struct RunCursor {
     var slow: Bool
     /// The feed's look counter when the run last changed (the least recent is forgotten first).
     var touched: UInt64 = 0
+    /// The run row as of the last complete look: a sweep reads no entries while it is the same.
+    var mark: Mark?
+
+    /// What changes in a run row whenever an entry or a stage row is written to the run (every
+    /// entry counts, kept or dropped by the budget; a stage change moves the stage).
+    struct Mark: Equatable {
+        var entries: Int64
+        var stage: String?
+        var heartbeat: Int64
+        var status: RunStatus
+
+        init(_ run: RunRecord) {
+            entries = run.logCounts.total + run.droppedLogCounts.total
+            stage = run.currentStage
+            heartbeat = run.lastHeartbeatAt.milliseconds
+            status = run.status
+        }
+    }
 
     /// A run as it was told to watchers before anything was written to it (a run that started
     /// elsewhere after this daemon began listening): everything it holds is still to be told.
