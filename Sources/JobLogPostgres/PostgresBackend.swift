@@ -24,6 +24,8 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     let client: PostgresClient
     let logger: Logger
+    /// This daemon's `--node-name`, in the `NOTIFY` of each commit (``PostgresNotify``).
+    let node: String
     private let connectionConfiguration: PostgresConnection.Configuration
     private let runTask: Task<Void, Never>
 
@@ -32,8 +34,8 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     private var nextConnectionID = 1
 
     /// Connects, applies the schema's migrations (under an advisory lock) and starts the pool.
-    public static func open(url: PostgresStoreURL, logger: Logger) async throws -> PostgresBackend {
-        let backend = try PostgresBackend(url: url, logger: logger)
+    public static func open(url: PostgresStoreURL, node: String = "", logger: Logger) async throws -> PostgresBackend {
+        let backend = try PostgresBackend(url: url, node: node, logger: logger)
         // On a connection of its own, not the pool's: an unreachable server fails here at once
         // (the pool would keep retrying), and the advisory lock is this session's.
         do {
@@ -59,7 +61,7 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
         return backend
     }
 
-    private init(url: PostgresStoreURL, logger: Logger) throws {
+    private init(url: PostgresStoreURL, node: String, logger: Logger) throws {
         switch url.sslMode {
         case .disable, .prefer:
             break
@@ -67,6 +69,7 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
             throw StoreError.incompatible("sslmode=\(url.sslMode.rawValue) is not supported yet (disable or prefer)")
         }
         self.logger = logger
+        self.node = node
         var clientConfiguration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
             tls: .disable)
@@ -100,6 +103,7 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
             try tx.execute("BEGIN")
             try body(tx)
             try tx.flush()
+            try tx.notifyChanged(node: node)
             try tx.execute("COMMIT")
         } catch {
             // A connection that cannot roll back (lost, the server restarted, a statement still

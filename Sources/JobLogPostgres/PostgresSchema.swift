@@ -119,6 +119,12 @@ enum PostgresSchema {
                 "CREATE INDEX runs_by_node ON runs (node, id)",
             ]
         ),
+        (
+            // Watching across hosts: where each stage change falls among the run's log entries
+            // (the id of its `Stage: …` entry), so another daemon replays them in commit order.
+            "p4-watch-cursor",
+            ["ALTER TABLE stages ADD COLUMN log_position bigint"]
+        ),
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock; refuses a database

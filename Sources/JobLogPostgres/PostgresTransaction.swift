@@ -36,6 +36,8 @@ public final class PostgresTransaction: StoreTransaction {
     private var reserved: [Int64] = []
     private var reservedUsed = 0
     private var idsUsed = 0
+    /// Runs this transaction inserted or updated, told to the other daemons at commit (``notifyChanged(node:)``).
+    var changedRuns: Set<Int64> = []
 
     init(connection: PostgresConnection, logger: Logger, timeout: Duration) {
         self.connection = connection
@@ -97,6 +99,14 @@ public final class PostgresTransaction: StoreTransaction {
         return id
     }
 
+    /// The id the next log entry of this transaction will get (reserved, not used).
+    private func peekLogID() throws -> Int64 {
+        let id = try reserveLogID()
+        reservedUsed -= 1
+        idsUsed -= 1
+        return id
+    }
+
     // MARK: - StoreTransaction
 
     public func loadRun(_ id: Int64) throws -> RunRecord? {
@@ -118,6 +128,7 @@ public final class PostgresTransaction: StoreTransaction {
         guard let id = try rows.first?.decode(Int64.self) else {
             throw StoreError.unavailable("PostgreSQL returned no run id")
         }
+        changedRuns.insert(id)
         try execute(
             """
             INSERT INTO job_names (job_name, runs, last_run_id) VALUES (\(Self.text(new.jobName)), 1, \(id))
@@ -128,6 +139,7 @@ public final class PostgresTransaction: StoreTransaction {
     }
 
     public func updateRun(_ r: RunRecord) throws {
+        changedRuns.insert(r.id)
         try execute(
             """
             UPDATE runs SET status = \(r.status.rawValue), stage = \(r.currentStage.map(Self.text)),
@@ -174,10 +186,12 @@ public final class PostgresTransaction: StoreTransaction {
         let count = try execute("SELECT count(*) FROM stages WHERE run_id = \(run)").first?.decode(Int64.self) ?? 0
         guard count < 1000 else { return }
         try endStage(run: run, at: at, progress: progress)
+        // The stage's place among the run's entries: the id its `Stage: …` entry (written next) gets.
+        let position = try peekLogID()
         try execute(
             """
-            INSERT INTO stages (run_id, stage, message, started_at, progress_start)
-            VALUES (\(run), \(Self.text(stage)), \(Self.text(message)), \(at.milliseconds), \(progress))
+            INSERT INTO stages (run_id, stage, message, started_at, progress_start, log_position)
+            VALUES (\(run), \(Self.text(stage)), \(Self.text(message)), \(at.milliseconds), \(progress), \(position))
             """)
     }
 

@@ -148,6 +148,7 @@ struct Joblogd: AsyncParsableCommand {
         options.retainDays = retainDays
         options.sessionTTL = .seconds(sessionTtl)
         options.openStore = try storeOptions.opener(environment: environment)
+        try Self.addCrossNodeWatch(storeOptions, environment: environment, to: &options, logger: logger)
         try Self.applyServiceManager(
             environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger
         )

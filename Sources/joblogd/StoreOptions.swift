@@ -33,6 +33,16 @@ struct StoreOptions: ParsableArguments {
     func opener(environment: [String: String]) throws
         -> (@Sendable (StoreConfiguration, Logger) async throws -> JobLogStore)?
     {
+        guard let location = try postgresURL(environment: environment) else { return nil }
+        return { configuration, logger in
+            logger.info("opening the PostgreSQL store", metadata: ["store": "\(location.redacted)"])
+            let backend = try await PostgresBackend.open(url: location, node: configuration.nodeName, logger: logger)
+            return JobLogStore(backend: backend, configuration: configuration, logger: logger)
+        }
+    }
+
+    /// The PostgreSQL store's URL with its password, or nil for SQLite.
+    func postgresURL(environment: [String: String]) throws -> PostgresStoreURL? {
         guard let store else { return nil }
         var url = try PostgresStoreURL(parsing: store)
         if let storePasswordFile {
@@ -44,11 +54,6 @@ struct StoreOptions: ParsableArguments {
         } else if let password = environment["PGPASSWORD"] {
             url.password = password
         }
-        let location = url
-        return { configuration, logger in
-            logger.info("opening the PostgreSQL store", metadata: ["store": "\(location.redacted)"])
-            let backend = try await PostgresBackend.open(url: location, logger: logger)
-            return JobLogStore(backend: backend, configuration: configuration, logger: logger)
-        }
+        return url
     }
 }

@@ -79,7 +79,8 @@ final class CancelService: Sendable {
         }
     }
 
-    private func finished(_ run: Int64) {
+    /// The run ended: its listeners are forgotten.
+    func finished(_ run: Int64) {
         state.withLock { s in
             s.told[run] = nil
             guard let connections = s.listeners.removeValue(forKey: run) else { return }
@@ -87,12 +88,13 @@ final class CancelService: Sendable {
         }
     }
 
-    /// A request was stored: tell the job, and escalate unless an escalation is under way.
-    func requested(_ notice: CancelNotification) {
+    /// A request was stored: tell the job, and escalate unless an escalation is under way. Only
+    /// the daemon whose node started the run escalates (`escalate`): its owner process is on that host.
+    func requested(_ notice: CancelNotification, escalate mayEscalate: Bool = true) {
         let (senders, escalate) = state.withLock { s in
             let listeners = s.listeners[notice.jobRunId] ?? [:]
             s.told[notice.jobRunId, default: []].formUnion(listeners.keys)
-            return (Array(listeners.values), s.escalating.insert(notice.jobRunId).inserted)
+            return (Array(listeners.values), mayEscalate && s.escalating.insert(notice.jobRunId).inserted)
         }
         var line = notice.line
         line.append(0x0A)

@@ -17,7 +17,10 @@ enum CancelRunHandler {
         return .read {
             switch await context.store.write(command, callerUid: callerUid) {
             case .run(let run):
-                cancels.requested(CancelNotification(jobRunId: run.id, reason: p.reason, graceMs: p.graceMs))
+                // A run another node started (shared PostgreSQL store) is escalated by that node.
+                let here = run.node == nil || run.node == context.store.configuration.nodeName
+                cancels.requested(
+                    CancelNotification(jobRunId: run.id, reason: p.reason, graceMs: p.graceMs), escalate: here)
                 return .success(RunResult(run: context.decorate(run)).json)
             case .failed(.notPermitted):
                 return .failure(

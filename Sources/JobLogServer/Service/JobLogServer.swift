@@ -21,10 +21,10 @@ public final class JobLogServer: Service, Sendable {
     private let logger: Logger
     private let registry: ConnectionRegistry
     private let rates: ProgressRates
-    private let hub: WatchHub
+    let hub: WatchHub
     /// Retention: one pruner for `pruneRuns` and the daily retention service (one prune at a time).
     let pruner: Pruner
-    private let cancels: CancelService
+    let cancels: CancelService
     private let group: any EventLoopGroup
     let services: ConnectionServices
     /// Where the server reports messages, commits, errors and lagging subscribers.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobLogPostgres
 import JobLogServer
 import Logging
 
@@ -38,5 +39,23 @@ extension Joblogd {
         }
         options.serviceManager = ServiceManagerLink(environment: environment)
         options.serviceManager?.statusInterval = statusInterval
+    }
+}
+
+extension Joblogd {
+    /// With `--store postgres://…`: the cross-node watch feed (``PostgresWatchFeed``) as a service,
+    /// so watchers here see what the other daemons on the database commit. SQLite: nothing.
+    static func addCrossNodeWatch(
+        _ storeOptions: StoreOptions, environment: [String: String], to options: inout JobLogDaemon.Options,
+        logger: Logger
+    ) throws {
+        guard let url = try storeOptions.postgresURL(environment: environment) else { return }
+        let node = options.store.nodeName
+        options.moreServices.append { server, store in
+            CrossNodeWatchService(
+                feed: PostgresWatchFeed(url: url, node: node, store: store, logger: logger) { events, own in
+                    server.publishRemote(events, ownRuns: own)
+                })
+        }
     }
 }
