@@ -18,6 +18,9 @@ public struct CopyStore: Sendable {
     public struct Options: Sendable {
         /// Rows per batch (one transaction each).
         public var batchRows = 10_000
+        /// A batch ends early past this many bytes of `COPY` text (entries may be up to
+        /// `--max-line-bytes` long each: a batch's memory stays bounded).
+        public var batchBytes = 32 << 20
         /// Stop (with ``CopyStoreError/stopped(batches:)``) after this many committed batches:
         /// how the tests interrupt a copy at a known point.
         public var stopAfterBatches: Int?
@@ -95,7 +98,7 @@ public struct CopyStore: Sendable {
             starts[table.name] = start
             let remaining =
                 if case .byID = table.mode { "WHERE id > \(start)" } else { "" }
-            total += try source.read { db in
+            total += try await source.read { db in
                 try Int64.fetchOne(db, sql: "SELECT count(*) FROM \(table.name) \(remaining)") ?? 0
             }
         }
@@ -116,7 +119,7 @@ public struct CopyStore: Sendable {
                 if let stop = options.stopAfterBatches, batches >= stop {
                     throw CopyStoreError.stopped(batches: batches)
                 }
-                if batch.rows < options.batchRows { break }
+                if batch.last { break }
             }
         }
         try await moveSequences(source: source, connection: connection)
@@ -169,6 +172,8 @@ public struct CopyStore: Sendable {
         var text: ByteBuffer
         var rows: Int
         var lastID: Int64
+        /// The table has no more rows after these.
+        var last: Bool
     }
 
     private func read(_ table: CopyTable, from source: DatabaseQueue, after: Int64, offset: Int) throws -> Batch {
@@ -189,7 +194,8 @@ public struct CopyStore: Sendable {
             var rows = 0
             var lastID = after
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try cursor.next() {
+            var full = false
+            while !full, let row = try cursor.next() {
                 for (index, kind) in kinds.enumerated() {
                     text.separator(first: index == 0)
                     if row.hasNull(atIndex: index) {
@@ -206,8 +212,9 @@ public struct CopyStore: Sendable {
                 text.endRow()
                 if case .byID = table.mode { lastID = row[0] }
                 rows += 1
+                full = text.buffer.readableBytes >= options.batchBytes
             }
-            return Batch(text: text.buffer, rows: rows, lastID: lastID)
+            return Batch(text: text.buffer, rows: rows, lastID: lastID, last: !full && rows < options.batchRows)
         }
     }
 
@@ -257,7 +264,7 @@ public struct CopyStore: Sendable {
             """)
         let (count, maxID, idSum, timeSum) = (there[0], there[1], there[2], there[3])
         if count == 0 { return 0 }
-        let here = try source.read { db in
+        let here = try await source.read { db in
             let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -295,14 +302,15 @@ public struct CopyStore: Sendable {
         ).decode((String, Int64).self) {
             there = row
         }
-        let here = try source.read { db in
+        let here = try await source.read { db in
             try Row.fetchOne(db, sql: "SELECT job_name, started_at FROM runs WHERE id = ?", arguments: [id]).map {
                 (PostgresTransaction.text($0[0] as String), $0[1] as Int64)
             }
         }
         guard let there, let here, there == here else {
             throw CopyStoreError.foreignRows(
-                "the PostgreSQL database's run \(id) is not the run \(id) of \(sourcePath); copy into an empty database")
+                "the PostgreSQL database's run \(id) is not the run \(id) of \(sourcePath); copy into an empty database"
+            )
         }
     }
 
@@ -340,7 +348,7 @@ public struct CopyStore: Sendable {
     /// The sequences past every id copied: new runs, entries and stages continue after them. Runs
     /// continue after SQLite's own counter too (AUTOINCREMENT: a pruned run's id is never reused).
     private func moveSequences(source: DatabaseQueue, connection: PostgresConnection) async throws {
-        let sqliteRuns = try source.read { db in
+        let sqliteRuns = try await source.read { db in
             try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'runs'") ?? 0
         }
         for table in CopyTable.all {
@@ -359,7 +367,7 @@ public struct CopyStore: Sendable {
     private func verify(source: DatabaseQueue, connection: PostgresConnection) async throws -> [TableCount] {
         var counts: [TableCount] = []
         for table in CopyTable.all {
-            let here = try source.read { db in
+            let here = try await source.read { db in
                 try Int64.fetchOne(db, sql: "SELECT count(*) FROM \(table.name)") ?? 0
             }
             let there = try await one(connection, "SELECT count(*)::bigint FROM \(table.name)")[0]

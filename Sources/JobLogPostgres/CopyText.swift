@@ -42,50 +42,54 @@ struct CopyText {
     /// A `text` value from SQLite's bytes: valid UTF-8 as is (U+0000 as U+FFFD); anything else
     /// decoded with replacement characters first, since PostgreSQL refuses invalid UTF-8.
     mutating func text(_ bytes: Data) {
-        if String(validating: bytes, as: UTF8.self) != nil {
-            escaped(bytes)
-        } else {
-            escaped(Data(String(decoding: bytes, as: UTF8.self).utf8))
+        bytes.withUnsafeBytes { raw in
+            if raw.contains(where: { $0 >= 0x80 }), String(validating: raw, as: UTF8.self) == nil {
+                var repaired = String(decoding: raw, as: UTF8.self)
+                repaired.withUTF8 { escaped(UnsafeRawBufferPointer($0)) }
+            } else {
+                escaped(raw)
+            }
         }
     }
 
     /// A `bytea` value: `\\x` and the bytes in hex (the backslash itself escaped).
     mutating func bytes(_ bytes: Data) {
         buffer.writeStaticString("\\\\x")
-        buffer.reserveCapacity(minimumWritableBytes: bytes.count * 2)
-        for byte in bytes {
-            buffer.writeInteger(Self.hex[Int(byte >> 4)])
-            buffer.writeInteger(Self.hex[Int(byte & 0x0F)])
+        bytes.withUnsafeBytes { raw in
+            _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: raw.count * 2) { out in
+                Self.hex.withUnsafeBufferPointer { digits in
+                    for (i, byte) in raw.enumerated() {
+                        out[2 * i] = digits[Int(byte >> 4)]
+                        out[2 * i + 1] = digits[Int(byte & 0x0F)]
+                    }
+                }
+                return raw.count * 2
+            }
         }
     }
 
-    private mutating func escaped(_ bytes: Data) {
-        buffer.reserveCapacity(minimumWritableBytes: bytes.count)
-        var start = bytes.startIndex
-        var index = start
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            let escape: UInt8? =
-                switch byte {
-                case Self.backslash: Self.backslash
-                case Self.tab: UInt8(ascii: "t")
-                case Self.newline: UInt8(ascii: "n")
-                case UInt8(ascii: "\r"): UInt8(ascii: "r")
-                case 0: 0
-                default: nil
-                }
-            if let escape {
-                buffer.writeBytes(bytes[start..<index])
-                if escape == 0 {
-                    buffer.writeBytes(Self.replacement)
-                } else {
-                    buffer.writeInteger(Self.backslash)
-                    buffer.writeInteger(escape)
-                }
-                start = bytes.index(after: index)
+    /// The bytes with the text format's escapes, and U+0000 as U+FFFD.
+    private mutating func escaped(_ bytes: UnsafeRawBufferPointer) {
+        var start = 0
+        for index in 0..<bytes.count {
+            let escape: UInt8
+            switch bytes[index] {
+            case Self.backslash: escape = Self.backslash
+            case Self.tab: escape = UInt8(ascii: "t")
+            case Self.newline: escape = UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): escape = UInt8(ascii: "r")
+            case 0: escape = 0
+            default: continue
             }
-            index = bytes.index(after: index)
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+            if escape == 0 {
+                buffer.writeBytes(Self.replacement)
+            } else {
+                buffer.writeInteger(Self.backslash)
+                buffer.writeInteger(escape)
+            }
+            start = index + 1
         }
-        buffer.writeBytes(bytes[start..<bytes.endIndex])
+        buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<bytes.count]))
     }
 }

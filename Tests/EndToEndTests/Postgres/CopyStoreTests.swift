@@ -70,7 +70,8 @@ struct CopyStoreTests {
         _ = try job.result("logSummary", ["jobRunId": second])
         _ = try job.result("finishRun", ["jobRunId": second, "status": "SUCCESS"])
 
-        let third = try job.result("startRun", ["jobName": "plain", "params": ["b": 2, "a": 1]])["jobRunId"] as! String
+        let third =
+            try job.result("startRun", ["jobName": "plain", "params": ["b": 2, "a": 1]])["jobRunId"] as! String
         ids.append(third)
         try job.notify("setStage", ["jobRunId": third, "stage": "Only"])
         _ = try job.result("finishRun", ["jobRunId": third, "status": "CANCELLED", "error": "stopped by hand"])
