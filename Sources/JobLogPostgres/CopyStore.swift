@@ -46,8 +46,10 @@ public struct CopyStore: Sendable {
 
     /// What a finished copy did.
     public struct Summary: Sendable {
-        /// Rows written by this run (a resumed copy writes only what was missing).
+        /// Runs, entries and stages written by this run (a resumed copy writes only what was missing).
         public var copied: Int64
+        /// Rows of the small tables (job names, sessions, pending prunes), written again each time.
+        public var refreshed: Int64
         public var counts: [TableCount]
     }
 
@@ -103,23 +105,25 @@ public struct CopyStore: Sendable {
             }
         }
         var copied: Int64 = 0
+        var refreshed: Int64 = 0
         var batches = 0
         for table in CopyTable.all {
-            var after = starts[table.name] ?? 0
+            // The next batch is read from SQLite while PostgreSQL writes this one.
+            var next: Task<Batch, any Error>? = prefetch(table, from: source, after: starts[table.name] ?? 0, offset: 0)
             var offset = 0
-            while true {
-                let batch = try read(table, from: source, after: after, offset: offset)
+            while let reading = next {
+                let batch = try await reading.value
                 if batch.rows == 0 { break }
+                offset += batch.rows
+                next = batch.last ? nil : prefetch(table, from: source, after: batch.lastID, offset: offset)
                 try await write(batch.text, into: table, connection: connection)
                 copied += Int64(batch.rows)
-                after = batch.lastID
-                offset += batch.rows
+                if case .upsert = table.mode { refreshed += Int64(batch.rows) }
                 batches += 1
                 progress(Progress(table: table.name, copied: copied, total: total))
                 if let stop = options.stopAfterBatches, batches >= stop {
                     throw CopyStoreError.stopped(batches: batches)
                 }
-                if batch.last { break }
             }
         }
         try await moveSequences(source: source, connection: connection)
@@ -129,7 +133,7 @@ public struct CopyStore: Sendable {
             throw CopyStoreError.mismatch(
                 differing.map { "\($0.table): \($0.source) rows in the SQLite store, \($0.target) in PostgreSQL" })
         }
-        return Summary(copied: copied, counts: counts)
+        return Summary(copied: copied - refreshed, refreshed: refreshed, counts: counts)
     }
 
     // MARK: - Source
@@ -174,6 +178,13 @@ public struct CopyStore: Sendable {
         var lastID: Int64
         /// The table has no more rows after these.
         var last: Bool
+    }
+
+    /// ``read(_:from:after:offset:)`` on a thread of its own.
+    private func prefetch(_ table: CopyTable, from source: DatabaseQueue, after: Int64, offset: Int)
+        -> Task<Batch, any Error>
+    {
+        Task.detached { try self.read(table, from: source, after: after, offset: offset) }
     }
 
     private func read(_ table: CopyTable, from source: DatabaseQueue, after: Int64, offset: Int) throws -> Batch {

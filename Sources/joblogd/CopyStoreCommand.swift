@@ -60,6 +60,7 @@ struct CopyStoreCommand: AsyncParsableCommand {
         var url = try PostgresStoreURL(parsing: to)
         url.password = try password(environment: environment) ?? url.password
 
+        guard FileManager.default.fileExists(atPath: sourcePath) else { Self.fail("no SQLite store at \(sourcePath)") }
         // The daemon's own lock: no daemon writes the store while it is copied, nor starts meanwhile.
         let lock: StoreLock?
         do {
@@ -79,7 +80,9 @@ struct CopyStoreCommand: AsyncParsableCommand {
             let summary = try await copy.run { bar.show($0) }
             withExtendedLifetime(lock) {}
             bar.finish()
-            print("copied \(summary.copied) rows from \(sourcePath) to \(url.redacted)")
+            print(
+                "copied \(summary.copied) rows from \(sourcePath) to \(url.redacted) "
+                    + "(and \(summary.refreshed) rows of job names, sessions and pending prunes)")
             for count in summary.counts {
                 print("  \(count.table): \(count.target) rows (source \(count.source))")
             }

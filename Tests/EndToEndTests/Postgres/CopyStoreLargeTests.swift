@@ -11,16 +11,16 @@ private let sqlite3Path: String? = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"
     FileManager.default.isExecutableFile(atPath: $0)
 }
 
-/// `joblogd copy-store` of a large store (`JOBLOG_TEST_COPY_ROWS` rows, default 1,000,000):
-/// stopped once at a batch boundary, killed once mid-batch, resumed; counts and a sample of
-/// rows equal on both sides.
+/// `joblogd copy-store` of a large store: stopped once at a batch boundary, killed once mid-batch,
+/// resumed; counts and a sample of rows equal on both sides. `JOBLOG_TEST_COPY_ROWS` rows (CI's
+/// `Scripts/test-all.sh` sets 1,000,000: about 100 s with a debug build on 2 cores), else 100,000.
 @Suite(
     .enabled(if: PostgresCluster.baseURL != nil, "\(PostgresCluster.unavailableReason)"),
     .enabled(if: sqlite3Path != nil, "no sqlite3 command"))
 struct CopyStoreLargeTests {
     static let rows: Int = {
         let text = ProcessInfo.processInfo.environment["JOBLOG_TEST_COPY_ROWS"] ?? ""
-        return Int(text).map { max($0, 10_000) } ?? 1_000_000
+        return Int(text).map { max($0, 10_000) } ?? 100_000
     }()
 
     /// `sqlite3 <database> <sql>`: its output, trimmed.
@@ -52,7 +52,7 @@ struct CopyStoreLargeTests {
         _ = try sqlite(
             daemon.databasePath,
             """
-            PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+            PRAGMA synchronous = OFF;
             BEGIN;
             WITH RECURSIVE c(x) AS (SELECT 2 UNION ALL SELECT x + 1 FROM c WHERE x < \(runs))
             INSERT INTO runs (id, job_name, status, trigger, scope, params, outcome, saved_outcome, started_at,
@@ -78,6 +78,13 @@ struct CopyStoreLargeTests {
         Int(try PostgresCluster.query(url: url, "SELECT count(*) FROM \(table)")) ?? -1
     }
 
+    /// The entries in PostgreSQL are exactly the source's up to the largest id there.
+    static func isPrefix(_ source: String, _ url: String) throws -> Bool {
+        let last = try PostgresCluster.query(url: url, "SELECT max(id) FROM logs")
+        let here = try sqlite(source, "SELECT count(*) FROM logs WHERE id <= \(last)")
+        return try here == String(count(url, "logs"))
+    }
+
     @Test func aLargeStoreIsCopiedAcrossAnInterruptionAndAKill() throws {
         let clock = ContinuousClock()
         let started = clock.now
@@ -92,7 +99,7 @@ struct CopyStoreLargeTests {
         let firstLogs = try Self.count(url, "logs")
         #expect(try Self.count(url, "runs") == runs)
         #expect(firstLogs > 0 && firstLogs < logs)
-        #expect(try PostgresCluster.query(url: url, "SELECT max(id) - min(id) + 1 = count(*) FROM logs") == "t")
+        #expect(try Self.isPrefix(source, url))
 
         // Killed mid-copy (once a batch more is there): every batch is a transaction.
         let killed = try CopyStoreRunner(source: source, target: url)
@@ -105,7 +112,7 @@ struct CopyStoreLargeTests {
         killed.kill9()
         let afterKill = try Self.count(url, "logs")
         #expect(afterKill > firstLogs)
-        #expect(try PostgresCluster.query(url: url, "SELECT max(id) - min(id) + 1 = count(*) FROM logs") == "t")
+        #expect(try Self.isPrefix(source, url))
 
         let resumed = try CopyStoreRunner.run(source: source, target: url)
         #expect(resumed.status == 0, "\(resumed.errors)")
