@@ -108,8 +108,6 @@ step "dependencies" install_missing
 step "postgres: a private cluster for the PostgreSQL store's tests" start_postgres
 step "swift build" swift build --build-tests
 export JOBLOGD_BIN="$root/.build/debug/joblogd"
-# copy-store's large test at the size (100,000 rows when run by hand).
-export JOBLOG_TEST_COPY_ROWS=1000000
 step "swift test" swift test --skip-build
 step "install and uninstall scripts in a DESTDIR" bash Scripts/test-install.sh
 step "DocC: JobLogClient documentation, broken links fail" swift package --disable-sandbox generate-documentation \
