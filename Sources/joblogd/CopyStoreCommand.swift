@@ -24,17 +24,16 @@ struct CopyStoreCommand: AsyncParsableCommand {
     @Option(help: "The PostgreSQL database: postgres://USER@HOST:PORT/DB[?sslmode=disable|prefer].")
     var to: String
 
+    /// Not `--store-password-file`: the daemon's own option of that name is parsed by the root
+    /// command wherever it appears, and refused there without `--store`.
     @Option(help: "The PostgreSQL password's file (one final newline is ignored); else PGPASSWORD.")
-    var storePasswordFile: String?
+    var toPasswordFile: String?
 
     @Option(help: "Rows per batch; each batch is one transaction.")
     var batchRows: Int = 10_000
 
     @Option(help: ArgumentHelp("Stop with status 3 after N committed batches (tests).", visibility: .private))
     var stopAfterBatches: Int?
-
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "warning"
 
     /// The SQLite path of `--from`.
     var sourcePath: String { String(from.dropFirst("sqlite:".count)) }
@@ -50,12 +49,13 @@ struct CopyStoreCommand: AsyncParsableCommand {
         }
         try Joblogd.check("--batch-rows", batchRows, 1...1_000_000)
         if let stopAfterBatches { try Joblogd.check("--stop-after-batches", stopAfterBatches, 1...Int.max) }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        Joblogd.bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .warning, environment: environment)
+        // Warnings only: the copy's own reasons go to stderr as plain lines. (Not `--log-level`:
+        // the root command parses that option wherever it appears.)
+        Joblogd.bootstrapLogging(level: .warning, environment: environment)
         let logger = Logger(label: "joblogd.copy-store")
         var url = try PostgresStoreURL(parsing: to)
         url.password = try password(environment: environment) ?? url.password
@@ -96,11 +96,11 @@ struct CopyStoreCommand: AsyncParsableCommand {
         }
     }
 
-    /// The password from `--store-password-file` (one final newline dropped) or `PGPASSWORD`.
+    /// The password from `--to-password-file` (one final newline dropped) or `PGPASSWORD`.
     func password(environment: [String: String]) throws -> String? {
-        if let storePasswordFile {
-            guard var text = try? String(contentsOfFile: storePasswordFile, encoding: .utf8) else {
-                Self.fail("cannot read --store-password-file \(storePasswordFile)")
+        if let toPasswordFile {
+            guard var text = try? String(contentsOfFile: toPasswordFile, encoding: .utf8) else {
+                Self.fail("cannot read --to-password-file \(toPasswordFile)")
             }
             if text.hasSuffix("\n") { text.removeLast() }
             return text

@@ -85,7 +85,10 @@ struct CopyStoreTests {
         #expect(sqlite.terminate() == 0)
 
         let url = try PostgresCluster.makeDatabase()
-        let copy = try CopyStoreRunner.run(source: sqlite.databasePath, target: url)
+        let password = sqlite.directory + "/pgpass"
+        try "unused with trust auth\n".write(toFile: password, atomically: true, encoding: .utf8)
+        let copy = try CopyStoreRunner.run(
+            source: sqlite.databasePath, target: url, ["--to-password-file", password, "--batch-rows", "2"])
         #expect(copy.status == 0, "\(copy.errors)")
         #expect(copy.output.contains("runs: 3 rows (source 3)"), "\(copy.output)")
         #expect(copy.output.contains("sessions: 1 rows (source 1)"), "\(copy.output)")
@@ -164,5 +167,8 @@ struct CopyStoreTests {
         let badBatch = try CopyStoreRunner.run(
             source: "/tmp/x.sqlite", target: "postgres://u@127.0.0.1/db", ["--batch-rows", "0"])
         #expect(badBatch.status == 64, "\(badBatch.errors)")
+        let noPassword = try CopyStoreRunner.run(
+            source: "/tmp/x.sqlite", target: "postgres://u@127.0.0.1/db", ["--to-password-file", "/nonexistent/pw"])
+        #expect(noPassword.status == 1 && noPassword.errors.contains("cannot read --to-password-file"))
     }
 }
