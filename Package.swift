@@ -55,6 +55,9 @@ let package = Package(
                 "JobLogModel",
                 "JobLogStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // `joblogd copy-store` reads the SQLite store it moves.
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -19,7 +19,8 @@ struct Joblogd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "joblogd",
         abstract: "Serve the JobLogger API (JSON-RPC 2.0, one message per line) on a Unix socket, stored in SQLite.",
-        version: version)
+        version: version,
+        subcommands: [CopyStoreCommand.self])
 
     @Option(
         help:
