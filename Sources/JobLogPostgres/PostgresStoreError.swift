@@ -28,4 +28,14 @@ enum PostgresStoreError: Error, CustomStringConvertible {
         }
         return "\(error)"
     }
+
+    /// Whether `error` says the server could not be reached or the connection was lost (rather
+    /// than a statement failing): no answer in time, a failure without a server message, or the
+    /// server's connection-exception, shutdown and starting-up codes (SQLSTATE classes 08, 57P).
+    static func isConnectionLevel(_ error: any Error) -> Bool {
+        if case .timeout? = error as? PostgresStoreError { return true }
+        guard let e = error as? PSQLError else { return false }
+        guard let state = e.serverInfo?[.sqlState] else { return true }
+        return state.hasPrefix("08") || state.hasPrefix("57P")
+    }
 }
