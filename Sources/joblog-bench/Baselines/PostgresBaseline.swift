@@ -35,7 +35,7 @@ final class PostgresBench {
         url = components.string ?? scratch.redacted
         let admin = try await Self.connect(server, logger: logger)
         defer { Task { try? await admin.close() } }
-        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(database)"), logger: logger).collect()
+        _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(database)"), logger: logger).collect()
     }
 
     static func connect(_ url: PostgresStoreURL, logger: Logger) async throws -> PostgresConnection {
@@ -67,7 +67,7 @@ final class PostgresBench {
         let messages = (0..<rows).map { ByteBuffer(string: "processed item \($0)") }
         let contexts = (0..<rows).map { Workload.storedContext($0) }
         let chunk = 1000
-        var statements: [String: String] = [:]
+        var statements: [Int: String] = [:]
         func sql(_ count: Int) -> String {
             if let s = statements[count] { return s }
             var s = "INSERT INTO logs (id, run_id, level, stage, message, context, created_at) VALUES "
@@ -90,10 +90,10 @@ final class PostgresBench {
                 binds.append(contexts[r])
                 binds.append(Int64(r))
             }
-            try await connection.query("BEGIN", logger: logger).collect()
-            try await connection.query(PostgresQuery(unsafeSQL: sql(end - i), binds: binds), logger: logger)
+            _ = try await connection.query("BEGIN", logger: logger).collect()
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql(end - i), binds: binds), logger: logger)
                 .collect()
-            try await connection.query("COMMIT", logger: logger).collect()
+            _ = try await connection.query("COMMIT", logger: logger).collect()
             i = end
         }
         return Double(rows) / (now() - t0)
@@ -102,7 +102,7 @@ final class PostgresBench {
     /// Transactions committed in the scratch database so far (`pg_stat_database.xact_commit`, a
     /// fresh snapshot; this query itself is one).
     func committedTransactions(on connection: PostgresConnection) async throws -> Int64 {
-        try await connection.query("SELECT pg_stat_clear_snapshot()", logger: logger).collect()
+        _ = try await connection.query("SELECT pg_stat_clear_snapshot()", logger: logger).collect()
         return try await connection.query(
             "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", logger: logger
         ).collect().first!.decode(Int64.self)

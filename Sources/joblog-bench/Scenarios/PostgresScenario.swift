@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 
 /// `joblog-bench --store postgres://…`: the daemon on the PostgreSQL store (issue 17), against a
