@@ -83,7 +83,7 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
             tls: .disable)
         clientConfiguration.options.maximumConnections = 8
         clientConfiguration.options.connectTimeout = .seconds(5)
-        client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        client = PostgresClient(configuration: clientConfiguration, backgroundLogger: Self.driverLogger(logger))
         var connectionConfiguration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
             tls: .disable)
@@ -132,6 +132,14 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
         }
     }
 
+    /// postgres-nio's own logger: warnings and above only, so an outage is not one `info` line per
+    /// connect attempt (the writer logs the loss and the return once each).
+    static func driverLogger(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        return quiet
+    }
+
     /// The server is unreachable: reads stop waiting long for it.
     private func lost(_ reason: String) {
         reportedLost = true
@@ -165,7 +173,7 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
             let made = try BlockingBridge.wait(timeout: Self.connectTimeout + .seconds(1)) {
                 try await PostgresConnection.connect(
                     on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id,
-                    logger: logger
+                    logger: Self.driverLogger(logger)
                 ).get()
             }
             connection = made

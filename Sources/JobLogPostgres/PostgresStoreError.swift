@@ -1,4 +1,10 @@
+import NIOCore
+import NIOPosix
 import PostgresNIO
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Why the PostgreSQL store cannot be used, in words.
 enum PostgresStoreError: Error, CustomStringConvertible {
@@ -24,7 +30,7 @@ enum PostgresStoreError: Error, CustomStringConvertible {
             if let message = e.serverInfo?[.message] {
                 return "PostgreSQL: \(message)"
             }
-            return "PostgreSQL unreachable (\(e.code))"
+            return "PostgreSQL unreachable (\(connectFailure(e.underlying) ?? "\(e.code)"))"
         }
         return "\(error)"
     }
@@ -37,5 +43,16 @@ enum PostgresStoreError: Error, CustomStringConvertible {
         guard let e = error as? PSQLError else { return false }
         guard let state = e.serverInfo?[.sqlState] else { return true }
         return state.hasPrefix("08") || state.hasPrefix("57P")
+    }
+
+    /// The system's words for why a connection could not be made (`Connection refused`), when
+    /// the failure says it.
+    static func connectFailure(_ error: (any Error)?) -> String? {
+        var error = error
+        if let e = error as? NIOConnectionError {
+            error = e.connectionErrors.last?.error ?? e.dnsAError ?? e.dnsAAAAError
+        }
+        guard let io = error as? IOError else { return nil }
+        return String(cString: strerror(io.errnoCode))
     }
 }
