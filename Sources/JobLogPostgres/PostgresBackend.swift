@@ -117,7 +117,8 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
         } catch {
             // A connection that cannot roll back (lost, the server restarted, a statement still
             // running past its time) is dropped and made again for the next transaction.
-            if case .timeout? = error as? PostgresStoreError {
+            if error is PostgresStoreError {
+                // Timed out or lost: no ROLLBACK on it.
                 dropConnection()
                 lost(failureReason(error))
             } else if (try? tx.execute("ROLLBACK")) == nil {

@@ -12,6 +12,8 @@ enum PostgresStoreError: Error, CustomStringConvertible {
     case newerSchema(String)
     /// PostgreSQL did not answer in time.
     case timeout(Duration)
+    /// The connection was closed while a statement waited for its answer.
+    case connectionLost
 
     var description: String {
         switch self {
@@ -19,6 +21,8 @@ enum PostgresStoreError: Error, CustomStringConvertible {
             "the PostgreSQL database was migrated by a newer joblogd (migration \(name)); refusing to use it"
         case .timeout(let limit):
             "PostgreSQL did not answer within \(limit.components.seconds) s"
+        case .connectionLost:
+            "the connection to PostgreSQL was lost"
         }
     }
 
@@ -39,7 +43,7 @@ enum PostgresStoreError: Error, CustomStringConvertible {
     /// than a statement failing): no answer in time, a failure without a server message, or the
     /// server's connection-exception, shutdown and starting-up codes (SQLSTATE classes 08, 57P).
     static func isConnectionLevel(_ error: any Error) -> Bool {
-        if case .timeout? = error as? PostgresStoreError { return true }
+        if error is PostgresStoreError { return true }
         guard let e = error as? PSQLError else { return false }
         guard let state = e.serverInfo?[.sqlState] else { return true }
         return state.hasPrefix("08") || state.hasPrefix("57P")

@@ -48,7 +48,7 @@ public final class PostgresTransaction: StoreTransaction {
     func execute(_ query: PostgresQuery) throws -> [PostgresRow] {
         let connection = connection
         let logger = logger
-        return try BlockingBridge.wait(timeout: timeout) {
+        return try BlockingBridge.wait(timeout: timeout, abandonIf: { connection.isClosed }) {
             try await connection.query(query, logger: logger).collect()
         }
     }

@@ -79,7 +79,9 @@ struct DatabaseRestartTests {
         for (w, n) in zip(writers, counts) {
             let deadline = Date().addingTimeInterval(10)
             while w.snapshot.unavailable < n + 20, Date() < deadline { usleep(10_000) }
-            #expect(w.snapshot.unavailable >= n + 20, "\(w.name) was not refused")
+            #expect(
+                w.snapshot.unavailable >= n + 20,
+                "\(w.name) was not refused: \(w.snapshot.otherErrors) \(daemon.daemonLog().suffix(4000))")
         }
         // Reads fail fast too (the pool would queue them until its own timeout).
         for _ in 0..<3 {
