@@ -121,7 +121,8 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
                 // Timed out or lost: no ROLLBACK on it.
                 dropConnection()
                 lost(failureReason(error))
-            } else if (try? tx.execute("ROLLBACK")) == nil {
+            } else if connection.isClosed || (try? tx.execute("ROLLBACK")) == nil {
+                // (A ROLLBACK sent on a connection the server closed may never be answered.)
                 dropConnection()
                 lost(failureReason(error))
             }
