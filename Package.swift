@@ -142,6 +142,8 @@ let package = Package(
                 "JobLogJSON",
                 "JobLogServer",
                 "JobLogStore",
+                "JobLogPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

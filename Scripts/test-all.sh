@@ -126,6 +126,10 @@ step "browser: the web UI in headless chromium (screenshots in .build/browser-ar
     env JOBLOG_BROWSER_ARTIFACTS="$root/.build/browser-artifacts" python3 -m pytest -q Tests/Browser
 if [ -f Sources/joblog-bench/Bench.swift ]; then
     step "benchmark (quick mode)" "$root/.build/debug/joblog-bench" --quick --joblogd "$JOBLOGD_BIN"
+    if [ -n "${JOBLOG_TEST_POSTGRES_URL:-}" ]; then
+        step "benchmark (quick mode, PostgreSQL store)" "$root/.build/debug/joblog-bench" --quick \
+            --joblogd "$JOBLOGD_BIN" --store "$JOBLOG_TEST_POSTGRES_URL"
+    fi
 fi
 
 echo

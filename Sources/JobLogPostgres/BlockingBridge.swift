@@ -8,8 +8,11 @@ import Synchronization
 enum BlockingBridge {
     /// The result of `operation`, waited for at most `timeout`; past it the caller gets
     /// ``PostgresStoreError/timeout(_:)`` (and drops the connection, so the late answer is never used).
+    /// `abandonIf`, checked every 50 ms while waiting, ends the wait early with
+    /// ``PostgresStoreError/connectionLost``: a statement on a connection the server closed (a
+    /// restart) does not always fail by itself.
     static func wait<T: Sendable>(
-        timeout: Duration, _ operation: @escaping @Sendable () async throws -> T
+        timeout: Duration, abandonIf: (() -> Bool)? = nil, _ operation: @escaping @Sendable () async throws -> T
     ) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let result = ResultBox<T>()
@@ -25,7 +28,19 @@ enum BlockingBridge {
         }
         let (seconds, attoseconds) = timeout.components
         let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        if done.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .timedOut {
+        let deadline = DispatchTime.now() + .nanoseconds(nanoseconds)
+        if let abandonIf {
+            while done.wait(timeout: min(deadline, .now() + .milliseconds(50))) == .timedOut {
+                if DispatchTime.now() >= deadline {
+                    task.cancel()
+                    throw PostgresStoreError.timeout(timeout)
+                }
+                if abandonIf() {
+                    task.cancel()
+                    throw PostgresStoreError.connectionLost
+                }
+            }
+        } else if done.wait(timeout: deadline) == .timedOut {
             task.cancel()
             throw PostgresStoreError.timeout(timeout)
         }

@@ -11,8 +11,11 @@ import Synchronization
 /// Writes go through one connection of the writer thread (``PostgresTransaction``): `BEGIN`, the
 /// statements of one group commit, `COMMIT`. The connection is dropped after a failed
 /// transaction and made again for the next one, so a restarted server is reached again by
-/// itself. Reads go through a `PostgresClient` pool, whose `run()` this backend runs on a task it
-/// owns (cancelled when the writer stops or the backend goes away).
+/// itself; failed attempts back off (``ReconnectBackoff``: 100 ms doubling to 5 s), and between
+/// attempts a transaction fails at once with the last reason. Reads go through a `PostgresClient`
+/// pool, whose `run()` this backend runs on a task it owns (cancelled when the writer stops or the
+/// backend goes away); while the server is known to be unreachable they give up after
+/// ``outageReadTimeout``.
 ///
 /// Not yet on PostgreSQL: the insight reads across runs (`searchLogs`, `listJobs`, `jobStats`,
 /// `compareRuns`) answer `store unavailable`; the slow flag and the usual duration need them.
@@ -21,6 +24,10 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     public static let statementTimeout: Duration = .seconds(30)
     /// How long a read may take (waiting for a pooled connection included).
     public static let readTimeout: Duration = .seconds(10)
+    /// How long a read may wait while the server is known to be unreachable (see ``StoreHealth``).
+    public static let outageReadTimeout: Duration = .seconds(1)
+    /// How long the writer waits for a new connection.
+    public static let connectTimeout: Duration = .seconds(5)
 
     let client: PostgresClient
     let logger: Logger
@@ -28,10 +35,14 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     let node: String
     private let connectionConfiguration: PostgresConnection.Configuration
     private let runTask: Task<Void, Never>
+    let health = StoreHealth()
 
     // The writer thread's own.
     private var connection: PostgresConnection?
     private var nextConnectionID = 1
+    private var backoff = ReconnectBackoff()
+    /// Whether this writer told ``health`` the server is lost (so a commit tells it it is back).
+    private var reportedLost = false
 
     /// Connects, applies the schema's migrations (under an advisory lock) and starts the pool.
     public static func open(url: PostgresStoreURL, node: String = "", logger: Logger) async throws -> PostgresBackend {
@@ -75,10 +86,12 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
             tls: .disable)
         clientConfiguration.options.maximumConnections = 8
         clientConfiguration.options.connectTimeout = .seconds(5)
-        client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-        connectionConfiguration = PostgresConnection.Configuration(
+        client = PostgresClient(configuration: clientConfiguration, backgroundLogger: Self.driverLogger(logger))
+        var connectionConfiguration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
             tls: .disable)
+        connectionConfiguration.options.connectTimeout = .init(Self.connectTimeout)
+        self.connectionConfiguration = connectionConfiguration
         let client = client
         runTask = Task { await client.run() }
     }
@@ -108,13 +121,35 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
         } catch {
             // A connection that cannot roll back (lost, the server restarted, a statement still
             // running past its time) is dropped and made again for the next transaction.
-            if case .timeout? = error as? PostgresStoreError {
+            if error is PostgresStoreError {
+                // Timed out or lost: no ROLLBACK on it.
                 dropConnection()
-            } else if (try? tx.execute("ROLLBACK")) == nil {
+                lost(failureReason(error))
+            } else if connection.isClosed || (try? tx.execute("ROLLBACK")) == nil {
+                // (A ROLLBACK sent on a connection the server closed may never be answered.)
                 dropConnection()
+                lost(failureReason(error))
             }
             throw error
         }
+        if reportedLost {
+            reportedLost = false
+            health.reached()
+        }
+    }
+
+    /// postgres-nio's own logger: warnings and above only, so an outage is not one `info` line per
+    /// connect attempt (the writer logs the loss and the return once each).
+    static func driverLogger(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        return quiet
+    }
+
+    /// The server is unreachable: reads stop waiting long for it.
+    private func lost(_ reason: String) {
+        reportedLost = true
+        health.lost(reason)
     }
 
     public func failureReason(_ error: any Error) -> String {
@@ -130,25 +165,38 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
         runTask.cancel()
     }
 
+    /// The writer's connection, made again when it was lost; while attempts back off, the last
+    /// attempt's failure at once.
     private func writeConnection() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
+        if connection != nil { dropConnection() }
+        if let reason = backoff.refusal() { throw StoreError.unavailable(reason) }
         let configuration = connectionConfiguration
         let id = nextConnectionID
         nextConnectionID += 1
         let logger = logger
         do {
-            let made = try BlockingBridge.wait(timeout: .seconds(10)) {
+            let made = try BlockingBridge.wait(timeout: Self.connectTimeout + .seconds(1)) {
                 try await PostgresConnection.connect(
                     on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id,
-                    logger: logger
+                    logger: Self.driverLogger(logger)
                 ).get()
             }
             connection = made
+            let failed = backoff.succeeded()
+            if failed > 0 { logger.debug("PostgreSQL connection made", metadata: ["failedAttempts": "\(failed)"]) }
             return made
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw StoreError.unavailable(PostgresStoreError.reason(error))
+            let reason = failureReason(error)
+            backoff.failed(reason)
+            lost(reason)
+            logger.debug(
+                "PostgreSQL connection failed",
+                metadata: [
+                    "error": "\(reason)", "attempt": "\(backoff.failures)",
+                    "nextAttemptIn": "\(ReconnectBackoff.delay(afterFailures: backoff.failures))",
+                ])
+            throw StoreError.unavailable(reason)
         }
     }
 
@@ -166,23 +214,32 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     func read(_ query: PostgresQuery) async throws -> [PostgresRow] {
         let client = client
         let logger = logger
+        // While the server is known to be unreachable the pool only queues the read: fail fast.
+        let outage = health.outageReason
+        let limit = outage == nil ? Self.readTimeout : Self.outageReadTimeout
         do {
-            return try await withThrowingTaskGroup(of: [PostgresRow]?.self) { group in
+            let rows = try await withThrowingTaskGroup(of: [PostgresRow]?.self) { group in
                 group.addTask { try await client.query(query, logger: logger).collect() }
                 group.addTask {
-                    try await Task.sleep(for: Self.readTimeout)
+                    try await Task.sleep(for: limit)
                     return nil
                 }
                 defer { group.cancelAll() }
                 guard let rows = try await group.next(), let rows else {
-                    throw PostgresStoreError.timeout(Self.readTimeout)
+                    throw PostgresStoreError.timeout(limit)
                 }
                 return rows
             }
+            if outage != nil { health.reached() }
+            return rows
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError.unavailable(PostgresStoreError.reason(error))
+            let reason = PostgresStoreError.reason(error)
+            if let outage, case .timeout? = error as? PostgresStoreError { throw StoreError.unavailable(outage) }
+            // A pooled connection that did not answer, or was lost: the next reads do not wait long.
+            if PostgresStoreError.isConnectionLevel(error) { health.lost(reason) }
+            throw StoreError.unavailable(reason)
         }
     }
 

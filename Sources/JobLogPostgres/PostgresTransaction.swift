@@ -50,9 +50,9 @@ public final class PostgresTransaction: StoreTransaction {
     func execute(_ query: PostgresQuery) throws -> [PostgresRow] {
         let connection = connection
         let logger = logger
-        return try BlockingBridge.wait(timeout: timeout) {
-            try await connection.query(query, logger: logger).collect()
-        }
+        return try BlockingBridge.wait(
+            timeout: timeout, abandonIf: { connection.isClosed },
+            { try await connection.query(query, logger: logger).collect() })
     }
 
     /// Writes the entries waiting for the commit.

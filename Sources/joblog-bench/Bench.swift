@@ -65,6 +65,17 @@ struct RunBench: AsyncParsableCommand {
     )
     var instructionSetupSql: String?
 
+    @Option(
+        help:
+            """
+            Measure the daemon on a PostgreSQL store instead (postgres://USER@HOST:PORT/DB; password from the URL \
+            or PGPASSWORD): a scratch database is created next to DB and dropped at the end; ingest against a raw \
+            multi-row INSERT baseline into the same server, the progress storm, and the transactions per second at \
+            1,000 events/s.
+            """
+    )
+    var store: String?
+
     @Option(help: "The repository root, for the Python, C and shell clients (default: the current directory).")
     var root: String = FileManager.default.currentDirectoryPath
 
@@ -83,6 +94,13 @@ struct RunBench: AsyncParsableCommand {
             // Only the counts: no baselines, no other scenario.
             try countInstructions(binary: binary, into: &report)
             print(json ? report.json : report.table)
+            return
+        }
+        if let store {
+            try await PostgresScenario.run(binary: binary, url: store, sizes, quick: quick, into: &report)
+            print(json ? report.json : report.table)
+            let missed = report.figures.filter { $0.met == false }.map(\.name)
+            if !missed.isEmpty { log("targets not met: \(missed.joined(separator: "; "))") }
             return
         }
         log("baselines")
