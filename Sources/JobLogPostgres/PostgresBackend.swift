@@ -14,8 +14,8 @@ import Synchronization
 /// itself. Reads go through a `PostgresClient` pool, whose `run()` this backend runs on a task it
 /// owns (cancelled when the writer stops or the backend goes away).
 ///
-/// Not yet on PostgreSQL: the insight reads across runs (`searchLogs`, `listJobs`, `jobStats`,
-/// `compareRuns`) answer `store unavailable`; the slow flag and the usual duration need them.
+/// The insight reads (`searchLogs`, `listJobs`, `jobStats`, `compareRuns`, the usual duration)
+/// are in `PostgresBackend+Insights.swift`; the slow flag in `PostgresTransaction+Slow.swift`.
 public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     /// How long one statement of the writer may take before the store answers "unavailable".
     public static let statementTimeout: Duration = .seconds(30)
@@ -180,9 +180,5 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
         } catch {
             throw StoreError.unavailable(PostgresStoreError.reason(error))
         }
-    }
-
-    static func notYet(_ what: String) -> StoreError {
-        StoreError.unavailable("\(what) is not yet on PostgreSQL")
     }
 }
