@@ -103,7 +103,8 @@ enum PostgresInsightQueries {
     /// `message` is `bytea`) or of the context's JSON text; no pattern characters.
     static func search(_ filter: LogSearchFilter) -> PostgresQuery {
         var q = PostgresQuery.StringInterpolation(literalCapacity: 512, interpolationCount: 8)
-        q.appendLiteral("SELECT p.*, coalesce(r.job_name, '') FROM (SELECT \(PostgresRows.logColumns), run_id FROM logs WHERE ")
+        q.appendLiteral(
+            "SELECT p.*, coalesce(r.job_name, '') FROM (SELECT \(PostgresRows.logColumns), run_id FROM logs WHERE ")
         if let afterId = filter.afterId {
             q.appendLiteral("id > ")
             q.appendInterpolation(afterId)

@@ -67,7 +67,9 @@ extension BackendParityTests {
     static func withoutDurations(_ answer: String) -> String {
         var text =
             answer
-            .replacingOccurrences(of: #""durationMs":\{[^}]*\}"#, with: #""durationMs":"*""#, options: .regularExpression)
+            .replacingOccurrences(
+                of: #""durationMs":\{[^}]*\}"#, with: #""durationMs":"*""#, options: .regularExpression
+            )
             .replacingOccurrences(
                 of: #""(p50|p95|ratio)":(-?[0-9.e+]+|null)"#, with: #""$1":"*""#, options: .regularExpression
             )

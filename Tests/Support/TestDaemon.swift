@@ -29,6 +29,17 @@ public final class TestDaemon: @unchecked Sendable {
     /// Shell commands run before the daemon is exec'd in their shell (`ulimit -n 256`, say).
     public let preamble: String?
 
+    /// The store backend of the end-to-end suites: `JOBLOG_TEST_STORE=postgres` runs every daemon
+    /// on PostgreSQL (a fresh database of ``PostgresCluster`` each, `--store URL`; `--db` then
+    /// names only the lock file); anything else, SQLite at ``databasePath``.
+    public static let onPostgres = ProcessInfo.processInfo.environment["JOBLOG_TEST_STORE"] == "postgres"
+
+    /// The reason of the skip trait of suites that test SQLite itself (its file, its faults).
+    public static let sqliteOnlyReason = "tests the SQLite file; the suites run with JOBLOG_TEST_STORE=postgres skip it"
+
+    /// The PostgreSQL database of this daemon (kept across restarts), when ``onPostgres``.
+    public let storeURL: String?
+
     /// `databasePath` puts the database elsewhere than in `directory` (on a small file system, say).
     public init(
         arguments: [String] = [], directory: String? = nil, databasePath: String? = nil, preamble: String? = nil
@@ -40,7 +51,14 @@ public final class TestDaemon: @unchecked Sendable {
         socketPath = dir + "/sock"
         self.databasePath = databasePath ?? dir + "/db.sqlite"
         logPath = dir + "/daemon.log"
-        extraArguments = arguments
+        if Self.onPostgres, !arguments.contains("--store") {
+            let url = try PostgresCluster.makeDatabase()
+            storeURL = url
+            extraArguments = arguments + ["--store", url]
+        } else {
+            storeURL = nil
+            extraArguments = arguments
+        }
         self.preamble = preamble
         try start()
     }

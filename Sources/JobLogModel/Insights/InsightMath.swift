@@ -89,7 +89,8 @@ public enum InsightMath {
         var keys = run.outcome.entries.map(\.key)
         for key in counters.keys.sorted() where !keys.contains(key) { keys.append(key) }
         let outcomeRows = keys.map { key in
-            RunComparison.Row(name: key, run: run.outcome[key], baseline: counters[key].flatMap { Percentiles.median($0) })
+            RunComparison.Row(
+                name: key, run: run.outcome[key], baseline: counters[key].flatMap { Percentiles.median($0) })
         }
         return RunComparison(
             baseline: label, duration: RunComparison.Row(name: "", run: runDuration, baseline: baseDuration),
