@@ -268,7 +268,9 @@ import Testing
         #expect(try owner.result("pruneRuns", ["olderThanDays": 0])["deletedRuns"] as? Int == 0)
     }
 
-    @Test func pruningIsBoundedAndReturnsSpace() throws {
+    @Test(.enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)")) func pruningIsBoundedAndReturnsSpace()
+        throws
+    {
         let daemon = try TestDaemon()
         let client = try daemon.connect()
         var ids: [String] = []

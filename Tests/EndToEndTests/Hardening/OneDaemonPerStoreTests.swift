@@ -8,7 +8,7 @@ import Testing
 
 /// Issue 10 points 1, 2 and 14: a store has one owner, the socket path stays the daemon's own, and
 /// a database file deleted or replaced under the daemon stops writes instead of losing them.
-@Suite struct OneDaemonPerStoreTests {
+@Suite(.enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)")) struct OneDaemonPerStoreTests {
     @Test func aSecondDaemonOnTheSameDatabaseRefusesToStart() throws {
         let first = try TestDaemon()
         let second = Hardening.runDaemon(["--socket", first.directory + "/other.sock", "--db", first.databasePath])

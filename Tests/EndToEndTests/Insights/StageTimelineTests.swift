@@ -41,7 +41,8 @@ import Testing
         #expect(Insights.ms(stages.last?["finishedAt"]) == Insights.ms(finished["finishedAt"]))
     }
 
-    @Test func prunedRunsTakeTheirStagesAndJobCounts() throws {
+    @Test(.enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)"))
+    func prunedRunsTakeTheirStagesAndJobCounts() throws {
         let daemon = try TestDaemon()
         let client = try daemon.connect()
         let id = try Insights.run(client, job: "pruned", stages: [("A", 1), ("B", 1)])
@@ -62,7 +63,8 @@ import Testing
         #expect((jobs.first?["lastRun"] as? [String: Any])?["id"] as? String == kept)
     }
 
-    @Test func anExistingStoreIsBackfilledFromItsStageEntries() throws {
+    @Test(.enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)"))
+    func anExistingStoreIsBackfilledFromItsStageEntries() throws {
         let daemon = try TestDaemon()
         let client = try daemon.connect()
         let id = try Insights.run(client, job: "old", stages: [("One", 20), ("Two", 20)])
