@@ -49,12 +49,12 @@ extension PostgresBackend {
         }
         let totals = try PostgresInsightQueries.stageTotals(
             try await read(PostgresInsightQueries.stageRows(runs: baseIDs + [id])), now: now)
-        let outcomes =
-            baseIDs.isEmpty
-            ? []
-            : try await read("SELECT outcome FROM runs WHERE id = ANY(\(baseIDs))").map {
+        var outcomes: [OutcomeCounters] = []
+        if !baseIDs.isEmpty {
+            outcomes = try await read("SELECT outcome FROM runs WHERE id = ANY(\(baseIDs))").map {
                 OutcomeCounters(jsonText: try $0.decode(String.self))
             }
+        }
         return InsightMath.comparison(
             run: run, label: label, baseIDs: baseIDs, baseDuration: baseDuration, baseOutcomes: outcomes,
             stageTotals: totals, now: now)
