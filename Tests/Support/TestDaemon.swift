@@ -52,7 +52,11 @@ public final class TestDaemon: @unchecked Sendable {
         self.databasePath = databasePath ?? dir + "/db.sqlite"
         logPath = dir + "/daemon.log"
         if Self.onPostgres, !arguments.contains("--store") {
-            let url = try PostgresCluster.makeDatabase()
+            // A daemon made in another's directory shares its store, as the SQLite file there.
+            let urlFile = dir + "/store-url"
+            let url =
+                (try? String(contentsOfFile: urlFile, encoding: .utf8)) ?? (try PostgresCluster.makeDatabase())
+            try url.write(toFile: urlFile, atomically: true, encoding: .utf8)
             storeURL = url
             extraArguments = arguments + ["--store", url]
         } else {
