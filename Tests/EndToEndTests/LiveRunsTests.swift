@@ -16,6 +16,12 @@ import Testing
         return p
     }
 
+    /// One value read from the daemon's store: with psql on PostgreSQL, else the sqlite3 shell.
+    static func storeValue(_ daemon: TestDaemon, _ sql: String) throws -> String {
+        guard let url = daemon.storeURL else { return try sqlite(daemon.databasePath, sql) }
+        return try PostgresCluster.query(url: url, sql)
+    }
+
     /// One value read with the sqlite3 shell (a second process, as an operator would).
     static func sqlite(_ path: String, _ sql: String) throws -> String {
         let p = Process()
