@@ -635,6 +635,14 @@ def make_postgres_database(base_url: str) -> str:
     return server + "/" + name
 
 
+def drop_postgres_database(url: str) -> None:
+    """Drops a database ``make_postgres_database`` made (best effort)."""
+    server, _, name = url.rpartition("/")
+    subprocess.run(["psql", "-X", "-q", "-d", server + "/postgres", "-c",
+                    "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 class Daemon:
     """A joblogd process on a private temporary socket and database.
 
@@ -663,8 +671,10 @@ class Daemon:
         self.extra_args = list(extra_args)
         # The PostgreSQL store (JOBLOG_TEST_STORE=postgres): a fresh database, kept across restarts.
         base = postgres_base_url()
+        self.postgres_url: Optional[str] = None
         if base and "--store" not in self.extra_args:
-            self.extra_args += ["--store", make_postgres_database(base)]
+            self.postgres_url = make_postgres_database(base)
+            self.extra_args += ["--store", self.postgres_url]
         self.start_timeout = start_timeout
         self.proc: Optional[subprocess.Popen] = None
         self.log_path = os.path.join(self.workdir, "joblogd.log")
@@ -746,6 +756,9 @@ class Daemon:
 
     def cleanup(self) -> None:
         self.stop()
+        if self.postgres_url:
+            drop_postgres_database(self.postgres_url)
+            self.postgres_url = None
         if self._own_dir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 

@@ -39,6 +39,8 @@ public final class TestDaemon: @unchecked Sendable {
 
     /// The PostgreSQL database of this daemon (kept across restarts), when ``onPostgres``.
     public let storeURL: String?
+    /// This daemon made ``storeURL`` (and drops it at the end); false when it shares another's.
+    private let ownsDatabase: Bool
 
     /// `databasePath` puts the database elsewhere than in `directory` (on a small file system, say).
     public init(
@@ -54,13 +56,19 @@ public final class TestDaemon: @unchecked Sendable {
         if Self.onPostgres, !arguments.contains("--store") {
             // A daemon made in another's directory shares its store, as the SQLite file there.
             let urlFile = dir + "/store-url"
-            let url =
-                (try? String(contentsOfFile: urlFile, encoding: .utf8)) ?? (try PostgresCluster.makeDatabase())
-            try url.write(toFile: urlFile, atomically: true, encoding: .utf8)
-            storeURL = url
+            if let shared = try? String(contentsOfFile: urlFile, encoding: .utf8) {
+                storeURL = shared
+                ownsDatabase = false
+            } else {
+                storeURL = try PostgresCluster.makeDatabase()
+                ownsDatabase = true
+                try storeURL?.write(toFile: urlFile, atomically: true, encoding: .utf8)
+            }
+            let url = storeURL ?? ""
             extraArguments = arguments + ["--store", url]
         } else {
             storeURL = nil
+            ownsDatabase = false
             extraArguments = arguments
         }
         self.preamble = preamble
@@ -130,6 +138,12 @@ public final class TestDaemon: @unchecked Sendable {
         if let p = process, p.isRunning {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
+        }
+        // Its database goes with it (a CI run makes hundreds; the cluster is on /tmp).
+        if ownsDatabase, let url = storeURL, let base = PostgresCluster.baseURL,
+            let name = url.split(separator: "/").last
+        {
+            _ = try? PostgresCluster.query(url: base + "/postgres", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
         }
         try? FileManager.default.removeItem(atPath: directory)
     }
