@@ -89,7 +89,12 @@ import Testing
         #expect((again["error"] as? [String: Any])?["code"] as? Int == -32008)
     }
 
-    @Test func aStuckWatcherDoesNotSlowWritersAndGetsLagged() throws {
+    /// Not on PostgreSQL: 100,000 entries through the debug build's PostgreSQL writer took 18.6 s on
+    /// a quiet machine and past the client's 20 s timeout on a busy one; what it tests (the
+    /// watchers' fan-out and lag) is the server's, the same on both stores.
+    @Test(
+        .enabled(if: !TestDaemon.onPostgres, "100,000 entries take too long on the PostgreSQL store in a debug build"))
+    func aStuckWatcherDoesNotSlowWritersAndGetsLagged() throws {
         let daemon = try TestDaemon()
         let stuck = try daemon.connect()
         _ = try stuck.result("watch", [:])
