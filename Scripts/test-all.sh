@@ -124,6 +124,23 @@ step "adversarial probes" python3 Scripts/adversarial.py --daemon "$JOBLOGD_BIN"
 step "http: endpoints equal the socket, openapi.yaml via schemathesis" bash Spec/http_test.sh
 step "browser: the web UI in headless chromium (screenshots in .build/browser-artifacts)" \
     env JOBLOG_BROWSER_ARTIFACTS="$root/.build/browser-artifacts" python3 -m pytest -q Tests/Browser
+# The PostgreSQL store: the conformance vectors, the Spec's live checks, the Python client and the
+# Swift end-to-end suites again, each test daemon on a fresh database of the private cluster
+# (JOBLOG_TEST_STORE=postgres; TestDaemon and Spec/conformance_replay.py read it). Suites about the
+# SQLite file itself skip on it with the reason (TestDaemon.sqliteOnlyReason).
+# Every end-to-end suite (the real daemon over its socket): EndToEndTests, the CLI, the Swift
+# client's job runner, the HTTP daemon tests. The Postgres* suites already ran above (they name
+# their own databases).
+pg_suites='EndToEndTests|CLITests|JobLogClientTests|DaemonHTTPTests|DaemonCancelTests'
+pg_skip='PostgresStoreTests|PostgresNodeTests'
+if [ -n "${JOBLOG_TEST_POSTGRES_URL:-}" ]; then
+    step "postgres: conformance replay (Python replayer)" \
+        python3 Spec/conformance_replay.py --daemon "$JOBLOGD_BIN" --postgres "$JOBLOG_TEST_POSTGRES_URL"
+    step "postgres: spec live checks" env JOBLOG_TEST_STORE=postgres bash Spec/test.sh
+    step "postgres: client: python" env JOBLOG_TEST_STORE=postgres bash Clients/python/test.sh
+    step "postgres: swift end-to-end suites" \
+        env JOBLOG_TEST_STORE=postgres swift test --skip-build --filter "$pg_suites" --skip "$pg_skip"
+fi
 if [ -f Sources/joblog-bench/Bench.swift ]; then
     step "benchmark (quick mode)" "$root/.build/debug/joblog-bench" --quick --joblogd "$JOBLOGD_BIN"
     if [ -n "${JOBLOG_TEST_POSTGRES_URL:-}" ]; then

@@ -29,6 +29,9 @@ Command line::
     conformance_replay.py --daemon /path/to/joblogd            # fresh daemon per file
     conformance_replay.py --socket /run/joblogd.sock FILE...   # an existing daemon
     conformance_replay.py --daemon BIN --keep-going            # list every mismatch
+    conformance_replay.py --daemon BIN --postgres postgres://joblog@127.0.0.1:5432
+                                       # the PostgreSQL store: a fresh database per file
+                                       # (also: JOBLOG_TEST_STORE=postgres and JOBLOG_TEST_POSTGRES_URL)
 
 Library::
 
@@ -609,6 +612,37 @@ def _final_ping(conn: "LineConnection", path: str, vectors: List[Vector], silent
                             expected=expected_ping, note=note_for_silent())
 
 
+def postgres_base_url() -> Optional[str]:
+    """The PostgreSQL server daemons run on when ``JOBLOG_TEST_STORE=postgres``:
+    ``JOBLOG_TEST_POSTGRES_URL`` (a database in it is ignored); else None (SQLite)."""
+    if os.environ.get("JOBLOG_TEST_STORE") != "postgres":
+        return None
+    url = os.environ.get("JOBLOG_TEST_POSTGRES_URL", "")
+    if not url:
+        raise RuntimeError("JOBLOG_TEST_STORE=postgres needs JOBLOG_TEST_POSTGRES_URL (the server's URL)")
+    return url
+
+
+def make_postgres_database(base_url: str) -> str:
+    """A new empty database on the server at ``base_url`` (created with ``psql``); its URL."""
+    m = re.match(r"^(postgres(?:ql)?://[^/?]+)", base_url)
+    if not m:
+        raise RuntimeError("not a postgres:// URL: %s" % base_url)
+    server = m.group(1)
+    name = "c_" + os.urandom(8).hex()
+    subprocess.run(["psql", "-X", "-q", "-d", server + "/postgres", "-c", "CREATE DATABASE " + name],
+                   check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    return server + "/" + name
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drops a database ``make_postgres_database`` made (best effort)."""
+    server, _, name = url.rpartition("/")
+    subprocess.run(["psql", "-X", "-q", "-d", server + "/postgres", "-c",
+                    "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 class Daemon:
     """A joblogd process on a private temporary socket and database.
 
@@ -635,6 +669,12 @@ class Daemon:
         self.socket_path = socket_path or os.path.join(self.workdir, "sock")
         self.db_path = db_path or os.path.join(self.workdir, "db.sqlite")
         self.extra_args = list(extra_args)
+        # The PostgreSQL store (JOBLOG_TEST_STORE=postgres): a fresh database, kept across restarts.
+        base = postgres_base_url()
+        self.postgres_url: Optional[str] = None
+        if base and "--store" not in self.extra_args:
+            self.postgres_url = make_postgres_database(base)
+            self.extra_args += ["--store", self.postgres_url]
         self.start_timeout = start_timeout
         self.proc: Optional[subprocess.Popen] = None
         self.log_path = os.path.join(self.workdir, "joblogd.log")
@@ -716,6 +756,9 @@ class Daemon:
 
     def cleanup(self) -> None:
         self.stop()
+        if self.postgres_url:
+            drop_postgres_database(self.postgres_url)
+            self.postgres_url = None
         if self._own_dir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -787,10 +830,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     g.add_argument("--socket", metavar="PATH", help="replay against this socket (give it a fresh daemon per file)")
     ap.add_argument("--daemon-arg", action="append", default=[], metavar="ARG",
                     help="extra argument for the daemon (repeatable)")
+    ap.add_argument("--postgres", metavar="URL",
+                    help="with --daemon: the PostgreSQL store on this server, a fresh database per file "
+                    "(default: JOBLOG_TEST_POSTGRES_URL when JOBLOG_TEST_STORE=postgres)")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a response (default 10)")
     ap.add_argument("-k", "--keep-going", action="store_true",
                     help="report every mismatch instead of stopping at the first")
     args = ap.parse_args(argv)
+    if args.postgres:
+        os.environ["JOBLOG_TEST_STORE"] = "postgres"
+        os.environ["JOBLOG_TEST_POSTGRES_URL"] = args.postgres
     files = args.files or default_vector_files()
     if not files:
         print("no vector files found", file=sys.stderr)

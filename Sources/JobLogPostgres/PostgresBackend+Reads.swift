@@ -91,23 +91,4 @@ extension PostgresBackend {
             """
         ).map(PostgresRows.stage)
     }
-
-    public func searchLogs(_ filter: LogSearchFilter) async throws -> [SearchedLog]? {
-        throw Self.notYet("searchLogs")
-    }
-
-    public func listJobs(prefix: String?, limit: Int) async throws -> [JobSummary] {
-        throw Self.notYet("listJobs")
-    }
-
-    public func jobStats(job: String, last: Int) async throws -> JobStats {
-        throw Self.notYet("jobStats")
-    }
-
-    public func compare(run id: Int64, baseline baselineID: Int64?) async throws -> RunComparison? {
-        throw Self.notYet("compareRuns")
-    }
-
-    /// Not yet on PostgreSQL (it needs the insight queries): no estimate from past runs.
-    public func usualDuration(job: String, before run: Int64) async throws -> Int64? { nil }
 }

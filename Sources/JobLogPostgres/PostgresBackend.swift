@@ -17,8 +17,8 @@ import Synchronization
 /// backend goes away); while the server is known to be unreachable they give up after
 /// ``outageReadTimeout``.
 ///
-/// Not yet on PostgreSQL: the insight reads across runs (`searchLogs`, `listJobs`, `jobStats`,
-/// `compareRuns`) answer `store unavailable`; the slow flag and the usual duration need them.
+/// The insight reads (`searchLogs`, `listJobs`, `jobStats`, `compareRuns`, the usual duration)
+/// are in `PostgresBackend+Insights.swift`; the slow flag in `PostgresTransaction+Slow.swift`.
 public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     /// How long one statement of the writer may take before the store answers "unavailable".
     public static let statementTimeout: Duration = .seconds(30)
@@ -241,9 +241,5 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
             if PostgresStoreError.isConnectionLevel(error) { health.lost(reason) }
             throw StoreError.unavailable(reason)
         }
-    }
-
-    static func notYet(_ what: String) -> StoreError {
-        StoreError.unavailable("\(what) is not yet on PostgreSQL")
     }
 }

@@ -125,6 +125,14 @@ enum PostgresSchema {
             "p4-watch-cursor",
             ["ALTER TABLE stages ADD COLUMN log_position bigint"]
         ),
+        (
+            // `searchLogs` by level across runs: the entries of level 2 and up in id order (as
+            // SQLite's `logs_by_level`); debug and info entries, the bulk, stay out of it.
+            "p5-insights",
+            [
+                "CREATE INDEX logs_by_level ON logs (level, id) WHERE level >= 2"
+            ]
+        ),
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock; refuses a database

@@ -211,8 +211,8 @@ public final class PostgresTransaction: StoreTransaction {
             """)
     }
 
-    /// Not yet on PostgreSQL (it needs the insight queries): no run is flagged slow.
-    public func slowWarning(_ run: RunRecord) throws -> String? { nil }
+    /// The slow flag's warning (``slowCheck(_:)``).
+    public func slowWarning(_ run: RunRecord) throws -> String? { try slowCheck(run) }
 
     /// PostgreSQL's autovacuum returns space; nothing to do here.
     public func vacuum(pages: Int) throws -> Int64 { 0 }

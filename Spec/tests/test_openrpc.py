@@ -34,6 +34,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -673,7 +674,14 @@ def daemon():
     sock_path = os.path.join(workdir, "sock")
     log_path = os.path.join(workdir, "joblogd.log")
     log = open(log_path, "wb")
-    proc = subprocess.Popen([binary, "--socket", sock_path, "--db", os.path.join(workdir, "db.sqlite")],
+    argv = [binary, "--socket", sock_path, "--db", os.path.join(workdir, "db.sqlite")]
+    # JOBLOG_TEST_STORE=postgres: the PostgreSQL store, a fresh database (as conformance_replay.py does).
+    if os.environ.get("JOBLOG_TEST_STORE") == "postgres":
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        import conformance_replay
+
+        argv += ["--store", conformance_replay.make_postgres_database(conformance_replay.postgres_base_url() or "")]
+    proc = subprocess.Popen(argv,
                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 20

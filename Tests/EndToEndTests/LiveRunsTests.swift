@@ -16,6 +16,12 @@ import Testing
         return p
     }
 
+    /// One value read from the daemon's store: with psql on PostgreSQL, else the sqlite3 shell.
+    static func storeValue(_ daemon: TestDaemon, _ sql: String) throws -> String {
+        guard let url = daemon.storeURL else { return try sqlite(daemon.databasePath, sql) }
+        return try PostgresCluster.query(url: url, sql)
+    }
+
     /// One value read with the sqlite3 shell (a second process, as an operator would).
     static func sqlite(_ path: String, _ sql: String) throws -> String {
         let p = Process()
@@ -83,7 +89,12 @@ import Testing
         #expect((again["error"] as? [String: Any])?["code"] as? Int == -32008)
     }
 
-    @Test func aStuckWatcherDoesNotSlowWritersAndGetsLagged() throws {
+    /// Not on PostgreSQL: 100,000 entries through the debug build's PostgreSQL writer took 18.6 s on
+    /// a quiet machine and past the client's 20 s timeout on a busy one; what it tests (the
+    /// watchers' fan-out and lag) is the server's, the same on both stores.
+    @Test(
+        .enabled(if: !TestDaemon.onPostgres, "100,000 entries take too long on the PostgreSQL store in a debug build"))
+    func aStuckWatcherDoesNotSlowWritersAndGetsLagged() throws {
         let daemon = try TestDaemon()
         let stuck = try daemon.connect()
         _ = try stuck.result("watch", [:])
@@ -268,7 +279,9 @@ import Testing
         #expect(try owner.result("pruneRuns", ["olderThanDays": 0])["deletedRuns"] as? Int == 0)
     }
 
-    @Test func pruningIsBoundedAndReturnsSpace() throws {
+    @Test(.enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)")) func pruningIsBoundedAndReturnsSpace()
+        throws
+    {
         let daemon = try TestDaemon()
         let client = try daemon.connect()
         var ids: [String] = []

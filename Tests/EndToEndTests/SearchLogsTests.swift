@@ -61,7 +61,9 @@ import Testing
         return logs.compactMap { ($0["id"] as? String).flatMap { Int($0) } }
     }
 
-    @Test(.enabled(if: sqlite3Installed, "sqlite3 is not installed: the big-store search test is skipped"))
+    @Test(
+        .enabled(if: sqlite3Installed, "sqlite3 is not installed: the big-store search test is skipped"),
+        .enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)"))
     func answersFromIndexesOnABigStore() throws {
         let daemon = try Self.bigStore()
         let client = try daemon.connect()

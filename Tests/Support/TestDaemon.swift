@@ -29,6 +29,19 @@ public final class TestDaemon: @unchecked Sendable {
     /// Shell commands run before the daemon is exec'd in their shell (`ulimit -n 256`, say).
     public let preamble: String?
 
+    /// The store backend of the end-to-end suites: `JOBLOG_TEST_STORE=postgres` runs every daemon
+    /// on PostgreSQL (a fresh database of ``PostgresCluster`` each, `--store URL`; `--db` then
+    /// names only the lock file); anything else, SQLite at ``databasePath``.
+    public static let onPostgres = ProcessInfo.processInfo.environment["JOBLOG_TEST_STORE"] == "postgres"
+
+    /// The reason of the skip trait of suites that test SQLite itself (its file, its faults).
+    public static let sqliteOnlyReason = "tests the SQLite file; the suites run with JOBLOG_TEST_STORE=postgres skip it"
+
+    /// The PostgreSQL database of this daemon (kept across restarts), when ``onPostgres``.
+    public let storeURL: String?
+    /// This daemon made ``storeURL`` (and drops it at the end); false when it shares another's.
+    private let ownsDatabase: Bool
+
     /// `databasePath` puts the database elsewhere than in `directory` (on a small file system, say).
     public init(
         arguments: [String] = [], directory: String? = nil, databasePath: String? = nil, preamble: String? = nil
@@ -40,7 +53,24 @@ public final class TestDaemon: @unchecked Sendable {
         socketPath = dir + "/sock"
         self.databasePath = databasePath ?? dir + "/db.sqlite"
         logPath = dir + "/daemon.log"
-        extraArguments = arguments
+        if Self.onPostgres, !arguments.contains("--store") {
+            // A daemon made in another's directory shares its store, as the SQLite file there.
+            let urlFile = dir + "/store-url"
+            if let shared = try? String(contentsOfFile: urlFile, encoding: .utf8) {
+                storeURL = shared
+                ownsDatabase = false
+            } else {
+                storeURL = try PostgresCluster.makeDatabase()
+                ownsDatabase = true
+                try storeURL?.write(toFile: urlFile, atomically: true, encoding: .utf8)
+            }
+            let url = storeURL ?? ""
+            extraArguments = arguments + ["--store", url]
+        } else {
+            storeURL = nil
+            ownsDatabase = false
+            extraArguments = arguments
+        }
         self.preamble = preamble
         try start()
     }
@@ -108,6 +138,12 @@ public final class TestDaemon: @unchecked Sendable {
         if let p = process, p.isRunning {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
+        }
+        // Its database goes with it (a CI run makes hundreds; the cluster is on /tmp).
+        if ownsDatabase, let url = storeURL, let base = PostgresCluster.baseURL,
+            let name = url.split(separator: "/").last
+        {
+            _ = try? PostgresCluster.query(url: base + "/postgres", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
         }
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -21,8 +21,8 @@ enum InsightsQueries {
 
     /// Per run, the total time spent in each stage name (in order of first appearance); an open
     /// stage counts up to `now`. One statement per 500 runs (index probes on `stages_by_run`).
-    static func stageTotals(runs: [Int64], now: Timestamp, _ db: Database) throws -> [Int64: [(String, Int64)]] {
-        var out: [Int64: [(String, Int64)]] = [:]
+    static func stageTotals(runs: [Int64], now: Timestamp, _ db: Database) throws -> InsightMath.StageTotals {
+        var out: InsightMath.StageTotals = [:]
         var start = 0
         while start < runs.count {
             let chunk = runs[start..<min(start + 500, runs.count)]
@@ -35,30 +35,12 @@ enum InsightsQueries {
                     WHERE run_id IN (\(marks)) ORDER BY run_id, id
                     """, arguments: StatementArguments(Array(chunk)))
             while let row = try rows.next() {
-                let run: Int64 = row["run_id"]
-                let stage: String = row["stage"]
-                let duration = max(0, (row["finished_at"] as Int64? ?? now.milliseconds) - (row["started_at"] as Int64))
-                if let i = out[run]?.firstIndex(where: { $0.0 == stage }) {
-                    out[run]?[i].1 += duration
-                } else {
-                    out[run, default: []].append((stage, duration))
-                }
+                InsightMath.addStage(
+                    &out, run: row["run_id"], stage: row["stage"], startedAt: row["started_at"],
+                    finishedAt: row["finished_at"], now: now)
             }
         }
         return out
-    }
-
-    /// Per stage name, the median total over the runs that had it (in order of first appearance).
-    static func medianStages(_ totals: [Int64: [(String, Int64)]], order: [Int64]) -> [(String, Int64)] {
-        var names: [String] = []
-        var values: [String: [Int64]] = [:]
-        for run in order {
-            for (stage, ms) in totals[run] ?? [] {
-                if values[stage] == nil { names.append(stage) }
-                values[stage, default: []].append(ms)
-            }
-        }
-        return names.map { ($0, Percentiles.median(values[$0] ?? []) ?? 0) }
     }
 
     /// The timeline of one run, oldest first.

@@ -5,7 +5,7 @@ import JobLogModel
 /// SUCCESS runs of its job, once the job has at least 5 of them before it.
 public enum SlowCheck {
     /// Earlier SUCCESS runs a job needs before any of its runs can be slow.
-    static let minimumHistory = 5
+    public static let minimumHistory = 5
     /// How many times the usual duration makes a run slow.
     static let factor = 2.0
     /// And by how much at least: jobs of a few milliseconds are not slow for a scheduling hiccup.
@@ -19,14 +19,32 @@ public enum SlowCheck {
     /// The warning for a run that finished SUCCESS more than 2× slower than usual, naming its
     /// slowest stage (against that stage's usual duration); nil when it is not slow.
     static func finished(_ run: RunRecord, _ db: Database) throws -> String? {
-        guard let duration = run.durationMs, let finishedAt = run.finishedAt else { return nil }
+        guard let finishedAt = run.finishedAt, run.durationMs != nil else { return nil }
         let usual = try InsightsQueries.successRuns(job: run.jobName, excluding: run.id, before: run.id, db)
-        guard usual.count >= minimumHistory, let median = Percentiles.median(usual.map(\.durationMs)),
-            isSlow(durationMs: duration, median: median)
-        else { return nil }
+        guard isSlow(run, usual: usual) else { return nil }
         let totals = try InsightsQueries.stageTotals(runs: usual.map(\.id) + [run.id], now: finishedAt, db)
+        return warning(run, usual: usual, stageTotals: totals)
+    }
+
+    /// True when the finished `run` is slow against `usual` (the last SUCCESS runs of its job
+    /// before it, newest first): every backend reads those and asks here.
+    public static func isSlow(_ run: RunRecord, usual: [(id: Int64, durationMs: Int64)]) -> Bool {
+        guard let duration = run.durationMs, usual.count >= minimumHistory,
+            let median = Percentiles.median(usual.map(\.durationMs))
+        else { return false }
+        return isSlow(durationMs: duration, median: median)
+    }
+
+    /// The warning of a slow finished run (see ``isSlow(_:usual:)``), naming its slowest stage;
+    /// `stageTotals` holds the stage totals of the usual runs and of `run`.
+    public static func warning(
+        _ run: RunRecord, usual: [(id: Int64, durationMs: Int64)], stageTotals totals: InsightMath.StageTotals
+    ) -> String? {
+        guard isSlow(run, usual: usual), let duration = run.durationMs,
+            let median = Percentiles.median(usual.map(\.durationMs))
+        else { return nil }
         let usualStages = Dictionary(
-            InsightsQueries.medianStages(totals, order: usual.map(\.id)), uniquingKeysWith: { a, _ in a })
+            InsightMath.medianStages(totals, order: usual.map(\.id)), uniquingKeysWith: { a, _ in a })
         var slowest: (stage: String, ratio: Double)?
         for (stage, ms) in totals[run.id] ?? [] {
             guard let base = usualStages[stage], base > 0 else { continue }

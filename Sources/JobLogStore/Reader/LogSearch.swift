@@ -38,6 +38,12 @@ public struct SearchedLog: Sendable, Equatable {
     public var record: LogRecord
     public var runID: Int64
     public var jobName: String
+
+    public init(record: LogRecord, runID: Int64, jobName: String) {
+        self.record = record
+        self.runID = runID
+        self.jobName = jobName
+    }
 }
 
 /// Reads entries across runs as index walks, never a sort of everything that matches.

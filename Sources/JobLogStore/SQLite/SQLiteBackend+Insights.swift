@@ -66,44 +66,8 @@ extension SQLiteBackend {
             }
             let ids = recent.map(\.id)
             let totals = try InsightsQueries.stageTotals(runs: ids, now: .now(), db)
-            return Self.stats(job: job, recent: recent, stageTotals: totals)
+            return InsightMath.jobStats(job: job, recent: recent, stageTotals: totals)
         }
-    }
-
-    /// The statistics of runs given newest first (with their stage totals).
-    static func stats(job: String, recent: [JobStats.Recent], stageTotals: [Int64: [(String, Int64)]]) -> JobStats {
-        let byStatus = RunStatus.allCases.compactMap { status -> (status: RunStatus, count: Int64)? in
-            let n = Int64(recent.count { $0.status == status })
-            return n > 0 ? (status, n) : nil
-        }
-        let successes = recent.count { $0.status == .success }
-        var stageNames: [String] = []
-        var stageValues: [String: [Int64]] = [:]
-        for run in recent {
-            for (stage, ms) in stageTotals[run.id] ?? [] {
-                if stageValues[stage] == nil { stageNames.append(stage) }
-                stageValues[stage, default: []].append(ms)
-            }
-        }
-        var counterValues: [String: [Int64]] = [:]
-        for run in recent {
-            for (key, count) in run.outcome.entries { counterValues[key, default: []].append(count) }
-        }
-        let counters = counterValues.keys.sorted().map { key in
-            let values = counterValues[key] ?? []
-            return JobStats.Counter(
-                key: key, last: recent.first?.outcome[key], median: Percentiles.median(values) ?? 0,
-                min: values.min() ?? 0, max: values.max() ?? 0)
-        }
-        return JobStats(
-            jobName: job, runs: Int64(recent.count), byStatus: byStatus,
-            successRate: recent.isEmpty ? nil : Double(successes) / Double(recent.count),
-            durationMs: JobStats.Spread(recent.compactMap(\.durationMs)),
-            stageDurationsMs: stageNames.map { name in
-                let v = (stageValues[name] ?? []).sorted()
-                return (name, Percentiles.sortedValue(v, 0.5) ?? 0, Percentiles.sortedValue(v, 0.95) ?? 0)
-            },
-            outcome: counters, recent: Array(recent.prefix(20)))
     }
 
     /// A run against `baseline` (another run), or against the median of the last 20 SUCCESS runs
@@ -117,7 +81,6 @@ extension SQLiteBackend {
             }
             let run = RunRow.record(row)
             let now = Timestamp.now()
-            let runDuration = run.durationMs ?? max(0, now.milliseconds - run.startedAt.milliseconds)
             let label: String
             let baseIDs: [Int64]
             let baseDuration: Int64?
@@ -137,40 +100,16 @@ extension SQLiteBackend {
                 baseDuration = Percentiles.median(usual.map(\.durationMs))
             }
             let totals = try InsightsQueries.stageTotals(runs: baseIDs + [id], now: now, db)
-            let baseStages = InsightsQueries.medianStages(totals, order: baseIDs)
-            let runStages = totals[id] ?? []
-            var stageRows = runStages.map { stage, ms in
-                RunComparison.Row(name: stage, run: ms, baseline: baseStages.first { $0.0 == stage }?.1)
-            }
-            for (stage, ms) in baseStages where !runStages.contains(where: { $0.0 == stage }) {
-                stageRows.append(RunComparison.Row(name: stage, run: nil, baseline: ms))
-            }
-            var counters: [String: [Int64]] = [:]
+            var outcomes: [OutcomeCounters] = []
             if !baseIDs.isEmpty {
                 let marks = baseIDs.map { _ in "?" }.joined(separator: ",")
-                for text in try String.fetchAll(
-                    db, sql: "SELECT outcome FROM runs WHERE id IN (\(marks))", arguments: StatementArguments(baseIDs))
-                {
-                    for (key, count) in OutcomeCounters(jsonText: text).entries {
-                        counters[key, default: []].append(count)
-                    }
-                }
+                outcomes = try String.fetchAll(
+                    db, sql: "SELECT outcome FROM runs WHERE id IN (\(marks))", arguments: StatementArguments(baseIDs)
+                ).map(OutcomeCounters.init(jsonText:))
             }
-            var keys = run.outcome.entries.map(\.key)
-            for key in counters.keys.sorted() where !keys.contains(key) { keys.append(key) }
-            let outcomeRows = keys.map { key in
-                RunComparison.Row(
-                    name: key, run: run.outcome[key], baseline: counters[key].flatMap { Percentiles.median($0) })
-            }
-            func size(_ r: RunComparison.Row) -> Int64 { r.delta == Int64.min ? Int64.max : abs(r.delta) }
-            return RunComparison(
-                baseline: label, duration: RunComparison.Row(name: "", run: runDuration, baseline: baseDuration),
-                stages: stageRows.enumerated().sorted { a, b in
-                    size(a.element) != size(b.element) ? size(a.element) > size(b.element) : a.offset < b.offset
-                }.map(\.element),
-                outcome: outcomeRows.enumerated().sorted { a, b in
-                    size(a.element) != size(b.element) ? size(a.element) > size(b.element) : a.offset < b.offset
-                }.map(\.element))
+            return InsightMath.comparison(
+                run: run, label: label, baseIDs: baseIDs, baseDuration: baseDuration, baseOutcomes: outcomes,
+                stageTotals: totals, now: now)
         }
     }
 

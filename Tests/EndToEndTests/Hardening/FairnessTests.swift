@@ -53,7 +53,9 @@ import Testing
         #expect(try root.result("startRun", ["jobName": "admin"])["jobRunId"] != nil)
     }
 
-    @Test(.enabled(if: Hardening.canSwitchUser, "needs root and setpriv to run the daemon as another uid"))
+    @Test(
+        .enabled(if: Hardening.canSwitchUser, "needs root and setpriv to run the daemon as another uid"),
+        .enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)"))
     func anUnreachableDirectoryIsReportedAsAPermissionProblem() throws {
         let dir = FileManager.default.temporaryDirectory.path + "/joblogd-perm-" + UUID().uuidString.prefix(8)
         let dbDir = dir + "/db"

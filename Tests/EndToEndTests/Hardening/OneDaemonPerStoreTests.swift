@@ -61,7 +61,8 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: daemon.socketPath), "shutdown left the other socket alone")
     }
 
-    @Test func aDeletedDatabaseStopsWritesWithTheCause() throws {
+    @Test(.enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)"))
+    func aDeletedDatabaseStopsWritesWithTheCause() throws {
         let daemon = try TestDaemon(arguments: ["--liveness-interval-ms", "50"])
         let client = try daemon.connect()
         let run = try #require(try client.result("startRun", ["jobName": "victim"])["jobRunId"] as? String)
@@ -76,7 +77,8 @@ import Testing
         #expect(Reliability.logLines(daemon, containing: "database file lost") == 1, "logged once")
     }
 
-    @Test func aReplacedDatabaseStopsWritesWithTheCause() throws {
+    @Test(.enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)"))
+    func aReplacedDatabaseStopsWritesWithTheCause() throws {
         let daemon = try TestDaemon(arguments: ["--liveness-interval-ms", "50"])
         let client = try daemon.connect()
         let run = try #require(try client.result("startRun", ["jobName": "victim"])["jobRunId"] as? String)

@@ -27,7 +27,9 @@ import Testing
             """)
     }
 
-    @Test(.enabled(if: Reliability.hasCommand("python3"), "needs python3 to read the database file"))
+    @Test(
+        .enabled(if: Reliability.hasCommand("python3"), "needs python3 to read the database file"),
+        .enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)"))
     func killDuringPruneLeavesNoHalfPrunedRun() throws {
         let daemon = try TestDaemon()
         let c = try daemon.connect()

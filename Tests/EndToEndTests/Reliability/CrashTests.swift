@@ -105,7 +105,7 @@ import Testing
             usleep(UInt32.random(in: 0...400_000, using: &rng))
             daemon.kill9()
             for _ in streams { finished.wait() }
-            let integrity = Reliability.integrityCheck(daemon.databasePath)
+            let integrity = Reliability.integrityCheck(daemon)
             #expect(integrity == "ok", "iteration \(iteration): integrity_check says \(integrity)")
             try daemon.start()
             let check = try daemon.connect()
@@ -134,7 +134,7 @@ import Testing
         for (s, before) in verified {
             #expect(try Self.stored(check, s) == before, "run \(s.runID ?? "") changed after a later crash")
         }
-        #expect(Reliability.integrityCheck(daemon.databasePath) == "ok")
+        #expect(Reliability.integrityCheck(daemon) == "ok")
         print(
             "crash: \(Self.iterations) kills, \(verified.count) runs, steps attempted \(totals.attempted), "
                 + "acknowledged \(totals.acknowledged), stored \(totals.stored)")

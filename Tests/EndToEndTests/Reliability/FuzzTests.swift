@@ -220,7 +220,7 @@ import Testing
         }
         #expect(daemon.process?.isRunning == true)
         #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 2)
-        #expect(Reliability.integrityCheck(daemon.databasePath) == "ok")
+        #expect(Reliability.integrityCheck(daemon) == "ok")
         print(
             "fuzz: seed \(seed), \(lines.count) lines: \(stats.answers) answers (\(stats.results) results, "
                 + "\(stats.errors) errors), \(stats.silent) without answer, \(stats.events) events")

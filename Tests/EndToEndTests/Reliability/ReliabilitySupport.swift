@@ -57,6 +57,22 @@ enum Reliability {
     static func hasCommand(_ name: String) -> Bool { run(["sh", "-c", "command -v \(name)"]).status == 0 }
 
     /// `PRAGMA integrity_check` from a second process: the sqlite3 shell, else Python's sqlite3.
+    /// The daemon's store checked: SQLite's `integrity_check` of its file, or on PostgreSQL
+    /// (`JOBLOG_TEST_STORE=postgres`) the backend's own check: every log entry belongs to a run
+    /// or to a pruned run.
+    static func integrityCheck(_ daemon: TestDaemon) -> String {
+        guard let url = daemon.storeURL else { return integrityCheck(daemon.databasePath) }
+        let orphans =
+            (try? PostgresCluster.query(
+                url: url,
+                """
+                SELECT count(*) FROM (SELECT DISTINCT run_id FROM logs) l
+                WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = l.run_id)
+                    AND NOT EXISTS (SELECT 1 FROM pruned_runs p WHERE p.run_id = l.run_id)
+                """)) ?? "no answer from psql"
+        return orphans == "0" ? "ok" : "\(orphans) runs have log entries but no run row"
+    }
+
     static func integrityCheck(_ db: String) -> String {
         if hasCommand("sqlite3") { return run(["sqlite3", db, "PRAGMA integrity_check"]).output }
         let script =

@@ -10,7 +10,7 @@ import Testing
 /// write lock): reads are still served, writes are answered `-32005` with the reason in bounded
 /// time, the cause is logged once, no answer acknowledges a write that was not stored, and
 /// the daemon recovers by itself once the cause is gone.
-@Suite struct StoreFaultTests {
+@Suite(.enabled(if: !TestDaemon.onPostgres, "\(TestDaemon.sqliteOnlyReason)")) struct StoreFaultTests {
     /// An answer's error code and reason (nil, nil for a result).
     static func failure(_ answer: [String: Any]) -> (code: Int?, reason: String?) {
         guard let error = answer["error"] as? [String: Any] else { return (nil, nil) }
@@ -164,7 +164,7 @@ import Testing
         #expect(try Self.logMessages(reader, runC).isEmpty)
         #expect(try Self.logMessages(reader, runA).last == "after")
         #expect(Reliability.logLines(daemon, containing: "store write failed") == 1)
-        #expect(Reliability.integrityCheck(daemon.databasePath) == "ok")
+        #expect(Reliability.integrityCheck(daemon) == "ok")
     }
 
     /// Another process holds the write lock (`BEGIN IMMEDIATE`), past the store's 5 s busy timeout.
@@ -246,7 +246,7 @@ import Testing
         #expect(Reliability.logLines(daemon, containing: "store writable again") == 1)
         #expect(try Self.logMessages(reader, runA) == (0..<50).map { "before \($0)" } + ["after"])
         #expect(try Self.logMessages(reader, runC).isEmpty)
-        #expect(Reliability.integrityCheck(daemon.databasePath) == "ok")
+        #expect(Reliability.integrityCheck(daemon) == "ok")
     }
 
     /// A read-only database file. A running daemon's open file cannot be made read-only under it

@@ -77,6 +77,6 @@ import Testing
         #expect(
             logs == expected.logs,
             "the entries are the sent ones, in order, each once; first difference at \(firstDifference ?? -1)")
-        #expect(Reliability.integrityCheck(daemon.databasePath) == "ok")
+        #expect(Reliability.integrityCheck(daemon) == "ok")
     }
 }
