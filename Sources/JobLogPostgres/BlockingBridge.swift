@@ -11,11 +11,15 @@ enum BlockingBridge {
     /// `abandonIf`, checked every 50 ms while waiting, ends the wait early with
     /// ``PostgresStoreError/connectionLost``: a statement on a connection the server closed (a
     /// restart) does not always fail by itself.
+    ///
+    /// `late` gets a value that arrives after the wait gave up (a connection made past its time
+    /// must still be closed: postgres-nio requires it, and nobody else holds it).
     static func wait<T: Sendable>(
-        timeout: Duration, abandonIf: (() -> Bool)? = nil, _ operation: @escaping @Sendable () async throws -> T
+        timeout: Duration, abandonIf: (() -> Bool)? = nil, late: (@Sendable (T) -> Void)? = nil,
+        _ operation: @escaping @Sendable () async throws -> T
     ) throws -> T {
         let done = DispatchSemaphore(value: 0)
-        let result = ResultBox<T>()
+        let box = ResultBox<T>()
         let task = Task {
             let outcome: Result<T, any Error>
             do {
@@ -23,32 +27,40 @@ enum BlockingBridge {
             } catch {
                 outcome = .failure(error)
             }
-            result.value.withLock { $0 = outcome }
+            let abandoned = box.state.withLock { state -> Bool in
+                if state.abandoned { return true }
+                state.result = outcome
+                return false
+            }
+            if abandoned, case .success(let value) = outcome { late?(value) }
             done.signal()
         }
         let (seconds, attoseconds) = timeout.components
         let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
         let deadline = DispatchTime.now() + .nanoseconds(nanoseconds)
+        /// Gives up: a result that arrived meanwhile goes to `late`, a later one too (the task's).
+        func abandon(_ error: PostgresStoreError) -> PostgresStoreError {
+            task.cancel()
+            let arrived = box.state.withLock { state -> Result<T, any Error>? in
+                state.abandoned = true
+                return state.result
+            }
+            if case .success(let value)? = arrived { late?(value) }
+            return error
+        }
         if let abandonIf {
             while done.wait(timeout: min(deadline, .now() + .milliseconds(50))) == .timedOut {
-                if DispatchTime.now() >= deadline {
-                    task.cancel()
-                    throw PostgresStoreError.timeout(timeout)
-                }
-                if abandonIf() {
-                    task.cancel()
-                    throw PostgresStoreError.connectionLost
-                }
+                if DispatchTime.now() >= deadline { throw abandon(.timeout(timeout)) }
+                if abandonIf() { throw abandon(.connectionLost) }
             }
         } else if done.wait(timeout: deadline) == .timedOut {
-            task.cancel()
-            throw PostgresStoreError.timeout(timeout)
+            throw abandon(.timeout(timeout))
         }
-        return try result.value.withLock { $0! }.get()
+        return try box.state.withLock { $0.result! }.get()
     }
 
-    /// Where the task leaves its result for the waiting thread.
+    /// Where the task leaves its result for the waiting thread, unless the thread gave up.
     private final class ResultBox<T: Sendable>: Sendable {
-        let value = Mutex<Result<T, any Error>?>(nil)
+        let state = Mutex<(result: Result<T, any Error>?, abandoned: Bool)>((nil, false))
     }
 }

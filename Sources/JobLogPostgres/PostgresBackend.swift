@@ -176,7 +176,9 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
         nextConnectionID += 1
         let logger = logger
         do {
-            let made = try BlockingBridge.wait(timeout: Self.connectTimeout + .seconds(1)) {
+            let made = try BlockingBridge.wait(
+                timeout: Self.connectTimeout + .seconds(1), late: { late in Task { try? await late.close() } }
+            ) {
                 try await PostgresConnection.connect(
                     on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id,
                     logger: Self.driverLogger(logger)

@@ -47,17 +47,28 @@ struct PostgresNotifyTests {
         }
         let listening = Task { await feed.run() }
         defer { listening.cancel() }
-        func insert(_ count: Int) throws -> [Int64] {
-            var ids: [Int64] = []
-            try writer.transaction { tx in
-                for i in 0..<count {
-                    ids.append(
-                        try tx.insertRun(
-                            NewRun(jobName: "many", trigger: "t", scope: "s", algorithmVersion: nil, params: "{}"),
-                            at: Timestamp(milliseconds: Int64(i))))
-                }
+        // The backend's transactions block their thread (they are the writer thread's): run them on
+        // a thread of their own, not on one of the few threads of the tests' cooperative pool.
+        func insert(_ count: Int) async throws -> [Int64] {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread {
+                    continuation.resume(
+                        with: Result {
+                            var ids: [Int64] = []
+                            try writer.transaction { tx in
+                                for i in 0..<count {
+                                    ids.append(
+                                        try tx.insertRun(
+                                            NewRun(
+                                                jobName: "many", trigger: "t", scope: "s", algorithmVersion: nil,
+                                                params: "{}"),
+                                            at: Timestamp(milliseconds: Int64(i))))
+                                }
+                            }
+                            return ids
+                        })
+                }.start()
             }
-            return ids
         }
         func heard(_ ids: [Int64], within seconds: Double) async throws -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
@@ -69,10 +80,10 @@ struct PostgresNotifyTests {
         }
         // Once b listens (a run started after it is told)...
         var listeningNow = false
-        for _ in 0..<50 where !listeningNow { listeningNow = try await heard(try insert(1), within: 0.2) }
+        for _ in 0..<50 where !listeningNow { listeningNow = try await heard(try await insert(1), within: 0.2) }
         #expect(listeningNow)
         // ...1,500 runs in one transaction: several notifications (PostgreSQL refuses 8000 bytes), all heard.
-        let many = try insert(1500)
+        let many = try await insert(1500)
         #expect(try await heard(many, within: 20))
     }
 
