@@ -119,6 +119,23 @@ enum PostgresSchema {
                 "CREATE INDEX runs_by_node ON runs (node, id)",
             ]
         ),
+        (
+            // Node leases (issue 17): each daemon's heartbeat, in ms of the database's clock; a
+            // node whose lease expired has its RUNNING runs abandoned by another daemon, which then
+            // records the heartbeat it judged in `reaped_at`.
+            "p3-nodes",
+            [
+                """
+                CREATE TABLE nodes (
+                    name text PRIMARY KEY,
+                    started_at bigint NOT NULL,
+                    heartbeat_at bigint NOT NULL,
+                    reaped_at bigint
+                )
+                """,
+                "CREATE INDEX runs_by_node_status ON runs (node, status, id)",
+            ]
+        ),
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock; refuses a database
