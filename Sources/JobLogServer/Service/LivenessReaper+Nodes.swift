@@ -38,7 +38,7 @@ extension LivenessReaper {
                 var start = node.runs.startIndex
                 while start < node.runs.endIndex {
                     let end = min(start + Self.abandonGroup, node.runs.endIndex)
-                    applied += await abandon(node.runs[start..<end].map { ($0, reason) }[...]).count
+                    applied += await abandon(node.runs[start..<end].map { (run: $0, reason: reason) }[...]).count
                     start = end
                 }
                 logger.notice(
