@@ -82,9 +82,10 @@ extension PostgresBackend {
                         await abandon(node)
                         handled.append(node)
                     }
-                    let left = try await connection.query(
-                        "SELECT count(*) FROM runs WHERE node = \(name) AND status = 'RUNNING'", logger: logger
-                    ).collect().first?.decode(Int64.self) ?? 0
+                    let left =
+                        try await connection.query(
+                            "SELECT count(*) FROM runs WHERE node = \(name) AND status = 'RUNNING'", logger: logger
+                        ).collect().first?.decode(Int64.self) ?? 0
                     if left == 0 {
                         try await connection.query(
                             "UPDATE nodes SET reaped_at = heartbeat_at WHERE name = \(name)", logger: logger)

@@ -47,7 +47,8 @@ struct StoreOptions: ParsableArguments {
         let location = url
         return { configuration, logger in
             logger.info("opening the PostgreSQL store", metadata: ["store": "\(location.redacted)"])
-            let backend = try await PostgresBackend.open(url: location, nodeName: configuration.nodeName, logger: logger)
+            let backend = try await PostgresBackend.open(
+                url: location, nodeName: configuration.nodeName, logger: logger)
             return JobLogStore(backend: backend, configuration: configuration, logger: logger)
         }
     }

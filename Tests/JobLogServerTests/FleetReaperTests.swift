@@ -27,7 +27,8 @@ struct FleetReaperTests {
     }
 
     func start(_ store: JobLogStore, pid: Int64?) async throws -> Int64 {
-        let new = NewRun(jobName: "fleet", trigger: "MANUAL", scope: "", algorithmVersion: nil, params: "{}", ownerPid: pid)
+        let new = NewRun(
+            jobName: "fleet", trigger: "MANUAL", scope: "", algorithmVersion: nil, params: "{}", ownerPid: pid)
         guard case .run(let run) = await store.write(.startRun(new)) else { throw StoreError.shuttingDown }
         return run.id
     }
@@ -73,7 +74,8 @@ struct FleetReaperTests {
 
         // b's last heartbeat, a minute ago (no reaper of b renews it here).
         _ = try PostgresCluster.query(url: url, "UPDATE nodes SET heartbeat_at = heartbeat_at - 60000 WHERE name = 'b'")
-        let heartbeat = try #require(Int64(try PostgresCluster.query(url: url, "SELECT heartbeat_at FROM nodes WHERE name = 'b'")))
+        let heartbeat = try #require(
+            Int64(try PostgresCluster.query(url: url, "SELECT heartbeat_at FROM nodes WHERE name = 'b'")))
         await withTaskGroup(of: Void.self) { group in
             for reaper in reapers { group.addTask { await reaper.sweep() } }
         }
@@ -87,7 +89,8 @@ struct FleetReaperTests {
             #expect(logs.count == 1)
         }
         #expect(try await status(a, ofA) == .running)
-        #expect(try PostgresCluster.query(url: url, "SELECT reaped_at = heartbeat_at FROM nodes WHERE name = 'b'") == "t")
+        #expect(
+            try PostgresCluster.query(url: url, "SELECT reaped_at = heartbeat_at FROM nodes WHERE name = 'b'") == "t")
 
         // b comes back: its lease is renewed, nothing it had is RUNNING again, and its new runs live.
         try await b.renewLease()
@@ -133,7 +136,8 @@ struct FleetReaperTests {
         #expect(run.progressCurrent == Int64(2 * perNode))
         #expect(run.outcome.entries.first { $0.key == "rows" }?.count == Int64(4 * perNode))
         #expect(run.logCounts.info == Int64(2 * perNode))
-        let rows = try PostgresCluster.query(url: url, "SELECT count(*), count(DISTINCT id) FROM logs WHERE run_id = \(shared)")
+        let rows = try PostgresCluster.query(
+            url: url, "SELECT count(*), count(DISTINCT id) FROM logs WHERE run_id = \(shared)")
         #expect(rows == "\(2 * perNode)|\(2 * perNode)")
     }
 }

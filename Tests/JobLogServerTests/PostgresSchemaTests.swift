@@ -1,9 +1,10 @@
 import Foundation
-@testable import JobLogPostgres
 import JobLogStore
 import JobLogTestSupport
 import Logging
 import Testing
+
+@testable import JobLogPostgres
 
 /// The PostgreSQL schema's migrations: applied once under the advisory lock however many daemons
 /// start together, and a database migrated by a newer joblogd is refused.

@@ -23,7 +23,8 @@ struct FleetNodeDeathTests {
         let onA = try a.connect()
         var doomed: [String] = []
         for (i, job) in jobs.enumerated() {
-            let id = try Self.runID(onA.result("startRun", ["jobName": "fleet-dead", "pid": Int(job.processIdentifier)]))
+            let id = try Self.runID(
+                onA.result("startRun", ["jobName": "fleet-dead", "pid": Int(job.processIdentifier)]))
             try onA.notify("setStage", ["jobRunId": id, "stage": "step \(i)"])
             try onA.notify("incrementProgress", ["jobRunId": id, "by": i + 1])
             doomed.append(id)
