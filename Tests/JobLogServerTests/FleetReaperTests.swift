@@ -68,12 +68,13 @@ struct FleetReaperTests {
         // b's owner is alive (this process): only b's lease can end its runs.
         let ofB = try await (0..<3).asyncMap { _ in try await start(b, pid: Int64(getpid())) }
         let ofA = try await start(a, pid: Int64(getpid()))
-        let reapers = [a, c].map { LivenessReaper(store: $0, logger: logger, nodeLeaseMs: 3000) }
+        let reapers = [a, c].map { LivenessReaper(store: $0, logger: logger, nodeLeaseMs: 60_000) }
         for reaper in reapers { await reaper.sweep() }
         for id in ofB { #expect(try await status(a, id) == .running) }
 
-        // b's last heartbeat, a minute ago (no reaper of b renews it here).
-        _ = try PostgresCluster.query(url: url, "UPDATE nodes SET heartbeat_at = heartbeat_at - 60000 WHERE name = 'b'")
+        // b's last heartbeat, two minutes ago (no reaper of b renews it here).
+        _ = try PostgresCluster.query(
+            url: url, "UPDATE nodes SET heartbeat_at = heartbeat_at - 120000 WHERE name = 'b'")
         let heartbeat = try #require(
             Int64(try PostgresCluster.query(url: url, "SELECT heartbeat_at FROM nodes WHERE name = 'b'")))
         await withTaskGroup(of: Void.self) { group in

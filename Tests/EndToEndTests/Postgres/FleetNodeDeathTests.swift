@@ -10,7 +10,7 @@ import Testing
 /// daemon abandons its RUNNING runs, each exactly once; the node that comes back resurrects nothing.
 @Suite(.enabled(if: PostgresCluster.baseURL != nil, "\(PostgresCluster.unavailableReason)"))
 struct FleetNodeDeathTests {
-    static let leaseMs = 3000
+    static let leaseMs = 5000
 
     @Test func theRunsOfADeadNodeAreAbandonedOnceAndStayAbandoned() throws {
         let url = try PostgresCluster.makeDatabase()
