@@ -106,6 +106,43 @@ struct FleetReaperTests {
         }
     }
 
+    /// Another session holds the job's row and then waits for the run's: PostgreSQL aborts the
+    /// writer's transaction as a deadlock (`40P01`), and the writer runs it again instead of
+    /// failing the write.
+    @Test func aTransactionLostToADeadlockIsRunAgain() async throws {
+        let url = try PostgresCluster.makeDatabase()
+        let a = try await node("a", url)
+        defer { a.close() }
+        let id = try await start(a, pid: nil)
+        // The other session waits for the run last, so the writer's wait is the one found in a cycle
+        // (PostgreSQL checks a wait after deadlock_timeout, 1 s): the other session commits.
+        let otherCommitted = Collected()
+        let other = Thread {
+            if (try? PostgresCluster.query(
+                url: url,
+                """
+                BEGIN; UPDATE job_names SET runs = runs WHERE job_name = 'fleet'; SELECT pg_sleep(0.8);
+                UPDATE runs SET scope = scope WHERE id = \(id); COMMIT;
+                """)) != nil
+            {
+                otherCommitted.add("yes")
+            }
+            otherCommitted.add("done")
+        }
+        other.start()
+        try await Task.sleep(for: .milliseconds(300))
+        // The finish locks the run, then waits for the job's row (its last success).
+        let outcome = await a.write(.finish(run: id, status: .success, errorMessage: nil, errorStack: nil))
+        guard case .run(let run) = outcome else {
+            Issue.record("the finish failed: \(outcome)")
+            return
+        }
+        #expect(run.status == .success)
+        #expect(try await status(a, id) == .success)
+        while !otherCommitted.all.contains("done") { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(otherCommitted.all.contains("yes"), "the writer's transaction was the one aborted, and ran again")
+    }
+
     @Test func writersOfTwoNodesIntoOneRunKeepEveryCount() async throws {
         let url = try PostgresCluster.makeDatabase()
         let a = try await node("a", url)
@@ -149,4 +186,12 @@ extension Sequence {
         for element in self { result.append(try await transform(element)) }
         return result
     }
+}
+
+/// Texts a thread leaves for the test.
+private final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func add(_ text: String) { lock.withLock { list.append(text) } }
+    var all: [String] { lock.withLock { list } }
 }
