@@ -53,15 +53,24 @@ extension PostgresBackend {
         ).map(PostgresRows.run)
     }
 
+    /// Only the runs this daemon's node started: their owners live under this kernel (another
+    /// node's pids mean nothing here; its runs are judged by its own daemon, or by its lease).
     public func runningRuns() async throws -> [RunOwner] {
         try await read(
-            "SELECT \(unescaped: PostgresRows.ownerColumns) FROM runs WHERE status = 'RUNNING' ORDER BY id"
+            """
+            SELECT \(unescaped: PostgresRows.ownerColumns) FROM runs
+            WHERE status = 'RUNNING' AND (\(nodeName)::text IS NULL OR node = \(nodeName)) ORDER BY id
+            """
         ).map(PostgresRows.owner)
     }
 
+    /// Nil as well for a run another node started: its pid is not one this daemon may signal.
     public func runningOwner(of id: Int64) async throws -> RunOwner? {
         try await read(
-            "SELECT \(unescaped: PostgresRows.ownerColumns) FROM runs WHERE id = \(id) AND status = 'RUNNING'"
+            """
+            SELECT \(unescaped: PostgresRows.ownerColumns) FROM runs
+            WHERE id = \(id) AND status = 'RUNNING' AND (\(nodeName)::text IS NULL OR node = \(nodeName))
+            """
         ).first.map(PostgresRows.owner)
     }
 

@@ -31,8 +31,11 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     let client: PostgresClient
     let logger: Logger
-    /// This daemon's `--node-name`, in the `NOTIFY` of each commit (``PostgresNotify``).
-    let node: String
+    /// The daemon's `--node-name` (its lease, and the runs its reaper judges); nil for a tool
+    /// that is no daemon (it judges nothing and holds no lease). See PostgresBackend+Fleet.swift.
+    let nodeName: String?
+    /// This daemon's `--node-name` as the `NOTIFY` of each commit names it (``PostgresNotify``).
+    var node: String { nodeName ?? "" }
     private let connectionConfiguration: PostgresConnection.Configuration
     private let runTask: Task<Void, Never>
     let health = StoreHealth()
@@ -44,9 +47,12 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     /// Whether this writer told ``health`` the server is lost (so a commit tells it it is back).
     private var reportedLost = false
 
-    /// Connects, applies the schema's migrations (under an advisory lock) and starts the pool.
-    public static func open(url: PostgresStoreURL, node: String = "", logger: Logger) async throws -> PostgresBackend {
-        let backend = try PostgresBackend(url: url, node: node, logger: logger)
+    /// Connects, applies the schema's migrations (under an advisory lock), takes the node's lease
+    /// when `nodeName` is given (a daemon) and starts the pool.
+    public static func open(url: PostgresStoreURL, nodeName: String? = nil, logger: Logger) async throws
+        -> PostgresBackend
+    {
+        let backend = try PostgresBackend(url: url, nodeName: nodeName, logger: logger)
         // On a connection of its own, not the pool's: an unreachable server fails here at once
         // (the pool would keep retrying), and the advisory lock is this session's.
         do {
@@ -56,6 +62,7 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
             ).get()
             do {
                 try await PostgresSchema.migrate(connection, logger: logger)
+                if let nodeName { try await takeLease(nodeName, connection, logger: logger) }
             } catch {
                 try? await connection.close()
                 throw error
@@ -72,7 +79,7 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
         return backend
     }
 
-    private init(url: PostgresStoreURL, node: String, logger: Logger) throws {
+    private init(url: PostgresStoreURL, nodeName: String?, logger: Logger) throws {
         switch url.sslMode {
         case .disable, .prefer:
             break
@@ -80,7 +87,7 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
             throw StoreError.incompatible("sslmode=\(url.sslMode.rawValue) is not supported yet (disable or prefer)")
         }
         self.logger = logger
-        self.node = node
+        self.nodeName = nodeName
         var clientConfiguration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
             tls: .disable)

@@ -120,6 +120,23 @@ enum PostgresSchema {
             ]
         ),
         (
+            // Node leases (issue 17): each daemon's heartbeat, in ms of the database's clock; a
+            // node whose lease expired has its RUNNING runs abandoned by another daemon, which then
+            // records the heartbeat it judged in `reaped_at`.
+            "p3-nodes",
+            [
+                """
+                CREATE TABLE nodes (
+                    name text PRIMARY KEY,
+                    started_at bigint NOT NULL,
+                    heartbeat_at bigint NOT NULL,
+                    reaped_at bigint
+                )
+                """,
+                "CREATE INDEX runs_by_node_status ON runs (node, status, id)",
+            ]
+        ),
+        (
             // Watching across hosts: where each stage change falls among the run's log entries
             // (the id of its `Stage: …` entry), so another daemon replays them in commit order.
             "p4-watch-cursor",

@@ -109,8 +109,16 @@ public final class PostgresTransaction: StoreTransaction {
 
     // MARK: - StoreTransaction
 
+    /// Locked until the commit (`FOR UPDATE`): another daemon's writer waits for this one.
     public func loadRun(_ id: Int64) throws -> RunRecord? {
-        try execute("SELECT * FROM runs WHERE id = \(id)").first.map(PostgresRows.run)
+        try execute("SELECT * FROM runs WHERE id = \(id) FOR UPDATE").first.map(PostgresRows.run)
+    }
+
+    /// One statement, the rows locked in id order until the commit: writers of several daemons
+    /// take turns on a run (the row each writes back is computed from the row as the previous one
+    /// committed it) and never wait for each other in a cycle on run rows.
+    public func loadRuns(_ ids: [Int64]) throws -> [RunRecord] {
+        try execute("SELECT * FROM runs WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE").map(PostgresRows.run)
     }
 
     public func insertRun(_ new: NewRun, at now: Timestamp) throws -> Int64 {

@@ -82,6 +82,12 @@ struct Joblogd: AsyncParsableCommand {
     @Option(help: "This daemon's name, recorded as the node of every run it starts (default: the host name).")
     var nodeName: String?
 
+    @Option(
+        help:
+            "With --store postgres://: another node silent for longer than this has its RUNNING runs abandoned, in milliseconds."
+    )
+    var nodeLeaseMs: Int64 = 30_000
+
     @OptionGroup var httpOptions: HTTPOptions
 
     @OptionGroup var storeOptions: StoreOptions
@@ -109,6 +115,7 @@ struct Joblogd: AsyncParsableCommand {
         try Self.check("--session-ttl", sessionTtl, 1...315_360_000)
         try Self.check("--stall-min-ms", stallMinMs, 1...(30 * 86_400_000))
         try Self.check("--status-interval-ms", statusIntervalMs, 100...3_600_000)
+        try Self.check("--node-lease-ms", nodeLeaseMs, 3000...86_400_000)
         if let nodeName, nodeName.isEmpty || nodeName.utf8.count > 200 {
             throw ValidationError("--node-name must be 1 to 200 bytes (got \(nodeName.utf8.count))")
         }
@@ -146,6 +153,7 @@ struct Joblogd: AsyncParsableCommand {
         var options = JobLogDaemon.Options(store: storeConfiguration, server: serverConfiguration)
         options.livenessInterval = .milliseconds(livenessIntervalMs)
         options.stallMinMs = stallMinMs
+        options.nodeLeaseMs = nodeLeaseMs
         options.retainDays = retainDays
         options.sessionTTL = .seconds(sessionTtl)
         options.openStore = try storeOptions.opener(environment: environment)

@@ -36,7 +36,8 @@ struct StoreOptions: ParsableArguments {
         guard let location = try postgresURL(environment: environment) else { return nil }
         return { configuration, logger in
             logger.info("opening the PostgreSQL store", metadata: ["store": "\(location.redacted)"])
-            let backend = try await PostgresBackend.open(url: location, node: configuration.nodeName, logger: logger)
+            let backend = try await PostgresBackend.open(
+                url: location, nodeName: configuration.nodeName, logger: logger)
             return JobLogStore(backend: backend, configuration: configuration, logger: logger)
         }
     }

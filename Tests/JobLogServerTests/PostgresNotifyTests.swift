@@ -29,10 +29,10 @@ struct PostgresNotifyTests {
     func oneTransactionOfThousandsOfRunsNotifiesThemAll() async throws {
         let url = try PostgresStoreURL(parsing: try PostgresCluster.makeDatabase())
         let logger = Logger(label: "test")
-        let writer = try await PostgresBackend.open(url: url, node: "a", logger: logger)
+        let writer = try await PostgresBackend.open(url: url, nodeName: "a", logger: logger)
         defer { writer.stop() }
         let storeOfB = JobLogStore(
-            backend: try await PostgresBackend.open(url: url, node: "b", logger: logger),
+            backend: try await PostgresBackend.open(url: url, nodeName: "b", logger: logger),
             configuration: StoreConfiguration(path: "/nonexistent/unused"), logger: logger)
         defer { storeOfB.close() }
         let started = Mutex<Set<Int64>>([])

@@ -28,6 +28,8 @@ public enum JobLogDaemon {
         public var livenessInterval: Duration = .seconds(1)
         /// The shortest silence that flags a RUNNING run stalled.
         public var stallMinMs: Int64 = LivenessReaper.defaultStallMinMs
+        /// In a fleet: another node's lease older than this has its RUNNING runs abandoned.
+        public var nodeLeaseMs: Int64 = LivenessReaper.defaultNodeLeaseMs
         public var retainDays: Int64?
         /// Client sessions (`hello`) idle longer than this are forgotten (`--session-ttl`).
         public var sessionTTL: Duration = .seconds(86_400)
@@ -83,7 +85,8 @@ public enum JobLogDaemon {
             .init(service: StoreService(store: store, logger: logger)),
             .init(
                 service: LivenessReaper(
-                    store: store, logger: logger, interval: options.livenessInterval, stallMinMs: options.stallMinMs)),
+                    store: store, logger: logger, interval: options.livenessInterval, stallMinMs: options.stallMinMs,
+                    nodeLeaseMs: options.nodeLeaseMs)),
             .init(service: SignalService(store: store, server: server, logger: logger)),
         ]
         services.append(

@@ -9,22 +9,29 @@ import Synchronization
 /// A live process that reports nothing stays RUNNING. Only runs started with
 /// `heartbeatTimeoutMs` (owners the daemon cannot see) are judged by silence.
 /// The first pass runs at start, for runs a previous daemon left RUNNING.
+///
+/// In a fleet (several daemons on one database, ``JobLogStore/sharesRuns``) a daemon judges only
+/// the runs its own node started, renews its node's lease every second and abandons the RUNNING
+/// runs of nodes whose lease expired (see LivenessReaper+Nodes.swift).
 public struct LivenessReaper: Service {
     let store: JobLogStore
     let logger: Logger
     let interval: Duration
     /// The shortest silence that makes a RUNNING run stalled (`--stall-min-ms`).
     let stallMinMs: Int64
+    /// How old another node's lease may grow before its runs are abandoned (`--node-lease-ms`).
+    let nodeLeaseMs: Int64
     let gaps = ProgressGaps()
 
     public init(
         store: JobLogStore, logger: Logger, interval: Duration = .seconds(1),
-        stallMinMs: Int64 = LivenessReaper.defaultStallMinMs
+        stallMinMs: Int64 = LivenessReaper.defaultStallMinMs, nodeLeaseMs: Int64 = LivenessReaper.defaultNodeLeaseMs
     ) {
         self.store = store
         self.logger = logger
         self.interval = interval
         self.stallMinMs = stallMinMs
+        self.nodeLeaseMs = nodeLeaseMs
     }
 
     /// `--stall-min-ms` by default: 5 minutes.
@@ -34,9 +41,13 @@ public struct LivenessReaper: Service {
         let gaps = self.gaps
         store.onCommit { gaps.record($0) }
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await sweep()
-                try? await Task.sleep(for: interval)
+            await withTaskGroup(of: Void.self) { group in
+                if store.sharesRuns { group.addTask { await renewLeases() } }
+                while !Task.isCancelled {
+                    await sweep()
+                    try? await Task.sleep(for: interval)
+                }
+                group.cancelAll()
             }
         }
     }
@@ -79,6 +90,7 @@ public struct LivenessReaper: Service {
             }
             start = end
         }
+        if store.sharesRuns { await reapExpiredNodes() }
     }
 
     /// Runs abandoned per group of writes.
@@ -87,7 +99,7 @@ public struct LivenessReaper: Service {
     static let runsLoggedPerGroup = 10
 
     /// Queues one abandon per run at once and waits for all of them; returns those applied.
-    private func abandon(_ group: ArraySlice<(run: Int64, reason: String)>) async -> [(Int64, String)] {
+    func abandon(_ group: ArraySlice<(run: Int64, reason: String)>) async -> [(Int64, String)] {
         guard !group.isEmpty else { return [] }
         return await withCheckedContinuation { continuation in
             let tally = AbandonTally(expected: group.count) { continuation.resume(returning: $0) }

@@ -53,4 +53,22 @@ public protocol StoreBackend: AnyObject, Sendable {
     func compare(run id: Int64, baseline baselineID: Int64?) async throws -> RunComparison?
     /// The median duration of the last SUCCESS runs of `job` before `run`, when it has enough.
     func usualDuration(job: String, before run: Int64) async throws -> Int64?
+
+    // MARK: Fleets (several daemons on one database; the defaults are those of a daemon alone)
+
+    /// Other daemons may write to the same runs (a database several hosts share): the writer then
+    /// reloads, locked, every run a transaction touches instead of trusting its cache (see
+    /// `StoreTransaction.loadRuns(_:)`). Default false.
+    var sharesRuns: Bool { get }
+    /// Whether a failed transaction lost a race with another writer (a deadlock or a
+    /// serialization failure) and may simply be run again. Default false.
+    func isTransientConflict(_ error: any Error) -> Bool
+    /// Renews this daemon's lease (its node's heartbeat). Default: nothing to renew.
+    func renewLease() async throws
+    /// Claims, one at a time, the other nodes whose lease is older than `leaseMs` and that have
+    /// RUNNING runs, so that no other daemon works on the same node at the same time; calls
+    /// `abandon` with each node and (a bounded number of) its RUNNING runs and waits for it.
+    /// Returns the nodes handled. Default: none (a store of one daemon has no other nodes).
+    func reapExpiredNodes(leaseMs: Int64, _ abandon: @Sendable (ExpiredNode) async -> Void) async throws
+        -> [ExpiredNode]
 }

@@ -8,6 +8,11 @@ import JobLogModel
 public protocol StoreTransaction: AnyObject {
     /// The stored run, or nil.
     func loadRun(_ id: Int64) throws -> RunRecord?
+    /// The stored runs among `ids` (sorted, distinct), in id order. A backend whose runs other
+    /// daemons also write (``StoreBackend/sharesRuns``) loads them in one statement and locks them
+    /// until the end of the transaction, in id order, so that writers of several daemons take
+    /// turns on a run and never deadlock on run rows. The default calls ``loadRun(_:)`` for each.
+    func loadRuns(_ ids: [Int64]) throws -> [RunRecord]
     /// Stores a new RUNNING run and returns its id.
     func insertRun(_ new: NewRun, at: Timestamp) throws -> Int64
     /// Writes a run's row back (every column the rules change).
@@ -41,6 +46,12 @@ public protocol StoreTransaction: AnyObject {
     func saveSession(_ session: StoredSession) throws
     /// Forgets the sessions untouched since `before` (ms); answers how many.
     func forgetSessions(before: Int64) throws -> Int64
+}
+
+extension StoreTransaction {
+    public func loadRuns(_ ids: [Int64]) throws -> [RunRecord] {
+        try ids.compactMap { try loadRun($0) }
+    }
 }
 
 /// What one retention step deleted.

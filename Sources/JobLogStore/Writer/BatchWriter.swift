@@ -21,6 +21,16 @@ protocol WriterThread: AnyObject, Sendable {
 /// and each changed run row is written once per transaction. Completions run after the commit,
 /// so an acknowledgement always means durable.
 ///
+/// Several daemons writing one run (a fleet on one PostgreSQL, ``StoreBackend/sharesRuns``): the
+/// cache would be stale, so each transaction first forgets it and loads every run the batch
+/// touches in one statement, locked until the commit (``StoreTransaction/loadRuns(_:)``). The run
+/// rules then work on the row as committed by every daemon, and the row written back at commit is
+/// computed from it: for the counters (progress, outcome, log and dropped counts) that is exactly
+/// `current = current + n` in the database, since no other writer can change the row between the
+/// load and the commit; `setProgress`, `setTotal` and the stage are last-writer-wins in commit
+/// order. A transaction that lost a race (a deadlock or serialization failure the backend
+/// recognises) is run again, up to ``maxConflictRetries`` times, before its writes fail.
+///
 /// A connection's writes keep its order and its promise: when one of its notifications was lost
 /// to a store failure, its later writes are held back (not applied) until one of its requests has
 /// reported the loss, so what is stored of a connection is a gap-free prefix of what it sent.
@@ -33,6 +43,10 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
     private let onCommit: @Sendable ([CommittedEvent]) -> Void
     private let commits = Atomic<Int>(0)
     private let heartbeat: WriterHeartbeat
+    /// The backend's ``StoreBackend/sharesRuns``, read once: the only cost on a store of one daemon.
+    private let sharesRuns: Bool
+    /// Times a transaction that lost a race with another daemon is run again.
+    static var maxConflictRetries: Int { 5 }
 
     // Owned by the writer thread only (so no dynamic exclusivity checks on the hot ones).
     @exclusivity(unchecked) private var runs: [Int64: RunState] = [:]
@@ -67,6 +81,7 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
         self.rejectionLog = RejectionLog(logger: logger)
         self.onCommit = onCommit
         self.heartbeat = heartbeat
+        self.sharesRuns = backend.sharesRuns
         self.baseSettings = RuleSettings(
             permissions: configuration.permissions, maxLogsPerRun: configuration.maxLogsPerRun)
     }
@@ -100,9 +115,11 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
         var settings = baseSettings
         settings.watchedLevel = logEventLevelSource()
         let held = holdBack(batch)
-        if batch.indices.contains(where: { (held.isEmpty || held[$0] == nil) && !batch[$0].command.isBarrier }) {
+        var attempts = 0
+        while batch.indices.contains(where: { (held.isEmpty || held[$0] == nil) && !batch[$0].command.isBarrier }) {
             do {
                 try backend.transaction { tx in
+                    if sharesRuns { try reloadRuns(batch, held, tx) }
                     var effects = TransactionEffects(tx)
                     swap(&effects.events, &events)
                     defer { swap(&effects.events, &events) }
@@ -130,9 +147,19 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
                     try sessions.persist(tx)
                 }
                 committed()
+                break
             } catch {
-                transactionFailure = rolledBack(error, batch, held)
                 outcomes.removeAll()
+                if attempts < Self.maxConflictRetries, backend.isTransientConflict(error) {
+                    attempts += 1
+                    discardTransaction()
+                    logger.debug(
+                        "transaction lost a race with another writer; running it again",
+                        metadata: ["attempt": "\(attempts)", "error": "\(backend.failureReason(error))"])
+                    continue
+                }
+                transactionFailure = rolledBack(error, batch, held)
+                break
             }
         }
         if !events.isEmpty {
@@ -198,13 +225,7 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
     /// Nothing of this batch is stored: forget the in-memory state and fail every write in it.
     /// Returns the failure's reason.
     private func rolledBack(_ error: any Error, _ batch: [WriteOp], _ held: [String?]) -> String {
-        runs.removeAll()
-        lastState = nil
-        dirty.removeAll()
-        events.removeAll()
-        progressChanged.removeAll()
-        rejections.removeAll()
-        sessions.rolledBack()
+        discardTransaction()
         let reason = backend.failureReason(error)
         if !failing {
             failing = true
@@ -220,6 +241,37 @@ final class BatchWriter<Backend: StoreBackend>: WriterThread, @unchecked Sendabl
             }
         }
         return reason
+    }
+
+    /// Forgets what the rolled-back transaction changed in memory (it may be ahead of the store).
+    private func discardTransaction() {
+        runs.removeAll()
+        lastState = nil
+        dirty.removeAll()
+        events.removeAll()
+        progressChanged.removeAll()
+        rejections.removeAll()
+        sessions.rolledBack()
+    }
+
+    /// Runs other daemons also write: forgets the cached ones and loads, locked and in one
+    /// statement, every run the batch's applied writes name (the rest are loaded one by one if
+    /// needed, as on a store of one daemon: a run that does not exist, or one a rejection names).
+    private func reloadRuns(_ batch: [WriteOp], _ held: [String?], _ tx: Backend.Transaction) throws {
+        runs.removeAll(keepingCapacity: true)
+        lastState = nil
+        var ids = Set<Int64>()
+        for i in batch.indices where held.isEmpty || held[i] == nil {
+            if let id = batch[i].command.runID {
+                ids.insert(id)
+            } else if case .reject(let id?, _, _) = batch[i].command {
+                ids.insert(id)
+            }
+        }
+        guard !ids.isEmpty else { return }
+        for record in try tx.loadRuns(ids.sorted()) {
+            runs[record.id] = RunState(RunMachine(record))
+        }
     }
 
     /// Calls every completion in batch order and ends the writes on their connections' trackers.
