@@ -183,9 +183,9 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
         nextConnectionID += 1
         let logger = logger
         do {
-            let made = try BlockingBridge.wait(
-                timeout: Self.connectTimeout + .seconds(1), late: { late in Task { try? await late.close() } }
-            ) {
+            // A connection made after the wait gave up is closed (postgres-nio requires it).
+            let closeLate: @Sendable (PostgresConnection) -> Void = { late in Task { try? await late.close() } }
+            let made = try BlockingBridge.wait(timeout: Self.connectTimeout + .seconds(1), late: closeLate) {
                 try await PostgresConnection.connect(
                     on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id,
                     logger: Self.driverLogger(logger)
