@@ -108,7 +108,13 @@ step "dependencies" install_missing
 step "postgres: a private cluster for the PostgreSQL store's tests" start_postgres
 step "swift build" swift build --build-tests
 export JOBLOGD_BIN="$root/.build/debug/joblogd"
-step "swift test" swift test --skip-build
+# The fleet suites (several daemons, a database restart, copy-store of 1,000,000 rows) run on their
+# own, one test at a time: they wait on processes and threads, and beside the other suites on a
+# 2-core machine they would hold the test process's few concurrency threads for minutes.
+fleet_suites='CopyStore|CrossNode|DatabaseRestart|Fleet(LeaseFlag|NodeDeath|TwoNodes)Tests'
+step "swift test" swift test --skip-build --skip "$fleet_suites"
+step "swift test: the fleet suites on PostgreSQL, one at a time" \
+    swift test --skip-build --no-parallel --filter "$fleet_suites"
 step "install and uninstall scripts in a DESTDIR" bash Scripts/test-install.sh
 step "DocC: JobLogClient documentation, broken links fail" swift package --disable-sandbox generate-documentation \
     --target JobLogClient --warnings-as-errors --output-path "$root/.build/docc"
@@ -129,10 +135,10 @@ step "browser: the web UI in headless chromium (screenshots in .build/browser-ar
 # (JOBLOG_TEST_STORE=postgres; TestDaemon and Spec/conformance_replay.py read it). Suites about the
 # SQLite file itself skip on it with the reason (TestDaemon.sqliteOnlyReason).
 # Every end-to-end suite (the real daemon over its socket): EndToEndTests, the CLI, the Swift
-# client's job runner, the HTTP daemon tests. The Postgres* suites already ran above (they name
-# their own databases).
+# client's job runner, the HTTP daemon tests. The Postgres* and fleet suites already ran above (they
+# name their own databases).
 pg_suites='EndToEndTests|CLITests|JobLogClientTests|DaemonHTTPTests|DaemonCancelTests'
-pg_skip='PostgresStoreTests|PostgresNodeTests'
+pg_skip="PostgresStoreTests|PostgresNodeTests|$fleet_suites"
 if [ -n "${JOBLOG_TEST_POSTGRES_URL:-}" ]; then
     step "postgres: conformance replay (Python replayer)" \
         python3 Spec/conformance_replay.py --daemon "$JOBLOGD_BIN" --postgres "$JOBLOG_TEST_POSTGRES_URL"

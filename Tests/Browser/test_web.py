@@ -376,7 +376,7 @@ def test_wrong_or_missing_token_shows_sign_in(daemon, browser):
     field.submit()
     wait_until(lambda: css(browser, "table.runs tbody tr[data-run-id]"), 10, "the runs list after signing in")
     assert "token=" not in browser.current_url
-    assert text_of(browser, "table.runs tbody tr td:nth-child(2)") == "secret-job"
+    assert text_of(browser, "table.runs tbody tr td:nth-child(2) a") == "secret-job"
 
 
 def test_reconnect_after_daemon_restart_misses_and_repeats_nothing(daemon, browser):

@@ -21,7 +21,7 @@ import Testing
 
         init() throws {
             process.executableURL = URL(fileURLWithPath: "/bin/sleep")
-            process.arguments = ["120"]
+            process.arguments = ["100000"]  // killed by deinit; long enough for a starved test run
             try process.run()
         }
 
