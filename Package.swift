@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(name: "JobLogJSON", swiftSettings: strict),
@@ -55,6 +56,8 @@ let package = Package(
                 "JobLogModel",
                 "JobLogStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // TLS to the database (`sslmode`, `sslrootcert`): postgres-nio's own TLS library.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 // `joblogd copy-store` reads the SQLite store it moves.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

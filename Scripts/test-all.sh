@@ -108,10 +108,10 @@ step "dependencies" install_missing
 step "postgres: a private cluster for the PostgreSQL store's tests" start_postgres
 step "swift build" swift build --build-tests
 export JOBLOGD_BIN="$root/.build/debug/joblogd"
-# The fleet suites (several daemons, a database restart, copy-store of 1,000,000 rows) run on their
+# The fleet suites (several daemons, a database restart, copy-store of 1,000,000 rows, TLS) run on their
 # own, one test at a time: they wait on processes and threads, and beside the other suites on a
 # 2-core machine they would hold the test process's few concurrency threads for minutes.
-fleet_suites='CopyStore|CrossNode|DatabaseRestart|Fleet(LeaseFlag|NodeDeath|TwoNodes)Tests'
+fleet_suites='CopyStore|CrossNode|DatabaseRestart|Fleet(LeaseFlag|NodeDeath|TwoNodes)Tests|PostgresTLSTests'
 step "swift test" swift test --skip-build --skip "$fleet_suites"
 step "swift test: the fleet suites on PostgreSQL, one at a time" \
     swift test --skip-build --no-parallel --filter "$fleet_suites"

@@ -254,14 +254,15 @@ public struct CopyStore: Sendable {
     // MARK: - Target
 
     private func connectTarget() async throws -> PostgresConnection {
-        switch target.sslMode {
-        case .disable, .prefer: break
-        case .require, .verifyFull:
-            throw CopyStoreError.target("sslmode=\(target.sslMode.rawValue) is not supported yet (disable or prefer)")
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            tls = try target.tls()
+        } catch {
+            throw CopyStoreError.target("\(error)")
         }
         let configuration = PostgresConnection.Configuration(
             host: target.host, port: target.port, username: target.user, password: target.password,
-            database: target.database, tls: .disable)
+            database: target.database, tls: tls)
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(

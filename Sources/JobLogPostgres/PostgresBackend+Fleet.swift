@@ -38,15 +38,30 @@ extension PostgresBackend {
             """, logger: logger)
     }
 
-    /// One heartbeat of this node (through the pool, not the writer's connection).
+    /// One heartbeat of this node (through the pool, not the writer's connection). The same
+    /// statement reads the oldest heartbeat of the other nodes not yet reaped, so that
+    /// ``reapExpiredNodes(leaseMs:_:)`` opens its transaction only when a lease may have expired.
     public func renewLease() async throws {
         guard let nodeName else { return }
-        _ = try await read(
-            """
-            INSERT INTO nodes (name, started_at, heartbeat_at)
-            VALUES (\(nodeName), \(unescaped: Self.nowMs), \(unescaped: Self.nowMs))
-            ON CONFLICT (name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
-            """)
+        do {
+            let rows = try await read(
+                """
+                WITH renewed AS (
+                    INSERT INTO nodes (name, started_at, heartbeat_at)
+                    VALUES (\(nodeName), \(unescaped: Self.nowMs), \(unescaped: Self.nowMs))
+                    ON CONFLICT (name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
+                    RETURNING heartbeat_at
+                )
+                SELECT (SELECT heartbeat_at FROM renewed),
+                    (SELECT min(heartbeat_at) FROM nodes
+                     WHERE name <> \(nodeName) AND reaped_at IS DISTINCT FROM heartbeat_at)
+                """)
+            let (now, oldest) = try rows.first?.decode((Int64, Int64?).self) ?? (Int64(0), nil)
+            leaseView.withLock { $0 = LeaseView(databaseNowMs: now, oldestOtherMs: oldest, at: .now) }
+        } catch {
+            leaseView.withLock { $0 = nil }
+            throw error
+        }
     }
 
     /// In one transaction of a pooled connection: the expired nodes not yet reaped at their last
@@ -58,6 +73,7 @@ extension PostgresBackend {
         -> [ExpiredNode]
     {
         guard let nodeName else { return [] }
+        if let view = leaseView.withLock({ $0 }), !view.mayHaveExpired(leaseMs: leaseMs) { return [] }
         let logger = logger
         do {
             return try await client.withTransaction(logger: logger) { connection in
@@ -88,7 +104,8 @@ extension PostgresBackend {
                         ).collect().first?.decode(Int64.self) ?? 0
                     if left == 0 {
                         try await connection.query(
-                            "UPDATE nodes SET reaped_at = heartbeat_at WHERE name = \(name)", logger: logger)
+                            "UPDATE nodes SET reaped_at = heartbeat_at, listening = false WHERE name = \(name)",
+                            logger: logger)
                     }
                 }
                 return handled

@@ -39,6 +39,8 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     private let connectionConfiguration: PostgresConnection.Configuration
     private let runTask: Task<Void, Never>
     let health = StoreHealth()
+    /// What the last lease renewal saw of the other nodes (PostgresBackend+Fleet.swift).
+    let leaseView = Mutex<LeaseView?>(nil)
 
     // The writer thread's own.
     private var connection: PostgresConnection?
@@ -80,23 +82,19 @@ public final class PostgresBackend: StoreBackend, @unchecked Sendable {
     }
 
     private init(url: PostgresStoreURL, nodeName: String?, logger: Logger) throws {
-        switch url.sslMode {
-        case .disable, .prefer:
-            break
-        case .require, .verifyFull:
-            throw StoreError.incompatible("sslmode=\(url.sslMode.rawValue) is not supported yet (disable or prefer)")
-        }
+        let tls = try url.tls()
+        let clientTLS = try url.clientTLS()
         self.logger = logger
         self.nodeName = nodeName
         var clientConfiguration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: .disable)
+            tls: clientTLS)
         clientConfiguration.options.maximumConnections = 8
         clientConfiguration.options.connectTimeout = .seconds(5)
         client = PostgresClient(configuration: clientConfiguration, backgroundLogger: Self.driverLogger(logger))
         var connectionConfiguration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: .disable)
+            tls: tls)
         connectionConfiguration.options.connectTimeout = .init(Self.connectTimeout)
         self.connectionConfiguration = connectionConfiguration
         let client = client

@@ -150,6 +150,12 @@ enum PostgresSchema {
                 "CREATE INDEX logs_by_level ON logs (level, id) WHERE level >= 2"
             ]
         ),
+        (
+            // A node listens for the other nodes' commits only while its daemon has watchers, and
+            // says so here; the others send their commits' `NOTIFY` only while some node listens.
+            "p6-node-listening",
+            ["ALTER TABLE nodes ADD COLUMN listening boolean NOT NULL DEFAULT false"]
+        ),
     ]
 
     /// Applies the migrations this database lacks, under the advisory lock; refuses a database

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 
 #if canImport(Glibc)
@@ -56,7 +57,15 @@ enum PostgresStoreError: Error, CustomStringConvertible {
         if let e = error as? NIOConnectionError {
             error = e.connectionErrors.last?.error ?? e.dnsAError ?? e.dnsAAAAError
         }
-        guard let io = error as? IOError else { return nil }
+        if error is NIOSSLError || error is BoringSSLError {
+            let text = "\(error!)"
+            if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                return "TLS: the server's certificate could not be verified (check sslrootcert, and that the "
+                    + "certificate names the URL's host)"
+            }
+            return "TLS: \(text)"
+        }
+        guard let io = error as? IOError else { return error.map { "\($0)" } }
         return String(cString: strerror(io.errnoCode))
     }
 }

@@ -1,11 +1,21 @@
 import Foundation
 import JobLogStore
 
-/// Where a PostgreSQL store is: `postgres://USER@HOST:PORT/DB?sslmode=MODE`, parsed.
+/// Where a PostgreSQL store is: `postgres://USER@HOST:PORT/DB?sslmode=MODE&sslrootcert=PATH`,
+/// parsed. TLS as libpq does it: see ``SSLMode`` and PostgresStoreURL+TLS.swift.
 public struct PostgresStoreURL: Sendable, Equatable {
     /// How the connection uses TLS, as libpq's `sslmode`.
-    public enum SSLMode: String, Sendable {
-        case disable, prefer, require
+    public enum SSLMode: String, Sendable, CaseIterable {
+        /// Plain TCP.
+        case disable
+        /// TLS when the server offers it, plain otherwise; the certificate is not checked (the default).
+        case prefer
+        /// TLS or no connection; the certificate is not checked, unless `sslrootcert` is given
+        /// (then as `verify-ca`).
+        case require
+        /// TLS, the certificate signed by a trusted root (`sslrootcert`, else the system's).
+        case verifyCA = "verify-ca"
+        /// As `verify-ca`, and the certificate names the URL's host.
         case verifyFull = "verify-full"
     }
 
@@ -15,10 +25,12 @@ public struct PostgresStoreURL: Sendable, Equatable {
     public var port: Int
     public var database: String
     public var sslMode: SSLMode
+    /// The roots a server certificate must chain to (`sslrootcert`, PEM); nil: the system's.
+    public var sslRootCert: String?
 
     public init(
         user: String, password: String? = nil, host: String, port: Int = 5432, database: String,
-        sslMode: SSLMode = .prefer
+        sslMode: SSLMode = .prefer, sslRootCert: String? = nil
     ) {
         self.user = user
         self.password = password
@@ -26,6 +38,7 @@ public struct PostgresStoreURL: Sendable, Equatable {
         self.port = port
         self.database = database
         self.sslMode = sslMode
+        self.sslRootCert = sslRootCert
     }
 
     /// Parses `postgres://` or `postgresql://` URLs; a password in the URL is taken too, though
@@ -45,21 +58,34 @@ public struct PostgresStoreURL: Sendable, Equatable {
             throw StoreError.incompatible("--store: the URL names no database: \(text)")
         }
         var sslMode = SSLMode.prefer
+        var sslRootCert: String?
         for item in components.queryItems ?? [] {
-            guard item.name == "sslmode" else {
-                throw StoreError.incompatible("--store: unknown URL parameter \(item.name)")
-            }
-            guard let value = item.value, let mode = SSLMode(rawValue: value) else {
+            switch item.name {
+            case "sslmode":
+                guard let value = item.value, let mode = SSLMode(rawValue: value) else {
+                    throw StoreError.incompatible(
+                        "--store: sslmode must be disable, prefer, require, verify-ca or verify-full, not \(item.value ?? "")"
+                    )
+                }
+                sslMode = mode
+            case "sslrootcert":
+                guard let value = item.value, !value.isEmpty else {
+                    throw StoreError.incompatible("--store: sslrootcert needs a file")
+                }
+                sslRootCert = value
+            default:
                 throw StoreError.incompatible(
-                    "--store: sslmode must be disable, prefer, require or verify-full, not \(item.value ?? "")")
+                    "--store: unknown URL parameter \(item.name) (known: sslmode, sslrootcert)")
             }
-            sslMode = mode
         }
         self.init(
             user: user, password: components.password, host: host, port: components.port ?? 5432,
-            database: database, sslMode: sslMode)
+            database: database, sslMode: sslMode, sslRootCert: sslRootCert)
     }
 
     /// The URL without its password, for logs.
-    public var redacted: String { "postgres://\(user)@\(host):\(port)/\(database)?sslmode=\(sslMode.rawValue)" }
+    public var redacted: String {
+        "postgres://\(user)@\(host):\(port)/\(database)?sslmode=\(sslMode.rawValue)"
+            + (sslRootCert.map { "&sslrootcert=\($0)" } ?? "")
+    }
 }

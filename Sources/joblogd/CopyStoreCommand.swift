@@ -21,7 +21,7 @@ struct CopyStoreCommand: AsyncParsableCommand {
     @Option(help: "The SQLite store to copy: sqlite:PATH.")
     var from: String
 
-    @Option(help: "The PostgreSQL database: postgres://USER@HOST:PORT/DB[?sslmode=disable|prefer].")
+    @Option(help: "The PostgreSQL database: postgres://USER@HOST:PORT/DB[?sslmode=MODE&sslrootcert=PEM], as --store.")
     var to: String
 
     /// Not `--store-password-file`: the daemon's own option of that name is parsed by the root

@@ -8,7 +8,8 @@ import Logging
 struct StoreOptions: ParsableArguments {
     @Option(
         help: """
-            Store runs in PostgreSQL instead of SQLite: postgres://USER@HOST:PORT/DB[?sslmode=disable|prefer] \
+            Store runs in PostgreSQL instead of SQLite: postgres://USER@HOST:PORT/DB[?sslmode=MODE&sslrootcert=PEM] \
+            (sslmode as libpq: disable, prefer (default), require, verify-ca, verify-full) \
             (several daemons may share one database; --db then only names the lock file).
             """)
     var store: String?

@@ -27,8 +27,22 @@ public final class PrivatePostgresCluster: @unchecked Sendable {
     /// Why none can be started (for the skip trait's reason).
     public static let unavailableReason = "no initdb/pg_ctl: install postgresql (or set JOBLOG_PG_BIN)"
 
-    /// Makes a new cluster and starts it.
-    public init() throws {
+    /// A server certificate and its key (PEM files) for a cluster that takes TLS only.
+    public struct TLSFiles: Sendable {
+        public var certificate: String
+        public var key: String
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
+    }
+
+    private let tls: TLSFiles?
+
+    /// Makes a new cluster and starts it. With `tls`, the server has `ssl=on` with those files
+    /// (copied into its directory, owned by the server's user) and its TCP entries in
+    /// `pg_hba.conf` are `hostssl`: a connection without TLS is refused.
+    public init(tls: TLSFiles? = nil) throws {
         guard let initdb = PostgresCluster.program("initdb"), let pgCtl = PostgresCluster.program("pg_ctl") else {
             throw PostgresCluster.ClusterError.unavailable
         }
@@ -47,12 +61,33 @@ public final class PrivatePostgresCluster: @unchecked Sendable {
         port = try PostgresCluster.freePort()
         baseURL = "postgres://joblog@127.0.0.1:\(port)"
         try Self.run(runAs, initdb, ["-D", data, "-U", "joblog", "--auth=trust", "-E", "UTF8", "--locale=C", "-N"])
+        if let tls {
+            let certificate = directory + "/server.crt"
+            let key = directory + "/server.key"
+            try FileManager.default.copyItem(atPath: tls.certificate, toPath: certificate)
+            try FileManager.default.copyItem(atPath: tls.key, toPath: key)
+            chmod(key, 0o600)
+            if getuid() == 0, let user = runAs.dropFirst(2).first, let pw = getpwnam(user) {
+                chown(certificate, pw.pointee.pw_uid, pw.pointee.pw_gid)
+                chown(key, pw.pointee.pw_uid, pw.pointee.pw_gid)
+            }
+            let hba = data + "/pg_hba.conf"
+            let rules = try String(contentsOfFile: hba, encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix("host ") ? "hostssl" + $0.dropFirst(4) : $0 }
+                .joined(separator: "\n")
+            try rules.write(toFile: hba, atomically: false, encoding: .utf8)
+            self.tls = TLSFiles(certificate: certificate, key: key)
+        } else {
+            self.tls = nil
+        }
         try start()
     }
 
     /// The server's options: its own port and socket directory, loopback only.
     private var serverOptions: String {
         "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100"
+            + (tls.map { " -c ssl=on -c ssl_cert_file=\($0.certificate) -c ssl_key_file=\($0.key)" } ?? "")
     }
 
     /// Starts the server and waits until it accepts connections.

@@ -27,6 +27,10 @@ enum PostgresNotify {
         return out
     }
 
+    /// How long a listening node's lease may be silent before its `listening` flag is ignored (a
+    /// daemon killed while it had watchers leaves the flag set).
+    static let listenerFreshMs: Int64 = 60_000
+
     /// The node and run ids of a payload; nil when it is not one.
     static func parse(_ payload: String) -> (node: String, runs: [Int64])? {
         guard let space = payload.firstIndex(of: " ") else { return nil }
@@ -39,9 +43,21 @@ enum PostgresNotify {
 extension PostgresTransaction {
     /// Tells the other daemons which runs this transaction changed: one statement, sent just
     /// before `COMMIT` (PostgreSQL delivers the notifications only if the transaction commits).
+    ///
+    /// Only while another live node listens (`nodes.listening`, set by a ``PostgresWatchFeed`` while
+    /// its daemon has watchers, on a lease renewed within ``PostgresNotify/listenerFreshMs``): every
+    /// notification wakes every listening connection of the database, whatever its channel, and
+    /// each wake-up is a transaction of that connection's server process. A fleet where nobody
+    /// watches sends none.
     func notifyChanged(node: String) throws {
         guard !changedRuns.isEmpty else { return }
-        let payloads = PostgresNotify.payloads(node: Self.text(node), runs: changedRuns.sorted())
-        try execute("SELECT pg_notify(\(PostgresNotify.channel), p) FROM unnest(\(payloads)::text[]) AS p")
+        let node = Self.text(node)
+        let payloads = PostgresNotify.payloads(node: node, runs: changedRuns.sorted())
+        try execute(
+            """
+            SELECT pg_notify(\(PostgresNotify.channel), p) FROM unnest(\(payloads)::text[]) AS p
+            WHERE EXISTS (SELECT 1 FROM nodes WHERE listening AND name <> \(node)
+                AND heartbeat_at > \(unescaped: PostgresBackend.nowMs) - \(PostgresNotify.listenerFreshMs))
+            """)
     }
 }

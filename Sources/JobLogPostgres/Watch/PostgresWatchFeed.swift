@@ -19,38 +19,53 @@ import Synchronization
 /// (re)connect and every ``sweepInterval`` a sweep also looks at every RUNNING run of the other
 /// nodes, every followed run, and every run started since, so a missed notification is caught
 /// up by cursor.
+///
+/// It listens only while `watching()` says this daemon has watchers, and marks its node
+/// `listening` in `nodes` meanwhile; the other daemons notify only while some node listens
+/// (each notification wakes every listening connection of the database, a transaction each).
+/// Without watchers the feed sweeps only, which is enough for what needs no watcher: a cancel
+/// request another node stored reaches this node's jobs within one ``sweepInterval``.
 public final class PostgresWatchFeed: Sendable {
     /// How often every run is looked at even without a notification.
     public static let defaultSweepInterval: Duration = .seconds(2)
     /// Runs whose entries one query reads; entries per run per look.
     static let runsPerQuery = 100
     static let logsPerRun = 500
+    /// How often the feed checks whether watchers came or went.
+    static let watchersCheck: Duration = .milliseconds(100)
     /// The longest wait between two attempts to reconnect.
     static let maxBackoff: Duration = .seconds(5)
 
-    private let configuration: PostgresConnection.Configuration
+    private let configuration: Result<PostgresConnection.Configuration, any Error>
     private let node: String
     private let store: JobLogStore
     let logger: Logger
     private let sweepInterval: Duration
+    private let watching: @Sendable () -> Bool
     private let deliver: @Sendable (_ events: [CommittedEvent], _ ownRuns: Set<Int64>) -> Void
     private let state = Mutex(WatchCursors())
 
     /// - Parameters:
     ///   - node: this daemon's `--node-name` (its own notifications are ignored).
+    ///   - watching: whether this daemon has watchers now (the feed listens only then).
     ///   - deliver: called with the events of each look, and which of their runs this node started.
     public init(
         url: PostgresStoreURL, node: String, store: JobLogStore, logger: Logger,
         sweepInterval: Duration = PostgresWatchFeed.defaultSweepInterval,
+        watching: @escaping @Sendable () -> Bool = { true },
         deliver: @escaping @Sendable (_ events: [CommittedEvent], _ ownRuns: Set<Int64>) -> Void
     ) {
-        configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: .disable)
+        // The store opened with the same URL, so its TLS settings were already found usable.
+        configuration = Result {
+            PostgresConnection.Configuration(
+                host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+                tls: try url.tls())
+        }
         self.node = PostgresTransaction.text(node)
         self.store = store
         self.logger = logger
         self.sweepInterval = sweepInterval
+        self.watching = watching
         self.deliver = deliver
         store.onCommit { [weak self] events in self?.state.withLock { $0.observe(events) } }
     }
@@ -60,8 +75,14 @@ public final class PostgresWatchFeed: Sendable {
 
     /// Listens until cancelled, reconnecting with backoff (100 ms doubling up to 5 s).
     public func run() async {
+        let configuration: PostgresConnection.Configuration
+        switch self.configuration {
+        case .success(let value): configuration = value
+        case .failure(let error):
+            logger.error("cross-node watch: no TLS configuration", metadata: ["error": "\(error)"])
+            return
+        }
         var backoff: Duration = .milliseconds(100)
-        var started = false
         while !Task.isCancelled {
             let began = ContinuousClock.now
             do {
@@ -70,15 +91,18 @@ public final class PostgresWatchFeed: Sendable {
                     logger: logger
                 ).get()
                 do {
-                    if !started {
-                        try await startFloor(connection)
-                        started = true
-                    }
-                    try await listen(connection)
+                    // Given up as soon as the connection is closed: see GuardedAwait.
+                    try await GuardedAwait.value(
+                        abandonIf: { connection.isClosed },
+                        { [self] in
+                            try await startFloor(connection)
+                            try await follow(connection)
+                        })
                 } catch {
                     try? await connection.close()
                     throw error
                 }
+                try? await connection.close()
             } catch {
                 if Task.isCancelled { return }
                 if ContinuousClock.now - began > .seconds(10) { backoff = .milliseconds(100) }
@@ -92,8 +116,10 @@ public final class PostgresWatchFeed: Sendable {
         }
     }
 
-    /// Runs that exist before the feed starts are never told from their start.
+    /// Runs that exist before the feed starts are never told from their start (taken once, on
+    /// the first connection).
     private func startFloor(_ connection: PostgresConnection) async throws {
+        guard !state.withLock({ $0.floorTaken }) else { return }
         let rows = try await connection.query(
             "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM runs_id_seq", logger: logger
         ).collect()
@@ -101,34 +127,69 @@ public final class PostgresWatchFeed: Sendable {
         state.withLock {
             $0.floor = floor
             $0.highWater = floor
+            $0.floorTaken = true
         }
     }
 
-    private func listen(_ connection: PostgresConnection) async throws {
-        try await connection.listen(on: PostgresNotify.channel) { notifications in
-            let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-            try await withThrowingTaskGroup(of: Void.self) { group in
+    /// Listens while this daemon has watchers and only sweeps while it has none, marking the node
+    /// `listening` accordingly, until the connection fails.
+    private func follow(_ connection: PostgresConnection) async throws {
+        var marked: Bool?
+        while !Task.isCancelled {
+            let listening = watching()
+            if marked != listening {
+                _ = try await query(connection, "UPDATE nodes SET listening = \(listening) WHERE name = \(node)")
+                marked = listening
+            }
+            if listening {
+                try await connection.listen(on: PostgresNotify.channel) { notifications in
+                    try await self.follow(connection, notifications: notifications, listening: true)
+                }
+            } else {
+                try await follow(connection, notifications: nil, listening: false)
+            }
+        }
+    }
+
+    /// Looks on each notification (when listening) and each sweep, until `watching()` changes.
+    private func follow(
+        _ connection: PostgresConnection, notifications: PostgresNotificationSequence?, listening: Bool
+    ) async throws {
+        let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let notifications {
                 group.addTask { [self] in
                     for try await notification in notifications where noted(notification.payload) {
                         wake.yield()
                     }
                     throw ListenerEnded()
                 }
-                group.addTask { [self] in
-                    while true {
-                        try await Task.sleep(for: sweepInterval)
+            }
+            group.addTask { [self] in
+                var sinceSweep: Duration = .zero
+                while true {
+                    try await Task.sleep(for: Self.watchersCheck)
+                    sinceSweep += Self.watchersCheck
+                    if sinceSweep >= sweepInterval {
+                        sinceSweep = .zero
                         state.withLock { $0.sweep = true }
+                        wake.yield()
+                    } else if watching() != listening {
                         wake.yield()
                     }
                 }
-                group.addTask { [self] in
-                    state.withLock { $0.sweep = true }
-                    try await catchUp(connection)
-                    for await _ in wakeups { try await catchUp(connection) }
-                }
-                defer { group.cancelAll() }
-                _ = try await group.next()
             }
+            // The only task that uses the connection: it ends between two looks, never inside one.
+            group.addTask { [self] in
+                state.withLock { $0.sweep = true }
+                try await catchUp(connection)
+                for await _ in wakeups {
+                    if watching() != listening { return }
+                    try await catchUp(connection)
+                }
+            }
+            defer { group.cancelAll() }
+            _ = try await group.next()
         }
     }
 

@@ -20,6 +20,8 @@ struct WatchCursors {
     var sweep = true
     /// Runs whose id is at most this existed when the feed started: never told from their start.
     var floor: Int64 = 0
+    /// Whether ``floor`` was read (on the feed's first connection).
+    var floorTaken = false
     /// The highest run id looked at (a sweep reads the runs above it too).
     var highWater: Int64 = 0
     var forgotten: Set<Int64> = []

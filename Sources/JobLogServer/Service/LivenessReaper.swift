@@ -22,6 +22,7 @@ public struct LivenessReaper: Service {
     /// How old another node's lease may grow before its runs are abandoned (`--node-lease-ms`).
     let nodeLeaseMs: Int64
     let gaps = ProgressGaps()
+    let usualDurations = UsualDurations()
 
     public init(
         store: JobLogStore, logger: Logger, interval: Duration = .seconds(1),
@@ -39,7 +40,11 @@ public struct LivenessReaper: Service {
 
     public func run() async throws {
         let gaps = self.gaps
-        store.onCommit { gaps.record($0) }
+        let usualDurations = self.usualDurations
+        store.onCommit {
+            gaps.record($0)
+            usualDurations.record($0)
+        }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 if store.sharesRuns { group.addTask { await renewLeases() } }

@@ -41,7 +41,7 @@ final class PostgresBench {
     static func connect(_ url: PostgresStoreURL, logger: Logger) async throws -> PostgresConnection {
         let configuration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: .disable)
+            tls: try url.tls())
         return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
     }
 

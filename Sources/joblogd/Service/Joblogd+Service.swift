@@ -53,7 +53,9 @@ extension Joblogd {
         let node = options.store.nodeName
         options.moreServices.append { server, store in
             CrossNodeWatchService(
-                feed: PostgresWatchFeed(url: url, node: node, store: store, logger: logger) { events, own in
+                feed: PostgresWatchFeed(
+                    url: url, node: node, store: store, logger: logger, watching: { server.hasWatchers }
+                ) { events, own in
                     server.publishRemote(events, ownRuns: own)
                 })
         }
