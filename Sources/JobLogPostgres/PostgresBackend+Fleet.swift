@@ -28,13 +28,16 @@ extension PostgresBackend {
     }
 
     /// Takes (or takes back) the node's lease at start. The runs another daemon abandoned while
-    /// this node's lease had expired stay ABANDONED: a finished run takes no more writes.
+    /// this node's lease had expired stay ABANDONED: a finished run takes no more writes. Not
+    /// listening yet: the watch feed says so once it has watchers (a daemon killed while it had
+    /// some left the flag set).
     static func takeLease(_ node: String, _ connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
             INSERT INTO nodes (name, started_at, heartbeat_at)
             VALUES (\(node), \(unescaped: nowMs), \(unescaped: nowMs))
-            ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at
+            ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at,
+                listening = false
             """, logger: logger)
     }
 

@@ -31,6 +31,9 @@ public final class PostgresWatchFeed: Sendable {
     /// Runs whose entries one query reads; entries per run per look.
     static let runsPerQuery = 100
     static let logsPerRun = 500
+    /// The shortest time between two looks (so at most 100 look transactions a second, however
+    /// many nodes write; a watcher waits at most this much longer).
+    static let minLookInterval: Duration = .milliseconds(10)
     /// How often the feed checks whether watchers came or went.
     static let watchersCheck: Duration = .milliseconds(100)
     /// The longest wait between two attempts to reconnect.
@@ -180,11 +183,17 @@ public final class PostgresWatchFeed: Sendable {
                 }
             }
             // The only task that uses the connection: it ends between two looks, never inside one.
+            // Looks are at least `minLookInterval` apart: the notifications of many busy nodes
+            // gather meanwhile and are read in one snapshot (each look is a transaction).
             group.addTask { [self] in
                 state.withLock { $0.sweep = true }
                 try await catchUp(connection)
+                var lastLook = ContinuousClock.now
                 for await _ in wakeups {
                     if watching() != listening { return }
+                    let next = lastLook + Self.minLookInterval
+                    if next > .now { try await Task.sleep(until: next) }
+                    lastLook = .now
                     try await catchUp(connection)
                 }
             }
