@@ -9,27 +9,33 @@ extension LivenessReaper {
     /// writer itself, with its next write.
     func flag(_ owners: [RunOwner], except doomed: Set<Int64>, now: Timestamp) async {
         var ops: [WriteOp] = []
-        var usual: [Int64: Int64?] = [:]
+        var usual: [String: Int64?] = [:]
         for owner in owners where !doomed.contains(owner.runID) {
             if owner.stalledSince == nil, let message = stallMessage(owner, now: now) {
                 ops.append(Self.flagOp(owner.runID, .stalled(since: owner.lastHeartbeatAt, message: message)))
             }
             guard !owner.slow else { continue }
-            if usual[owner.runID] == nil {
-                if let kept = usualDurations.kept(run: owner.runID) {
-                    usual[owner.runID] = kept
-                } else if let median = try? await store.usualDuration(job: owner.jobName, before: owner.runID) {
-                    usualDurations.keep(run: owner.runID, jobName: owner.jobName, median: median)
-                    usual[owner.runID] = .some(median)
+            if usual[owner.jobName] == nil {
+                if let kept = usualDurations.kept(job: owner.jobName) {
+                    usual[owner.jobName] = kept
+                } else {
+                    do {
+                        let median = try await store.usualDuration(job: owner.jobName, before: owner.runID)
+                        usual[owner.jobName] = .some(median)
+                        usualDurations.keep(job: owner.jobName, median: median)
+                    } catch {
+                        // No verdict this pass, and nothing kept: the next pass reads again.
+                        usual[owner.jobName] = .some(nil)
+                    }
                 }
             }
             let elapsed = now.milliseconds &- owner.startedAt.milliseconds
-            if let median = usual[owner.runID] ?? nil, SlowCheck.isSlow(durationMs: elapsed, median: median) {
+            if let median = usual[owner.jobName] ?? nil, SlowCheck.isSlow(durationMs: elapsed, median: median) {
                 let message = SlowWarning.running(elapsedMs: elapsed, median: median, currentStage: owner.currentStage)
                 ops.append(Self.flagOp(owner.runID, .slow(message: message)))
             }
         }
-        usualDurations.retain(Set(owners.map(\.runID)))
+        usualDurations.retain(Set(owners.map(\.jobName)))
         if !ops.isEmpty { await store.submit(ops) }
     }
 
