@@ -57,8 +57,8 @@ enum PostgresStoreError: Error, CustomStringConvertible {
         if let e = error as? NIOConnectionError {
             error = e.connectionErrors.last?.error ?? e.dnsAError ?? e.dnsAAAAError
         }
-        if error is NIOSSLError || error is BoringSSLError {
-            let text = "\(error!)"
+        if let error, error is NIOSSLError || error is BoringSSLError {
+            let text = "\(error)"
             if text.contains("CERTIFICATE_VERIFY_FAILED") {
                 return "TLS: the server's certificate could not be verified (check sslrootcert, and that the "
                     + "certificate names the URL's host)"

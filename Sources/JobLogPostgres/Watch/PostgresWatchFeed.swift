@@ -146,18 +146,20 @@ public final class PostgresWatchFeed: Sendable {
             }
             if listening {
                 try await connection.listen(on: PostgresNotify.channel) { notifications in
-                    try await self.follow(connection, notifications: notifications, listening: true)
+                    try await self.lookLoop(connection, notifications: notifications)
                 }
             } else {
-                try await follow(connection, notifications: nil, listening: false)
+                try await lookLoop(connection, notifications: nil)
             }
         }
     }
 
-    /// Looks on each notification (when listening) and each sweep, until `watching()` changes.
-    private func follow(
-        _ connection: PostgresConnection, notifications: PostgresNotificationSequence?, listening: Bool
-    ) async throws {
+    /// Looks on each notification (when listening: `notifications` given) and each sweep, until
+    /// `watching()` changes.
+    private func lookLoop(_ connection: PostgresConnection, notifications: PostgresNotificationSequence?)
+        async throws
+    {
+        let listening = notifications != nil
         let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let notifications {

@@ -38,9 +38,7 @@ enum PostgresCrossNode {
         var latencies: [Double] = []
         for i in 0..<count {
             let marker = "lat-\(i)"
-            _ = try job.call(
-                #"{"jsonrpc":"2.0","method":"info","params":{"jobRunId":"\#(run)","message":"\#(marker)"},"id":\#(i + 10)}"#
-            )
+            _ = try job.call(markerRequest(run: run, marker, id: i + 10))
             let committed = now()
             guard let seen = watcher.wait(for: marker, timeout: 10) else {
                 throw BenchError("the watcher on b never saw \(marker)")
@@ -58,6 +56,11 @@ enum PostgresCrossNode {
             ))
     }
 
+    /// An `info` request (answered once committed) whose message is `marker`.
+    private static func markerRequest(run: String, _ marker: String, id: Int) -> String {
+        #"{"jsonrpc":"2.0","method":"info","params":{"jobRunId":"\#(run)","message":"\#(marker)"},"id":\#(id)}"#
+    }
+
     /// Until b listens, what a commits reaches b's watcher only by b's sweep: wait until an entry
     /// written through a shows up promptly.
     private static func waitUntilHeard(_ a: DaemonUnderTest, _ watcher: WatchReader) throws {
@@ -65,9 +68,7 @@ enum PostgresCrossNode {
         let run = try Workload.runID(try job.call(Workload.startRun("bench-warm-up")))
         for i in 0..<200 {
             let marker = "warm-\(i)"
-            _ = try job.call(
-                #"{"jsonrpc":"2.0","method":"info","params":{"jobRunId":"\#(run)","message":"\#(marker)"},"id":\#(i + 10)}"#
-            )
+            _ = try job.call(markerRequest(run: run, marker, id: i + 10))
             if watcher.wait(for: marker, timeout: 0.3) != nil { return }
         }
         throw BenchError("the second daemon never saw the first one's entries")

@@ -62,7 +62,11 @@ struct PostgresTLSTests {
             ),
         ]
         for refusal in refusals {
-            let (status, log) = try fixture.startFails(["--store", refusal.url])
+            let run = fixture.directory + "/run-" + UUID().uuidString.prefix(6)
+            try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+            let (status, log) = Hardening.runDaemon([
+                "--socket", run + "/sock", "--db", run + "/db", "--http", "off", "--store", refusal.url,
+            ])
             #expect(status == 2, "\(refusal.url): exit \(status)\n\(log)")
             #expect(log.contains(refusal.reason), "\(refusal.url): \(log)")
         }
@@ -109,21 +113,5 @@ struct TLSFixture {
         try p.run()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw TestFailure("openssl \(arguments.first ?? "") failed") }
-    }
-
-    /// Starts `joblogd` with `arguments` and waits for it to exit: its status and what it logged.
-    func startFails(_ arguments: [String]) throws -> (Int32, String) {
-        let run = directory + "/run-" + UUID().uuidString.prefix(6)
-        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestDaemon.binary)
-        p.arguments = ["--socket", run + "/sock", "--db", run + "/db", "--http", "off"] + arguments
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = err
-        try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
