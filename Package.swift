@@ -158,7 +158,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "JobLogJSONTests", dependencies: ["JobLogJSON"], swiftSettings: strict),
         .testTarget(name: "JobLogModelTests", dependencies: ["JobLogModel"], swiftSettings: strict),
-        .testTarget(name: "JobLogProtocolTests", dependencies: ["JobLogProtocol"], swiftSettings: strict),
+        .testTarget(
+            name: "JobLogProtocolTests", dependencies: ["JobLogProtocol", "JobLogJSON", "JobLogModel"],
+            swiftSettings: strict),
         .testTarget(
             name: "JobLogRulesTests", dependencies: ["JobLogRules", "JobLogModel", "JobLogJSON"], swiftSettings: strict),
         .testTarget(
@@ -168,7 +170,8 @@ let package = Package(
         .testTarget(
             name: "JobLogServerTests",
             dependencies: [
-                "JobLogServer", "JobLogProtocol", "JobLogStore", "JobLogModel", "JobLogPostgres", "JobLogTestSupport",
+                "JobLogServer", "JobLogProtocol", "JobLogStore", "JobLogModel", "JobLogJSON", "JobLogPostgres",
+                "JobLogTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],

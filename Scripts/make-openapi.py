@@ -206,7 +206,8 @@ paths = {
                 "(the socket event's params without `subscription`); `log` events carry `id: LOGID`. With "
                 "`Last-Event-ID` on a `jobRunId` stream, the entries after it are replayed from the store first, "
                 "then the stream continues live with no gap and no duplicate. `: keep-alive` every 15 s. A "
-                "`lagged` event when the reader fell behind (then re-read with getLogs from `resumeAfterId`)."
+                "`lagged` event when the reader fell behind, or for the log entries past the daemon's live rate "
+                "(`--http-live-rate`, 1,000 a second by default; then re-read with getLogs from `resumeAfterId`)."
             ),
             "operationId": "events",
             "parameters": [
@@ -229,7 +230,9 @@ paths = {
                 "Upgrade to a WebSocket. Send `{\"watch\":{...the socket's watch params...}}` (several allowed) "
                 "and `{\"unwatch\":\"ID\"}`. Each watch is answered `{\"subscription\":\"ID\"}` in order, each "
                 "unwatch `{\"unwatched\":\"ID\"}`, a bad message `{\"error\":{...}}`; each event is the socket "
-                "event's params (the Event schema), one per text frame. At most 64 subscriptions per socket."
+                "event's params (the Event schema), one per text frame. At most 64 subscriptions per socket. "
+                "Each subscription gets at most the daemon's live rate of log entries a second (`--http-live-rate`, "
+                "1,000 by default); the rest are counted in a `lagged` event, as when a reader falls behind."
             ),
             "operationId": "ws",
             "responses": {

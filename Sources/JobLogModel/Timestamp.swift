@@ -40,8 +40,36 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let minute = msOfDay / 60_000 % 60
         let second = msOfDay / 1000 % 60
         let milli = msOfDay % 1000
-        return
-            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(milli, 3))Z"
+        guard (0...9999).contains(year) else {
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
+                + "\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(milli, 3))Z"
+        }
+        // The usual years: 24 bytes written in place (no string built per part; watch events
+        // write two of these per log entry).
+        return String(unsafeUninitializedCapacity: 24) { b in
+            func put(_ v: Int64, _ at: Int, _ width: Int) {
+                var v = v
+                for i in stride(from: at + width - 1, through: at, by: -1) {
+                    b[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                    v /= 10
+                }
+            }
+            put(year, 0, 4)
+            b[4] = 0x2D
+            put(month, 5, 2)
+            b[7] = 0x2D
+            put(day, 8, 2)
+            b[10] = 0x54
+            put(hour, 11, 2)
+            b[13] = 0x3A
+            put(minute, 14, 2)
+            b[16] = 0x3A
+            put(second, 17, 2)
+            b[19] = 0x2E
+            put(milli, 20, 3)
+            b[23] = 0x5A
+            return 24
+        }
     }
 
     public var description: String { iso8601 }

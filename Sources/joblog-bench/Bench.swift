@@ -48,7 +48,7 @@ struct RunBench: AsyncParsableCommand {
         help:
             """
             Run only these scenarios (comma-separated: instructions, footprint, ingest, storm, acks, watchers, \
-            clients, admin, insights, http).
+            clients, admin, insights, http, viewers).
             """
     )
     var only: String?
@@ -155,6 +155,8 @@ struct RunBench: AsyncParsableCommand {
         daemon.stop()
         log("http")
         if wanted("http") { try HTTPScenario.run(binary: binary, sizes, into: &report) }
+        log("http viewers")
+        if wanted("viewers") { try HTTPScenario.viewers(binary: binary, sizes, into: &report) }
 
         print(json ? report.json : report.table)
         let missed = report.figures.filter { $0.met == false }.map(\.name)

@@ -16,12 +16,21 @@ struct HTTPOptions: ParsableArguments {
     @Option(help: "Write the bound HTTP port to this file once listening.")
     var httpPortFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Log entries a second per live view (WebSocket or event stream subscription); past it, entries are told as 'lagged', to be read from the store. 0: no limit.",
+            valueName: "N"))
+    var httpLiveRate: Int = 1000
+
     func validate() throws {
         guard http == "off" || HTTPConfiguration.parseAddress(http) != nil else {
             throw ValidationError("--http must be HOST:PORT or off, like 127.0.0.1:7370")
         }
         guard httpAuth == "token" || httpAuth == "none" else {
             throw ValidationError("--http-auth must be 'token' or 'none'")
+        }
+        guard (0...10_000_000).contains(httpLiveRate) else {
+            throw ValidationError("--http-live-rate must be 0 (no limit) to 10000000 log entries a second")
         }
     }
 
@@ -36,6 +45,7 @@ struct HTTPOptions: ParsableArguments {
         var c = HTTPConfiguration(host: host, port: port, tokenFile: tokenFile)
         c.requireToken = httpAuth == "token"
         c.portFile = httpPortFile
+        c.liveLogRate = httpLiveRate == 0 ? nil : httpLiveRate
         return c
     }
 }

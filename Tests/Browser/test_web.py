@@ -702,3 +702,39 @@ def test_insights_timeline_comparison_job_page_and_badges(daemon, browser, artif
     wait_until(lambda: text_of(browser, "table.jobs tbody tr td.running") == "0", 10, "the jobs list updated live")
     assert_not_reloaded(browser)
     assert_no_alert(browser)
+
+
+def test_busy_run_live_view_is_paced_and_skips_ahead(daemon, browser):
+    """A run logging far faster than the live rate (1,000 entries a second per view): the page
+    gets a paced share live, is told `lagged`, and shows the newest entries in order, once each,
+    with the rest a page back ("Older"), instead of reading every entry in between."""
+    run_id = daemon.rpc("startRun", {"jobName": "busy-log", "pid": os.getpid()})["jobRunId"]
+    sign_in(browser, daemon)
+    for i in range(1, 11):
+        daemon.rpc("info", {"jobRunId": run_id, "message": "busy %05d" % i})
+    browser.get(daemon.url("/#/runs/" + run_id))
+    browser.execute_script("window.__sameDocument = true;")
+    messages = lambda: [r[2] for r in log_rows(browser)]  # noqa: E731
+    wait_until(lambda: messages() == ["busy %05d" % i for i in range(1, 11)], 10, "the first 10 entries")
+    wait_until(lambda: css(browser, "#conn[data-state='live']"), 10, "the live connection")
+    total = 20000
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(daemon.socket)
+        lines = "".join(json.dumps({"jsonrpc": "2.0", "method": "info",
+                                    "params": {"jobRunId": run_id, "message": "busy %05d" % i}}) + "\n"
+                        for i in range(11, total + 1))
+        s.sendall((lines + json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}) + "\n").encode())
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(65536):
+            pass
+    wait_until(lambda: messages() and messages()[-1] == "busy %05d" % total, 20, "the newest entry")
+    shown = messages()
+    assert len(shown) == len(set(shown)) and shown == sorted(shown), "entries out of order or repeated"
+    assert len(shown) <= 2000, len(shown)
+    assert css(browser, ".logs[data-skipped='true']"), "the panel did not say it skipped ahead"
+    assert css(browser, "button.older")[0].is_displayed()
+    # A few pages read, not the 20,000 entries in between.
+    reads = browser.execute_script(
+        "return performance.getEntriesByType('resource').filter(e => e.name.includes('/logs?')).length;")
+    assert reads <= 8, reads
+    assert_not_reloaded(browser)

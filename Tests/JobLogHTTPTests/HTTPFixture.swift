@@ -42,9 +42,12 @@ final class HTTPFixture: Sendable {
     }
 
     /// The application as the daemon builds it.
-    func app(token: AccessToken? = HTTPFixture.token, keepAlive: Duration = .seconds(15)) -> some ApplicationProtocol {
+    func app(
+        token: AccessToken? = HTTPFixture.token, keepAlive: Duration = .seconds(15), liveLogRate: Int? = 1000
+    ) -> some ApplicationProtocol {
         var c = HTTPConfiguration(host: "127.0.0.1", port: 0, tokenFile: directory + "/http-token")
         c.keepAliveInterval = keepAlive
+        c.liveLogRate = liveLogRate
         return AdminApplication.make(
             server: server, store: store, configuration: c, token: token, logger: Logger(label: "test"))
     }

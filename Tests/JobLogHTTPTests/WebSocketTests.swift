@@ -10,17 +10,26 @@ import Testing
 
 /// `/api/admin/ws`: watch and unwatch; answers in order; events are the socket event's params.
 @Suite struct WebSocketTests {
+    /// Opens `/api/admin/ws` with the token; `body` writes with `outbound` and reads each message as JSON with `next`.
+    static func webSocket(
+        _ client: some TestClientProtocol,
+        _ body: @escaping @Sendable (WebSocketOutboundWriter, () async throws -> JSONValue?) async throws -> Void
+    ) async throws {
+        let config = WebSocketClientConfiguration(additionalHeaders: HTTPFixture.auth)
+        try await client.ws("/api/admin/ws", configuration: config) { inbound, outbound, _ in
+            var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+            try await body(outbound) {
+                guard case .text(let t)? = try await messages.next() else { return nil }
+                return try JSONParser.parse(Array(t.utf8))
+            }
+        }
+    }
+
     @Test func watchAnswersThenStreamsEvents() async throws {
         let f = try HTTPFixture()
         let id = try await f.seedRun(finish: false)
         try await f.app().test(.live) { client in
-            let config = WebSocketClientConfiguration(additionalHeaders: HTTPFixture.auth)
-            try await client.ws("/api/admin/ws", configuration: config) { inbound, outbound, _ in
-                var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                func next() async throws -> JSONValue? {
-                    guard case .text(let t)? = try await messages.next() else { return nil }
-                    return try JSONParser.parse(Array(t.utf8))
-                }
+            try await Self.webSocket(client) { outbound, next in
                 try await outbound.write(.text(#"{"watch":{"jobRunId":"\#(id)","level":"info"}}"#))
                 try await outbound.write(.text(#"{"watch":{"jobName":"user-sync"}}"#))
                 let first = try await next()?.objectValue?["subscription"]?.stringValue
@@ -46,6 +55,44 @@ import Testing
                     if type == "run.finished" { break }
                 }
                 #expect(types == ["log", "run.finished"])
+            }
+        }
+    }
+
+    /// A live view gets at most its log rate; the rest is counted in `lagged`, nothing else is lost.
+    @Test func pastTheLogRateEntriesAreToldAsLagged() async throws {
+        let f = try HTTPFixture()
+        let id = try await f.seedRun(finish: false)
+        let entries = 1000
+        try await f.app(liveLogRate: 10).test(.live) { client in
+            try await Self.webSocket(client) { outbound, next in
+                try await outbound.write(.text(#"{"watch":{"jobRunId":"\#(id)","level":"info"}}"#))
+                #expect(try await next()?.objectValue?["subscription"] != nil)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 0..<entries {
+                        group.addTask {
+                            try await f.call(.info, [("jobRunId", .string("\(id)")), ("message", .string("e\(i)"))])
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                try await f.call(.finishRun, [("jobRunId", .string("\(id)")), ("status", .string("SUCCESS"))])
+                var (logs, dropped, lagged) = (0, 0, 0)
+                while let event = try await next()?.objectValue {
+                    switch event["type"]?.stringValue {
+                    case "log": logs += 1
+                    case "lagged":
+                        lagged += 1
+                        dropped += Int(event["dropped"]?.int64Value ?? -1_000_000)
+                        #expect(event["resumeAfterId"] != nil)
+                    default: break
+                    }
+                    if event["type"]?.stringValue == "run.finished" { break }
+                }
+                #expect(lagged >= 1)
+                #expect(logs + dropped == entries)
+                // 10 a second, a second's worth at once: far fewer than were written.
+                #expect(logs < entries / 2)
             }
         }
     }

@@ -13,6 +13,21 @@ import Testing
         #expect(Timestamp(iso8601: text)?.milliseconds == ms)
     }
 
+    /// Every millisecond of years 0 to 9999 sampled: written in place, read back the same; out of
+    /// that range the longer form.
+    @Test func roundTripsAcrossTheFourDigitYears() {
+        var rng = SystemRandomNumberGenerator()
+        let first = Timestamp(iso8601: "0000-01-01T00:00:00.000Z")!.milliseconds
+        let last = Timestamp(iso8601: "9999-12-31T23:59:59.999Z")!.milliseconds
+        for _ in 0..<20_000 {
+            let ms = Int64.random(in: first...last, using: &rng)
+            let text = Timestamp(milliseconds: ms).iso8601
+            #expect(text.utf8.count == 24)
+            #expect(Timestamp(iso8601: text)?.milliseconds == ms, "\(ms) \(text)")
+        }
+        #expect(Timestamp(milliseconds: last + 1).iso8601 == "10000-01-01T00:00:00.000Z")
+    }
+
     @Test func rejectsMalformed() {
         for s in ["", "2024-01-08", "2024-13-08T10:30:00.000Z", "2024-01-08T10:30:00.000", "2024-01-08T25:30:00Z"] {
             #expect(Timestamp(iso8601: s) == nil, "\(s)")

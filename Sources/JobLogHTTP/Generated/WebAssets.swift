@@ -1348,9 +1348,12 @@ export const live = new Live();
 // and resumes when they scroll back to the bottom. History mode (after paging
 // back): live entries are counted, not shown, until "Live tail".
 //
-// Catch-up: after each (re)subscription, entries after the last rendered id
-// are read from the store while live events are queued; the queue is then
-// applied, skipping ids already shown. No entry is missed or shown twice.
+// Catch-up: after each (re)subscription or `lagged` event, entries after the
+// last rendered id are read from the store while live events are queued; the
+// queue is then applied, skipping ids already shown. No entry is missed or
+// shown twice. A view further behind than its window (a run logging faster
+// than the daemon's live rate for a view) jumps to the newest page instead,
+// and says so; "Older" reads what lies between.
 
 import * as api from './api.js';
 import { h, LEVELS, levelRank, replace, clear } from './dom.js';
@@ -1359,7 +1362,9 @@ import * as fmt from './format.js';
 const MAX_ROWS = 2000;
 const PAGE = 200;
 const CATCHUP_PAGE = 1000;
-const CATCHUP_PAGES = 20;
+// A catch-up reads at most this many pages after the last entry shown (the window's worth);
+// further behind, it shows the newest page.
+const CATCHUP_PAGES = MAX_ROWS / CATCHUP_PAGE;
 
 const big = (id) => BigInt(id);
 
@@ -1378,6 +1383,7 @@ export function logsPanel(runId, ctx) {
   let follow = true;
   let beforeIdWorks = true;
   let generation = 0;
+  let skipped = false; // the last catch-up jumped over entries to the newest page
 
   const levelSelect = h('select', { name: 'level', 'aria-label': 'minimum level' }, LEVELS.map((l) => h('option', { value: l }, l + (l === 'debug' ? ' and up (all)' : ' and up'))));
   const textInput = h('input', { type: 'search', name: 'q', placeholder: 'filter text', 'aria-label': 'filter text' });
@@ -1493,7 +1499,9 @@ export function logsPanel(runId, ctx) {
     jump.hidden = unseen === 0 || (mode === 'tail' && follow);
     jump.textContent = mode === 'tail' ? '↓ ' + unseen + ' new' : unseen + ' new since — Live tail';
     status.textContent =
-      (mode === 'tail' ? (follow ? 'following' : 'paused (scrolled up)') : 'history') + ' · ' + list.children.length + ' shown';
+      (mode === 'tail' ? (follow ? 'following' : 'paused (scrolled up)') : 'history') + ' · ' + list.children.length + ' shown' +
+      (skipped && mode === 'tail' ? ' · skipped ahead to the newest (↑ Older reads the rest)' : '');
+    node.dataset.skipped = String(skipped);
     node.dataset.mode = mode;
     node.dataset.follow = String(follow);
   }
@@ -1533,11 +1541,24 @@ export function logsPanel(runId, ctx) {
           append(logs);
           if (lastId === null) return; // nothing stored yet
         }
-        for (let i = 0; i < CATCHUP_PAGES; i++) {
+        let behind = true;
+        for (let i = 0; i < CATCHUP_PAGES && behind; i++) {
           const logs = await api.getLogs(runId, { level: minLevel, limit: CATCHUP_PAGE, afterId: lastId });
           if (g !== generation) return;
           append(logs);
-          if (logs.length < CATCHUP_PAGE) break;
+          behind = logs.length === CATCHUP_PAGE;
+        }
+        if (behind) {
+          // Further behind than the window holds (a busy run, whose live view the daemon paces):
+          // show the newest page instead of reading every entry in between; "Older" pages back.
+          const logs = await api.getLogs(runId, { level: minLevel, limit: PAGE });
+          if (g !== generation) return;
+          clear(list);
+          firstId = lastId = null;
+          append(logs);
+          hasOlder = true;
+          skipped = true;
+          renderControls();
         }
       } finally {
         if (g === generation && --pendingCatchUps === 0) {
@@ -1557,6 +1578,7 @@ export function logsPanel(runId, ctx) {
     clear(list);
     firstId = lastId = null;
     hasOlder = false;
+    skipped = false;
     mode = 'tail';
     follow = true;
     unseen = 0;
@@ -2393,7 +2415,7 @@ export function stageTimeline(run) {
         "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83b52621a5baa35a\"", text: file_job_js, size: 5426),
         "jobs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d7fcb2165e5e4ba7\"", text: file_jobs_js, size: 3077),
         "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ba27b65d7ab00d3c\"", text: file_live_js, size: 4589),
-        "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"07a9d32f73e3b944\"", text: file_logs_js, size: 11161),
+        "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"f62f70e0a6b1750d\"", text: file_logs_js, size: 12330),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"301468a5d55907f4\"", text: file_progress_js, size: 3941),
         "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"fc1b9cd78456b40f\"", text: file_run_js, size: 6946),
         "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c3c37987cc48ff02\"", text: file_runs_js, size: 7842),

@@ -16,6 +16,8 @@ import Synchronization
 struct EventStreamRoute: Sendable {
     let server: JobLogServer
     let keepAlive: Duration
+    /// At most this many log entries a second (nil: all); the rest are told as `lagged`.
+    let logRate: Int?
     static let replayPage = 1000
 
     func add<Context: RequestContext>(to router: Router<Context>) {
@@ -35,7 +37,7 @@ struct EventStreamRoute: Sendable {
         let server = self.server
         let runID = params["jobRunId"]?.stringValue.flatMap { Int64($0) }
         let level = params["level"]
-        let keepAlive = self.keepAlive
+        let (keepAlive, logRate) = (self.keepAlive, self.logRate)
         let headers: HTTPFields = [
             .contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no",
         ]
@@ -44,7 +46,7 @@ struct EventStreamRoute: Sendable {
             body: ResponseBody { writer in
                 let handoff = Handoff<[UInt8]>()
                 let replayed = ReplayMark()
-                let session = server.localSession { bytes in
+                let session = server.localSession(logRate: logRate) { bytes in
                     let skip = replayed.value
                     var out: [UInt8] = []
                     for p in EventLines.params(bytes) {

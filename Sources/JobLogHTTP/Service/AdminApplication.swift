@@ -7,19 +7,19 @@ import Logging
 
 /// The routers of the HTTP service: the same for the daemon and for tests.
 public enum AdminApplication {
-    public typealias Context = BasicWebSocketRequestContext
+    public typealias Context = AdminRequestContext
 
     /// The HTTP router: API, event stream, metrics, health, web UI; every request through
     /// the access gate.
     static func router(
-        server: JobLogServer, metrics: DaemonMetrics, token: AccessToken?, keepAlive: Duration
+        server: JobLogServer, metrics: DaemonMetrics, token: AccessToken?, keepAlive: Duration, liveLogRate: Int?
     ) -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: AccessMiddleware<Context>(token: token))
         let session = server.localSession { _ in }
         JobsRoutes(session: session).add(to: router)
         CancelRoute(session: session).add(to: router)
-        EventStreamRoute(server: server, keepAlive: keepAlive).add(to: router)
+        EventStreamRoute(server: server, keepAlive: keepAlive, logRate: liveLogRate).add(to: router)
         MetricsRoute(metrics: metrics).add(to: router)
         StaticRoutes.add(to: router)
         router.get("/api/admin/ws") { _, _ -> Response in
@@ -29,10 +29,10 @@ public enum AdminApplication {
     }
 
     /// The WebSocket router: `/api/admin/ws` behind the same gate.
-    static func webSocketRouter(server: JobLogServer, token: AccessToken?) -> Router<Context> {
+    static func webSocketRouter(server: JobLogServer, token: AccessToken?, liveLogRate: Int?) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: AccessMiddleware<Context>(token: token))
-        WebSocketRoute(server: server).add(to: router)
+        WebSocketRoute(server: server, logRate: liveLogRate).add(to: router)
         return router
     }
 
@@ -44,8 +44,11 @@ public enum AdminApplication {
         let metrics = DaemonMetrics(server: server, store: store)
         metrics.install()
         return Application(
-            router: router(server: server, metrics: metrics, token: token, keepAlive: configuration.keepAliveInterval),
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter(server: server, token: token)),
+            router: router(
+                server: server, metrics: metrics, token: token, keepAlive: configuration.keepAliveInterval,
+                liveLogRate: configuration.liveLogRate),
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: webSocketRouter(server: server, token: token, liveLogRate: configuration.liveLogRate)),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil,
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),

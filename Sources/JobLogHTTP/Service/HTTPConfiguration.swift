@@ -15,6 +15,9 @@ public struct HTTPConfiguration: Sendable {
     public var maxConnections: Int = 256
     /// How often an idle event stream gets a `: keep-alive` comment.
     public var keepAliveInterval: Duration = .seconds(15)
+    /// At most this many log entries a second per live subscription (WebSocket or event stream);
+    /// the rest are told as `lagged`, to be read from the store. Nil: no limit (as on the socket).
+    public var liveLogRate: Int? = 1000
 
     public init(host: String = "127.0.0.1", port: Int = 7370, tokenFile: String) {
         self.host = host

@@ -6,9 +6,12 @@
 // and resumes when they scroll back to the bottom. History mode (after paging
 // back): live entries are counted, not shown, until "Live tail".
 //
-// Catch-up: after each (re)subscription, entries after the last rendered id
-// are read from the store while live events are queued; the queue is then
-// applied, skipping ids already shown. No entry is missed or shown twice.
+// Catch-up: after each (re)subscription or `lagged` event, entries after the
+// last rendered id are read from the store while live events are queued; the
+// queue is then applied, skipping ids already shown. No entry is missed or
+// shown twice. A view further behind than its window (a run logging faster
+// than the daemon's live rate for a view) jumps to the newest page instead,
+// and says so; "Older" reads what lies between.
 
 import * as api from './api.js';
 import { h, LEVELS, levelRank, replace, clear } from './dom.js';
@@ -17,7 +20,9 @@ import * as fmt from './format.js';
 const MAX_ROWS = 2000;
 const PAGE = 200;
 const CATCHUP_PAGE = 1000;
-const CATCHUP_PAGES = 20;
+// A catch-up reads at most this many pages after the last entry shown (the window's worth);
+// further behind, it shows the newest page.
+const CATCHUP_PAGES = MAX_ROWS / CATCHUP_PAGE;
 
 const big = (id) => BigInt(id);
 
@@ -36,6 +41,7 @@ export function logsPanel(runId, ctx) {
   let follow = true;
   let beforeIdWorks = true;
   let generation = 0;
+  let skipped = false; // the last catch-up jumped over entries to the newest page
 
   const levelSelect = h('select', { name: 'level', 'aria-label': 'minimum level' }, LEVELS.map((l) => h('option', { value: l }, l + (l === 'debug' ? ' and up (all)' : ' and up'))));
   const textInput = h('input', { type: 'search', name: 'q', placeholder: 'filter text', 'aria-label': 'filter text' });
@@ -151,7 +157,9 @@ export function logsPanel(runId, ctx) {
     jump.hidden = unseen === 0 || (mode === 'tail' && follow);
     jump.textContent = mode === 'tail' ? '↓ ' + unseen + ' new' : unseen + ' new since — Live tail';
     status.textContent =
-      (mode === 'tail' ? (follow ? 'following' : 'paused (scrolled up)') : 'history') + ' · ' + list.children.length + ' shown';
+      (mode === 'tail' ? (follow ? 'following' : 'paused (scrolled up)') : 'history') + ' · ' + list.children.length + ' shown' +
+      (skipped && mode === 'tail' ? ' · skipped ahead to the newest (↑ Older reads the rest)' : '');
+    node.dataset.skipped = String(skipped);
     node.dataset.mode = mode;
     node.dataset.follow = String(follow);
   }
@@ -191,11 +199,24 @@ export function logsPanel(runId, ctx) {
           append(logs);
           if (lastId === null) return; // nothing stored yet
         }
-        for (let i = 0; i < CATCHUP_PAGES; i++) {
+        let behind = true;
+        for (let i = 0; i < CATCHUP_PAGES && behind; i++) {
           const logs = await api.getLogs(runId, { level: minLevel, limit: CATCHUP_PAGE, afterId: lastId });
           if (g !== generation) return;
           append(logs);
-          if (logs.length < CATCHUP_PAGE) break;
+          behind = logs.length === CATCHUP_PAGE;
+        }
+        if (behind) {
+          // Further behind than the window holds (a busy run, whose live view the daemon paces):
+          // show the newest page instead of reading every entry in between; "Older" pages back.
+          const logs = await api.getLogs(runId, { level: minLevel, limit: PAGE });
+          if (g !== generation) return;
+          clear(list);
+          firstId = lastId = null;
+          append(logs);
+          hasOlder = true;
+          skipped = true;
+          renderControls();
         }
       } finally {
         if (g === generation && --pendingCatchUps === 0) {
@@ -215,6 +236,7 @@ export function logsPanel(runId, ctx) {
     clear(list);
     firstId = lastId = null;
     hasOlder = false;
+    skipped = false;
     mode = 'tail';
     follow = true;
     unseen = 0;

@@ -12,8 +12,10 @@ import Synchronization
 /// (the HTTP service): the same ``RequestPipeline``, handlers, permission policy and results.
 ///
 /// A session is like one socket connection: it owns its `watch` subscriptions, which deliver
-/// through `write` (each call gets whole event lines, newline-terminated, as on the socket).
-/// Unlike a socket connection it does not order requests: each ``call(_:_:)`` is answered on
+/// through `write` (each call gets whole events: newline-terminated lines, as on the socket, or
+/// WebSocket text frames; ``EventFraming``).
+/// A live view's subscriptions may be given a log rate (``LogPace``): past it, entries are told
+/// as `lagged` instead of sent. Unlike a socket connection it does not order requests: each ``call(_:_:)`` is answered on
 /// its own, a read as soon as the reader pool runs it, a write once committed (so `hello`
 /// starts no numbered session here).
 public final class LocalSession: Sendable {
@@ -21,10 +23,13 @@ public final class LocalSession: Sendable {
     private let store: JobLogStore
     private let watches: ConnectionWatches
 
-    init(services: ConnectionServices, peer: PeerCredentials, write: @escaping @Sendable ([UInt8]) async throws -> Void)
-    {
+    init(
+        services: ConnectionServices, peer: PeerCredentials, logRate: Int?, framing: EventFraming,
+        write: @escaping @Sendable ([UInt8]) async throws -> Void
+    ) {
         store = services.store
-        watches = ConnectionWatches(hub: services.hub, logger: services.logger, write: write)
+        watches = ConnectionWatches(
+            hub: services.hub, logger: services.logger, logRate: logRate, framing: framing, write: write)
         let context = RequestContext(
             services: services, peer: peer, connectionID: 0, logger: services.logger, watches: watches)
         pipeline = Mutex(RequestPipeline(context: context, stats: services.stats, numbersMessages: false))

@@ -58,12 +58,14 @@ public final class JobLogServer: Service, Sendable {
         store.onCommit { events in rates.record(events) }
     }
 
-    /// A session for another transport (HTTP), acting as `peer`; its `watch` events go to `write`.
+    /// A session for another transport (HTTP), acting as `peer`; its `watch` events go to `write`
+    /// as `framing` says, with at most `logRate` log entries a second per subscription when set (a
+    /// live view's pace).
     public func localSession(
-        as peer: PeerCredentials = LocalSession.daemonIdentity,
+        as peer: PeerCredentials = LocalSession.daemonIdentity, logRate: Int? = nil, framing: EventFraming = .lines,
         write: @escaping @Sendable ([UInt8]) async throws -> Void
     ) -> LocalSession {
-        LocalSession(services: services, peer: peer, write: write)
+        LocalSession(services: services, peer: peer, logRate: logRate, framing: framing, write: write)
     }
 
     /// Live `watch` subscriptions (socket and other transports).

@@ -7,15 +7,23 @@ final class ConnectionWatches: Sendable {
     private let hub: WatchHub
     private let write: @Sendable ([UInt8]) async throws -> Void
     private let logger: Logger
+    /// At most this many log entries a second per subscription (nil: no limit; the socket's).
+    private let logRate: Int?
+    private let framing: EventFraming
     private let ids = Mutex<Set<UInt64>>([])
     /// The bytes all of this connection's subscriptions hold, bounded together.
     private let bytes = WatchBytes()
     /// At most this many subscriptions per connection.
     static let maxPerConnection = 64
 
-    init(hub: WatchHub, logger: Logger, write: @escaping @Sendable ([UInt8]) async throws -> Void) {
+    init(
+        hub: WatchHub, logger: Logger, logRate: Int? = nil, framing: EventFraming = .lines,
+        write: @escaping @Sendable ([UInt8]) async throws -> Void
+    ) {
         self.hub = hub
         self.logger = logger
+        self.logRate = logRate
+        self.framing = framing
         self.write = write
     }
 
@@ -25,8 +33,8 @@ final class ConnectionWatches: Sendable {
         guard ids.withLock({ $0.count }) < Self.maxPerConnection else { return nil }
         let sub = hub.subscribe(filter, minLevel: minLevel, connectionBytes: bytes)
         ids.withLock { _ = $0.insert(sub.id) }
-        let write = self.write
-        return (sub, { Task { await sub.deliver(to: write) } })
+        let (write, logRate, framing) = (self.write, self.logRate, self.framing)
+        return (sub, { Task { await sub.deliver(to: write, framing: framing, logRate: logRate) } })
     }
 
     /// Ends one of this connection's subscriptions; false when it is not one of them.

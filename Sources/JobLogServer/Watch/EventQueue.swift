@@ -5,19 +5,24 @@ import Synchronization
 ///
 /// Bounded in events (`capacity`), in bytes (`maxBytes`) and, with the other subscriptions of
 /// its connection, in the connection's bytes (``WatchBytes``). Filled on the writer thread
-/// (never blocks: over any bound the queue is emptied and the loss is counted), drained by the subscriber's delivery task. Progress
-/// events of a run coalesce while waiting: only the latest value is kept, in the
-/// place of the first, until another event of that run seals it (commit order
-/// per run is kept).
+/// (never blocks: over any bound the queue is emptied and the loss is counted), drained by the
+/// subscriber's delivery task. A commit's events without progress are queued as their shared
+/// chunk (one append per subscriber, whatever their number). Progress events of a run coalesce
+/// while waiting: only the latest value is kept, in the place of the first, until another
+/// event of that run (or a chunk) seals it (commit order per run is kept).
 final class EventQueue: Sendable {
     enum Item: Sendable {
         case event(SharedEvent)
         /// The latest progress of a run, read from `latest` when taken.
         case progress(Int64)
+        /// A commit's events without progress, shared with the queues of like subscribers.
+        case chunk(EventChunk, from: Int)
     }
 
     private struct State {
         var items: [Item] = []
+        /// The events `items` holds.
+        var count = 0
         var latest: [Int64: SharedEvent] = [:]
         var dropped: Int64 = 0
         /// The estimated bytes of what `items` holds.
@@ -35,43 +40,103 @@ final class EventQueue: Sendable {
     init(connectionBytes: WatchBytes) { self.connectionBytes = connectionBytes }
 
     /// Adds a commit's events (already filtered for this subscriber); never blocks.
-    func push(_ events: [SharedEvent]) {
-        guard !events.isEmpty else { return }
+    func push(_ chunk: EventChunk) {
+        guard !chunk.events.isEmpty else { return }
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             guard !s.closed else { return nil }
-            for shared in events {
-                let run = shared.event.runID
-                if case .progress = shared.event.kind {
-                    if s.latest.updateValue(shared, forKey: run) == nil {
-                        s.items.append(.progress(run))
-                        s.bytes += shared.cost
-                        connectionBytes.add(shared.cost)
-                    }
-                } else {
-                    if let pending = s.latest.removeValue(forKey: run),
-                        let i = s.items.lastIndex(where: { if case .progress(run) = $0 { true } else { false } })
-                    {
-                        s.items[i] = .event(pending)
-                    }
-                    s.items.append(.event(shared))
-                    s.bytes += shared.cost
-                    connectionBytes.add(shared.cost)
-                }
-                if s.items.count > Self.capacity || s.bytes > Self.maxBytes
-                    || connectionBytes.bytes > connectionBytes.limit
-                {
-                    s.dropped += Int64(s.items.count)
-                    s.items.removeAll()
-                    s.latest.removeAll()
-                    connectionBytes.remove(s.bytes)
-                    s.bytes = 0
-                }
+            if chunk.hasProgress {
+                for shared in chunk.events { add(shared, to: &s) }
+            } else {
+                append(chunk, to: &s)
             }
             let w = s.waiter
             s.waiter = nil
             return w
         }
         waiter?.resume()
+    }
+
+    /// A chunk without progress: one append, however many events.
+    private func append(_ chunk: EventChunk, to s: inout State) {
+        // The pending progress values of the chunk's runs are sealed (kept as they are, in
+        // their place): later values of those runs come after this chunk's events.
+        if !s.latest.isEmpty {
+            for shared in chunk.events { seal(shared.event.runID, &s) }
+        }
+        // Over a bound with this chunk: what was queued before goes (as one event at a time
+        // would have gone); of a chunk over a bound alone, only its newest events that fit stay.
+        if s.count + chunk.events.count > Self.capacity || s.bytes + chunk.cost > Self.maxBytes
+            || connectionBytes.bytes + chunk.cost > connectionBytes.limit
+        {
+            dropAll(&s)
+        }
+        let room = min(Self.maxBytes, connectionBytes.limit - connectionBytes.bytes)
+        if chunk.events.count <= Self.capacity, chunk.cost <= room {
+            s.items.append(.chunk(chunk, from: 0))
+            s.count += chunk.events.count
+            s.bytes += chunk.cost
+            connectionBytes.add(chunk.cost)
+        } else {
+            var from = chunk.events.count
+            var cost = 0
+            while from > 0, chunk.events.count - from < Self.capacity,
+                cost + chunk.events[from - 1].cost <= room
+            {
+                from -= 1
+                cost += chunk.events[from].cost
+            }
+            s.dropped += Int64(from)
+            if from < chunk.events.count {
+                s.items.append(.chunk(chunk, from: from))
+                s.count += chunk.events.count - from
+                s.bytes += cost
+                connectionBytes.add(cost)
+            }
+        }
+    }
+
+    private func add(_ shared: SharedEvent, to s: inout State) {
+        let run = shared.event.runID
+        if case .progress = shared.event.kind {
+            if s.latest.updateValue(shared, forKey: run) == nil {
+                s.items.append(.progress(run))
+                s.count += 1
+                s.bytes += shared.cost
+                connectionBytes.add(shared.cost)
+            }
+        } else {
+            seal(run, &s)
+            s.items.append(.event(shared))
+            s.count += 1
+            s.bytes += shared.cost
+            connectionBytes.add(shared.cost)
+        }
+        overflowIfFull(&s)
+    }
+
+    /// The pending progress value of `run`, if any, becomes a plain event in its place.
+    private func seal(_ run: Int64, _ s: inout State) {
+        if let pending = s.latest.removeValue(forKey: run),
+            let i = s.items.lastIndex(where: { if case .progress(run) = $0 { true } else { false } })
+        {
+            s.items[i] = .event(pending)
+        }
+    }
+
+    /// Over any bound, everything queued is dropped and counted.
+    private func overflowIfFull(_ s: inout State) {
+        guard s.count > Self.capacity || s.bytes > Self.maxBytes || connectionBytes.bytes > connectionBytes.limit
+        else { return }
+        dropAll(&s)
+    }
+
+    private func dropAll(_ s: inout State) {
+        s.dropped += Int64(s.count)
+        s.items.removeAll()
+        s.count = 0
+        s.latest.removeAll()
+        connectionBytes.remove(s.bytes)
+        s.bytes = 0
     }
 
     /// Waits for events; returns them with the number dropped since the last take and their bytes,
@@ -81,15 +146,19 @@ final class EventQueue: Sendable {
             let taken = state.withLock { s -> (events: [SharedEvent], dropped: Int64, bytes: Int)?? in
                 if s.closed { return .some(nil) }
                 guard !s.items.isEmpty || s.dropped > 0 else { return nil }
-                let events = s.items.compactMap { item -> SharedEvent? in
+                var events: [SharedEvent] = []
+                events.reserveCapacity(s.count)
+                for item in s.items {
                     switch item {
-                    case .event(let e): return e
-                    case .progress(let run): return s.latest[run]
+                    case .event(let e): events.append(e)
+                    case .progress(let run): if let e = s.latest[run] { events.append(e) }
+                    case .chunk(let c, let from): events.append(contentsOf: c.events[from...])
                     }
                 }
                 let dropped = s.dropped
                 let bytes = s.bytes
                 s.items.removeAll(keepingCapacity: true)
+                s.count = 0
                 s.latest.removeAll(keepingCapacity: true)
                 s.dropped = 0
                 s.bytes = 0
@@ -115,6 +184,7 @@ final class EventQueue: Sendable {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             s.closed = true
             s.items.removeAll()
+            s.count = 0
             s.latest.removeAll()
             connectionBytes.remove(s.bytes)
             s.bytes = 0

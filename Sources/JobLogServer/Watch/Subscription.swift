@@ -4,7 +4,7 @@ import JobLogStore
 
 /// One `watch`: what it follows, its queue, and the task that delivers to the connection.
 final class Subscription: Sendable {
-    enum Filter: Sendable {
+    enum Filter: Sendable, Hashable {
         case run(Int64)
         case job(String)
         case all
@@ -35,19 +35,26 @@ final class Subscription: Sendable {
         return true
     }
 
-    /// Delivers events until the queue closes or the connection breaks.
-    func deliver(to write: @escaping @Sendable ([UInt8]) async throws -> Void) async {
-        let prefix = WatchEvent.prefix(subscription: String(id))
+    /// Delivers events, framed for the transport, until the queue closes or the connection breaks;
+    /// with `logRate`, at most that many log entries a second (``LogPace``: the rest are told as `lagged`).
+    func deliver(
+        to write: @escaping @Sendable ([UInt8]) async throws -> Void, framing: EventFraming = .lines,
+        logRate: Int? = nil
+    ) async {
+        let head = framing.head(subscription: String(id))
         var lastLogID: Int64 = 0
-        while let (events, dropped, bytes) = await queue.take() {
+        var pace = logRate.map { LogPace(perSecond: $0) }
+        while let (taken, lost, bytes) = await queue.take() {
+            var events = taken
+            var dropped = lost
+            if pace != nil { dropped += pace!.thin(&events) }
             var out: [UInt8] = []
             if dropped > 0 {
                 stats?.current?.lagged(dropped)
                 let single: Int64? = if case .run(let r) = filter { r } else { nil }
-                out += prefix
-                out += WatchEvent.body(
+                let lagged = WatchEvent.body(
                     jobRunId: single, at: .now(), kind: .lagged(dropped: dropped, resumeAfterId: lastLogID))
-                out.append(0x0A)
+                framing.append(head: head, body: lagged, to: &out)
             }
             var onlyProgress = !events.isEmpty
             for shared in events {
@@ -58,9 +65,7 @@ final class Subscription: Sendable {
                     onlyProgress = false
                 default: onlyProgress = false
                 }
-                out += prefix
-                out += shared.body
-                out.append(0x0A)
+                framing.append(head: head, body: shared.body, to: &out)
             }
             do {
                 try await write(out)
@@ -71,8 +76,10 @@ final class Subscription: Sendable {
                 return
             }
             // A stream of progress alone is paced to about ten lines a second per run (newer values
-            // replace older ones in the queue meanwhile); anything else is sent as it comes.
-            if onlyProgress { try? await Task.sleep(for: .milliseconds(100)) }
+            // replace older ones in the queue meanwhile); anything else is sent as it comes, but
+            // past its log rate a live view waits a tenth of a second (the queue holds, or drops
+            // and counts, what comes meanwhile).
+            if onlyProgress || pace?.exhausted == true { try? await Task.sleep(for: .milliseconds(100)) }
         }
     }
 }

@@ -8,6 +8,18 @@ final class WatchHub: Sendable {
     private struct State {
         var subscriptions: [UInt64: Subscription] = [:]
         var nextID: UInt64 = 0
+        /// The same subscriptions grouped by what they want.
+        var groups: [Interest: [Subscription]] = [:]
+    }
+
+    /// What a subscription wants: like subscriptions get the same events.
+    private struct Interest: Hashable {
+        let filter: Subscription.Filter
+        let minLevel: LogLevel
+    }
+
+    private static func interest(_ sub: Subscription) -> Interest {
+        Interest(filter: sub.filter, minLevel: sub.minLevel)
     }
 
     private let state = Mutex(State())
@@ -27,6 +39,7 @@ final class WatchHub: Sendable {
             let sub = Subscription(
                 id: s.nextID, filter: filter, minLevel: minLevel, connectionBytes: connectionBytes, stats: stats)
             s.subscriptions[sub.id] = sub
+            s.groups[Self.interest(sub), default: []].append(sub)
             return sub
         }
         updateLogLevel()
@@ -34,7 +47,13 @@ final class WatchHub: Sendable {
     }
 
     func unsubscribe(_ id: UInt64) {
-        let sub = state.withLock { $0.subscriptions.removeValue(forKey: id) }
+        let sub = state.withLock { s -> Subscription? in
+            guard let sub = s.subscriptions.removeValue(forKey: id) else { return nil }
+            let key = Self.interest(sub)
+            s.groups[key]?.removeAll { $0 === sub }
+            if s.groups[key]?.isEmpty == true { s.groups[key] = nil }
+            return sub
+        }
         sub?.queue.close()
         updateLogLevel()
     }
@@ -46,13 +65,16 @@ final class WatchHub: Sendable {
         store.logEventLevel = state.withLock { $0.subscriptions.values.map(\.minLevel).min() }
     }
 
-    /// Fans a commit out: each event is wrapped once, each subscriber takes its share with one lock.
+    /// Fans a commit out: each event is wrapped once, filtered once per group of like
+    /// subscriptions, and each subscriber takes its group's share with one lock.
     func publish(_ events: [CommittedEvent]) {
-        let subs = state.withLock { Array($0.subscriptions.values) }
-        guard !subs.isEmpty else { return }
+        let groups = state.withLock { Array($0.groups.values) }
+        guard !groups.isEmpty else { return }
         let shared = events.map(SharedEvent.init)
-        for sub in subs {
-            sub.queue.push(shared.filter { sub.matches($0.event) })
+        for members in groups {
+            let chunk = EventChunk(shared.filter { members[0].matches($0.event) })
+            guard !chunk.events.isEmpty else { continue }
+            for sub in members { sub.queue.push(chunk) }
         }
     }
 }

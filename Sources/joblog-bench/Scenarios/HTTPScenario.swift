@@ -5,8 +5,8 @@ import Foundation
 #endif
 
 /// 8. The HTTP admin service (issue 13), on its own daemon with HTTP on: the idle memory it
-/// adds, the size of the web UI, `getLogs`/`getProgress` latency over HTTP on the big store,
-/// and ingest while 50 WebSocket viewers watch every run (`info` and up).
+/// adds, the size of the web UI, `getLogs`/`getProgress` latency over HTTP on the big store
+/// (`http`), and ingest while 50 WebSocket viewers watch every run, `info` and up (`viewers`).
 /// Needs the `joblogd` binary (the in-process `serve` has no HTTP service).
 enum HTTPScenario {
     static let viewers = 50
@@ -16,24 +16,11 @@ enum HTTPScenario {
             report.facts.append(("http", "skipped: needs the joblogd binary (--joblogd)"))
             return
         }
-        let scratch = NSTemporaryDirectory() + "joblog-bench-http-" + UUID().uuidString.prefix(6)
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-
         // Idle memory: the same daemon with and without the HTTP service, both answered once.
         let plain = try DaemonUnderTest(binary: binary)
-        let web = try DaemonUnderTest(
-            binary: binary,
-            arguments: [
-                "--http", "127.0.0.1:0", "--http-port-file", scratch + "/port", "--http-token-file", scratch + "/token",
-            ])
-        defer {
-            plain.stop()
-            web.stop()
-        }
-        let port = try waitForPort(scratch + "/port")
-        let token = try String(contentsOfFile: scratch + "/token", encoding: .utf8).trimmingCharacters(
-            in: .whitespacesAndNewlines)
+        defer { plain.stop() }
+        let (web, port, token) = try WebDaemon.start(binary: binary)
+        defer { web.stop() }
         let client = try TCPClient(port: port)
         _ = try client.get("/healthz", token: nil)
         usleep(500_000)
@@ -77,37 +64,44 @@ enum HTTPScenario {
                     note: "\(sizes.storeRuns * sizes.logsPerRun) log rows, one keep-alive connection"))
         }
 
-        // Ingest with and without 50 WebSocket viewers of every run.
+    }
+
+    /// Ingest with and without 50 WebSocket viewers of every run (`info` and up), on a daemon
+    /// with the HTTP service on, its default live log rate; and what each viewer received.
+    static func viewers(binary: String?, _ sizes: Sizes, into report: inout Report) throws {
+        guard let binary else {
+            report.facts.append(("viewers", "skipped: needs the joblogd binary (--joblogd)"))
+            return
+        }
+        // JOBLOG_BENCH_LIVE_RATE=N passes --http-live-rate N (0: no limit), to compare.
+        let rate = ProcessInfo.processInfo.environment["JOBLOG_BENCH_LIVE_RATE"]
+        let (web, port, token) = try WebDaemon.start(
+            binary: binary, arguments: rate.map { ["--http-live-rate", $0] } ?? [])
+        defer { web.stop() }
         let none = try IngestScenario.rate(web, total: sizes.watchIngest, connections: 1, name: "http-none")
         let stop = Counter()
+        let received = Counter()
         var sockets: [TCPClient] = []
         for _ in 0..<viewers {
             let ws = try TCPClient(port: port)
             try ws.webSocket("/api/admin/ws", token: token, send: #"{"watch":{"level":"info"}}"#)
             sockets.append(ws)
-            Thread.detachNewThread { ws.discard { stop.value == 0 } }
+            Thread.detachNewThread { received.add(ws.discard { stop.value == 0 }) }
         }
         usleep(200_000)
+        let t0 = now()
         let watched = try IngestScenario.rate(web, total: sizes.watchIngest, connections: 1, name: "http-viewers")
+        let seconds = now() - t0
         stop.add()
         for ws in sockets { shutdown(ws.fd, Int32(SHUT_RDWR)) }
+        usleep(100_000)
+        let perViewer = Double(received.value) / Double(viewers) / seconds / 1000
         report.add(
             Figure(
                 name: "ingest with \(viewers) WebSocket viewers (info and up)", value: watched, unit: "events/s",
-                baselineName: "no viewers", baseline: none, target: "≥ 0.85× with none", met: watched >= 0.85 * none))
-    }
-
-    static func waitForPort(_ path: String) throws -> Int {
-        let t0 = now()
-        while now() - t0 < 30 {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8),
-                let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            {
-                return port
-            }
-            usleep(10_000)
-        }
-        throw BenchError("the daemon wrote no HTTP port within 30 s")
+                baselineName: "no viewers", baseline: none, target: "≥ 0.85× with none", met: watched >= 0.85 * none,
+                note: String(format: "each viewer received %.0f kB/s", perViewer) + "; live rate "
+                    + (rate ?? "1000 (default)") + " entries/s"))
     }
 
     /// Bytes of `/` and of every `/assets/…` it (transitively) references.

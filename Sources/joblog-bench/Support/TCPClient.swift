@@ -91,12 +91,16 @@ final class TCPClient: @unchecked Sendable {
         try send(frame)
     }
 
-    /// Reads and discards until the connection ends.
-    func discard(while running: () -> Bool) {
+    /// Reads and discards until the connection ends; returns the bytes read.
+    @discardableResult
+    func discard(while running: () -> Bool) -> Int {
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var total = 0
         while running() {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { return }
+            if n <= 0 { break }
+            total += n
         }
+        return total
     }
 }
