@@ -482,8 +482,12 @@ class Client:
         excess = len(self._pending) + len(self._sent) - self.max_unacked
         failed = []
         while excess > 0:
+            # Written to a live connection: the daemon has it (only its resend is given up), so
+            # the run has no gap to note.
+            written = False
             if self._sent:
                 e = self._sent.popleft()
+                written = self._sock is not None
                 if type(e) is _Request:
                     self._inflight -= 1
             elif self._pending:
@@ -498,7 +502,7 @@ class Client:
                 line = e.line  # type: ignore[union-attr]
             else:
                 line = e  # type: ignore[assignment]
-            m = _RUN_ID_RE.search(line)  # type: ignore[arg-type]
+            m = None if written else _RUN_ID_RE.search(line)  # type: ignore[arg-type]
             if m is not None:
                 run = m.group(1).decode("ascii")
                 self._dropped_runs[run] = self._dropped_runs.get(run, 0) + 1
