@@ -26,8 +26,9 @@ import Testing
         }
     }
 
+    /// The line through the full decoder (a leading space: never the `incrementProgress` fast path).
     private static func message(_ line: String) -> IncomingMessage {
-        guard case .single(let message) = RPCDecoder.decode(line: Array(line.utf8)) else {
+        guard case .single(let message) = RPCDecoder.decode(line: Array((" " + line).utf8)) else {
             return .invalid(.invalidRequest("not one message"), id: .null)
         }
         return message
@@ -82,6 +83,31 @@ import Testing
             }
             #expect(ops.count == 1)
             #expect(ops.first?.receivedAt == Self.now && ops.first?.tracker === pipeline.tracker)
+        }
+    }
+
+    /// The `incrementProgress` fast path queues the write the full path queues.
+    @Test func aCanonicalIncrementQueuesTheSameWriteAsTheFullPath() async throws {
+        try await withPipeline { pipeline, _ in
+            let at = Self.now.milliseconds - 2_000
+            let line = #"{"jsonrpc":"2.0","method":"incrementProgress","params":{"jobRunId":"7","by":3,"at":\#(at)}}"#
+            guard case .incrementProgress(let params) = RPCDecoder.decode(line: Array(line.utf8)) else {
+                Issue.record("the canonical line was not read by the fast path")
+                return
+            }
+            var fast: [WriteOp] = []
+            pipeline.planIncrement(params, now: Self.now, ops: &fast)
+            var full: [WriteOp] = []
+            let (_, plan) = pipeline.plan(Self.message(line), now: Self.now, ops: &full)
+            guard case .none = plan else {
+                Issue.record("a notification has no answer: \(plan)")
+                return
+            }
+            #expect(fast.count == 1 && full.count == 1)
+            #expect("\(fast[0].command)" == "\(full[0].command)")
+            #expect(fast[0].at == full[0].at && fast[0].at?.milliseconds == at)
+            #expect(fast[0].receivedAt == full[0].receivedAt && fast[0].callerUid == full[0].callerUid)
+            #expect(fast[0].tracker === full[0].tracker)
         }
     }
 

@@ -13,6 +13,9 @@ public enum IncomingLine: Sendable {
     case blank
     case single(IncomingMessage)
     case batch([IncomingMessage])
+    /// A notification `incrementProgress` in the form clients write it, read without a JSON tree
+    /// (``IncrementLine``): what the full decoder would make of it, as its params.
+    case incrementProgress(IncrementProgressParams)
     /// Answered with this error and id null (parse error, empty batch, oversized batch).
     case failure(RPCError)
 }

@@ -14,6 +14,7 @@ public enum RPCDecoder {
             first += 1
         }
         if first == line.count { return .blank }
+        if first == 0, let increment = IncrementLine.parse(line) { return .incrementProgress(increment) }
         let isBatch = line[first] == UInt8(ascii: "[")
         let value: JSONValue
         do {

@@ -123,6 +123,8 @@ final class ConnectionChannelHandler: ChannelInboundHandler, RemovableChannelHan
                     take(.invalid(error, id: .null), inBatch: nil, now, &ops)
                 case .single(let message):
                     take(message, inBatch: nil, now, &ops)
+                case .incrementProgress(let params):
+                    pipeline?.planIncrement(params, now: now, ops: &ops)
                 case .batch(let messages):
                     // Members are applied in array order (PROTOCOL.md §3): each one's write is
                     // queued where it stood, among the others'.

@@ -91,6 +91,15 @@ struct RequestPipeline {
         }
     }
 
+    /// A canonical `incrementProgress` notification, read without a JSON tree
+    /// (``IncomingLine/incrementProgress(_:)``): what ``plan(_:now:ops:)`` does for it once routed
+    /// (counted, numbered in a session, its write queued), without the tree and the routing.
+    mutating func planIncrement(_ p: IncrementProgressParams, now: Timestamp, ops: inout [WriteOp]) {
+        counter.count("incrementProgress", known: true)
+        session.count()
+        ops.append(write(.incrementProgress(run: p.jobRunId, by: p.by), at: p.at, now))
+    }
+
     /// Reports the messages counted for `/metrics` (after each burst).
     mutating func reportCounted() { counter.report() }
 

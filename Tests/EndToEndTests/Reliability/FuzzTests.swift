@@ -119,7 +119,7 @@ import Testing
         var line = line
         if line.last == 0x0D { line.removeLast() }
         switch RPCDecoder.decode(line: line) {
-        case .blank: return nil
+        case .blank, .incrementProgress: return nil
         case .failure: return .single(.null)
         case .single(.invalid(_, let id)): return .single(id)
         case .single(.request(let r)): return r.id.map { .single($0) }
