@@ -84,22 +84,29 @@ import Testing
         #expect(Self.describe(Array(again.events.prefix(1) + again.events.suffix(1))) == ["log 1", "log 100000"])
     }
 
-    @Test func paceDropsTheOldestLogEntriesPastItsRateAndKeepsOtherEvents() {
+    @Test func aLogBudgetKeepsTheNewestEntriesAndEveryOtherEvent() async throws {
+        let q = EventQueue(connectionBytes: WatchBytes())
+        q.push(EventChunk([Self.log(1, 1), Self.log(1, 2)]))
+        q.push(EventChunk([Self.log(1, 3), Self.log(1, 4)]))
+        q.push(EventChunk([Self.progress(1, 4), Self.log(1, 5), Self.log(1, 6), Self.finished(1)]))
+        let taken = try #require(await q.take(logBudget: { 3 }))
+        #expect(taken.dropped == 3)
+        #expect(Self.describe(taken.events) == ["log 4", "progress 4", "log 5", "log 6", "finished"])
+        // No budget left: only the events that are not log entries.
+        q.push(EventChunk([Self.log(1, 7), Self.finished(1)]))
+        let none = try #require(await q.take(logBudget: { 0 }))
+        #expect(none.dropped == 1 && Self.describe(none.events) == ["finished"])
+    }
+
+    @Test func paceRefillsUpToASecondsWorth() {
         let start = ContinuousClock.now
         var pace = LogPace(perSecond: 3, now: start)
-        var events = [
-            Self.log(1, 1), Self.log(1, 2), Self.progress(1, 4), Self.log(1, 3), Self.log(1, 4), Self.finished(1),
-        ]
-        #expect(pace.thin(&events, now: start) == 1)
-        #expect(Self.describe(events) == ["log 2", "progress 4", "log 3", "log 4", "finished"])
+        #expect(pace.available(now: start) == 3)
+        pace.spend(3)
         #expect(pace.exhausted)
-        // Two thirds of a second later: two more entries may pass.
-        var later = [Self.log(1, 5), Self.log(1, 6), Self.log(1, 7)]
-        #expect(pace.thin(&later, now: start + .milliseconds(667)) == 1)
-        #expect(Self.describe(later) == ["log 6", "log 7"])
+        #expect(pace.available(now: start + .milliseconds(667)) == 2)
+        pace.spend(2)
         // The bucket holds at most a second's worth, however long the pause.
-        var burst = (10..<20).map { Self.log(1, Int64($0)) }
-        #expect(pace.thin(&burst, now: start + .seconds(60)) == 7)
-        #expect(Self.describe(burst) == ["log 17", "log 18", "log 19"])
+        #expect(pace.available(now: start + .seconds(60)) == 3)
     }
 }

@@ -15,8 +15,9 @@ final class EventQueue: Sendable {
         case event(SharedEvent)
         /// The latest progress of a run, read from `latest` when taken.
         case progress(Int64)
-        /// A commit's events without progress, shared with the queues of like subscribers.
-        case chunk(EventChunk, from: Int)
+        /// A commit's events without progress, shared with the queues of like subscribers: those
+        /// from `from` on, of which `logs` are log entries.
+        case chunk(EventChunk, from: Int, logs: Int)
     }
 
     private struct State {
@@ -72,7 +73,7 @@ final class EventQueue: Sendable {
         }
         let room = min(Self.maxBytes, connectionBytes.limit - connectionBytes.bytes)
         if chunk.events.count <= Self.capacity, chunk.cost <= room {
-            s.items.append(.chunk(chunk, from: 0))
+            s.items.append(.chunk(chunk, from: 0, logs: chunk.logCount))
             s.count += chunk.events.count
             s.bytes += chunk.cost
             connectionBytes.add(chunk.cost)
@@ -87,7 +88,8 @@ final class EventQueue: Sendable {
             }
             s.dropped += Int64(from)
             if from < chunk.events.count {
-                s.items.append(.chunk(chunk, from: from))
+                let logs = chunk.events[from...].reduce(0) { $0 + ($1.isLog ? 1 : 0) }
+                s.items.append(.chunk(chunk, from: from, logs: logs))
                 s.count += chunk.events.count - from
                 s.bytes += cost
                 connectionBytes.add(cost)
@@ -141,21 +143,49 @@ final class EventQueue: Sendable {
 
     /// Waits for events; returns them with the number dropped since the last take and their bytes,
     /// which stay counted for the connection until the caller calls ``release(_:)``. Nil once closed.
-    func take() async -> (events: [SharedEvent], dropped: Int64, bytes: Int)? {
+    ///
+    /// With `logBudget` (asked when the events are taken): at most that many log entries, the
+    /// newest; the older ones are counted as dropped, and a chunk of only such entries is passed
+    /// over whole (a paced live view behind a busy run touches none of them).
+    func take(logBudget: (() -> Int)? = nil) async -> (events: [SharedEvent], dropped: Int64, bytes: Int)? {
         while true {
             let taken = state.withLock { s -> (events: [SharedEvent], dropped: Int64, bytes: Int)?? in
                 if s.closed { return .some(nil) }
                 guard !s.items.isEmpty || s.dropped > 0 else { return nil }
+                var skip = 0
+                if let logBudget {
+                    var logs = 0
+                    for item in s.items {
+                        switch item {
+                        case .event(let e): if e.isLog { logs += 1 }
+                        case .progress: break
+                        case .chunk(_, _, let n): logs += n
+                        }
+                    }
+                    skip = max(0, logs - max(0, logBudget()))
+                }
+                let thinned = skip
                 var events: [SharedEvent] = []
-                events.reserveCapacity(s.count)
+                events.reserveCapacity(s.count - skip)
                 for item in s.items {
                     switch item {
-                    case .event(let e): events.append(e)
-                    case .progress(let run): if let e = s.latest[run] { events.append(e) }
-                    case .chunk(let c, let from): events.append(contentsOf: c.events[from...])
+                    case .event(let e):
+                        if skip > 0, e.isLog { skip -= 1 } else { events.append(e) }
+                    case .progress(let run):
+                        if let e = s.latest[run] { events.append(e) }
+                    case .chunk(let c, let from, let logs):
+                        if skip == 0 {
+                            events.append(contentsOf: c.events[from...])
+                        } else if logs <= skip, logs == c.events.count - from {
+                            skip -= logs
+                        } else {
+                            for e in c.events[from...] {
+                                if skip > 0, e.isLog { skip -= 1 } else { events.append(e) }
+                            }
+                        }
                     }
                 }
-                let dropped = s.dropped
+                let dropped = s.dropped + Int64(thinned)
                 let bytes = s.bytes
                 s.items.removeAll(keepingCapacity: true)
                 s.count = 0

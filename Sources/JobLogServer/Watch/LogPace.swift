@@ -1,7 +1,7 @@
 /// At most so many log entries a second for one subscription of a live view (the HTTP
 /// transports): a token bucket holding up to a second's worth. Entries over it are dropped,
-/// oldest first, and told to the subscriber as `lagged` (with `resumeAfterId`, so a view reads
-/// them from the store if it wants them); every other event passes.
+/// oldest first (``EventQueue/take(logBudget:)``), and told to the subscriber as `lagged` (with
+/// `resumeAfterId`, so a view reads them from the store if it wants them); every other event passes.
 struct LogPace: Sendable {
     let perSecond: Int
     private var tokens: Double
@@ -16,27 +16,15 @@ struct LogPace: Sendable {
     /// Whether the bucket is empty: the caller waits a tenth of a second before its next take.
     var exhausted: Bool { tokens < 1 }
 
-    /// Removes the log entries over the budget from `events`; returns how many.
-    mutating func thin(_ events: inout [SharedEvent], now: ContinuousClock.Instant = .now) -> Int64 {
+    /// The entries that may pass now: the bucket, refilled for the time since it was last asked.
+    mutating func available(now: ContinuousClock.Instant = .now) -> Int {
         let elapsed = now - last
         last = now
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         tokens = min(Double(perSecond), tokens + seconds * Double(perSecond))
-        var logs = 0
-        for e in events { if case .log = e.event.kind { logs += 1 } }
-        let allowed = Int(tokens)
-        guard logs > allowed else {
-            tokens -= Double(logs)
-            return 0
-        }
-        var excess = logs - allowed
-        let dropped = excess
-        events.removeAll { e in
-            guard excess > 0, case .log = e.event.kind else { return false }
-            excess -= 1
-            return true
-        }
-        tokens -= Double(allowed)
-        return Int64(dropped)
+        return Int(tokens)
     }
+
+    /// `n` entries passed (at most ``available(now:)``).
+    mutating func spend(_ n: Int) { tokens = max(0, tokens - Double(n)) }
 }

@@ -11,10 +11,13 @@ final class SharedEvent: Sendable {
 
     /// Estimated bytes of the event's line, counted against the queues that hold it.
     let cost: Int
+    /// Whether it is a log entry (what a live view's pace counts).
+    let isLog: Bool
 
     init(_ event: CommittedEvent) {
         self.event = event
         cost = Self.estimate(event)
+        if case .log = event.kind { isLog = true } else { isLog = false }
     }
 
     /// The variable parts of the line, plus a fixed allowance for the rest.

@@ -44,10 +44,8 @@ final class Subscription: Sendable {
         let head = framing.head(subscription: String(id))
         var lastLogID: Int64 = 0
         var pace = logRate.map { LogPace(perSecond: $0) }
-        while let (taken, lost, bytes) = await queue.take() {
-            var events = taken
-            var dropped = lost
-            if pace != nil { dropped += pace!.thin(&events) }
+        while let (events, dropped, bytes) = await queue.take(logBudget: pace == nil ? nil : { pace!.available() }) {
+            if pace != nil { pace!.spend(events.reduce(0) { $0 + ($1.isLog ? 1 : 0) }) }
             var out: [UInt8] = []
             if dropped > 0 {
                 stats?.current?.lagged(dropped)

@@ -78,10 +78,38 @@ enum HTTPScenario {
         let (web, port, token) = try WebDaemon.start(
             binary: binary, arguments: rate.map { ["--http-live-rate", $0] } ?? [])
         defer { web.stop() }
-        let none = try IngestScenario.rate(web, total: sizes.watchIngest, connections: 1, name: "http-none")
+        // Three rounds, each ingest without viewers then with 50 fresh ones; the round with the
+        // median ratio is reported (each ingest lasts under a second: one round is noisy).
+        var rounds: [(none: Double, watched: Double, perViewer: Double)] = []
+        for round in 0..<3 {
+            let none = try IngestScenario.rate(
+                web, total: sizes.watchIngest, connections: 1, name: "http-none-\(round)")
+            let (watched, perViewer) = try withViewers(port: port, token: token) {
+                try IngestScenario.rate(web, total: sizes.watchIngest, connections: 1, name: "http-viewers-\(round)")
+            }
+            rounds.append((none, watched, perViewer))
+        }
+        rounds.sort { $0.watched / $0.none < $1.watched / $1.none }
+        let (none, watched, perViewer) = rounds[1]
+        report.add(
+            Figure(
+                name: "ingest with \(viewers) WebSocket viewers (info and up)", value: watched, unit: "events/s",
+                baselineName: "no viewers", baseline: none, target: "≥ 0.85× with none", met: watched >= 0.85 * none,
+                note: "median of 3 rounds; "
+                    + String(
+                        format: "ratios %.2f, %.2f, %.2f; ", rounds[0].watched / rounds[0].none,
+                        rounds[1].watched / rounds[1].none, rounds[2].watched / rounds[2].none)
+                    + String(format: "each viewer received %.0f kB/s", perViewer) + "; live rate "
+                    + (rate ?? "1000 (default)") + " entries/s"))
+    }
+
+    /// Runs `ingest` while 50 WebSocket viewers watch every run (`info` and up), each reading and
+    /// discarding; its rate and the kB a second each viewer received.
+    static func withViewers(port: Int, token: String, _ ingest: () throws -> Double) throws -> (Double, Double) {
         let stop = Counter()
         let received = Counter()
         var sockets: [TCPClient] = []
+        defer { for ws in sockets { shutdown(ws.fd, Int32(SHUT_RDWR)) } }
         for _ in 0..<viewers {
             let ws = try TCPClient(port: port)
             try ws.webSocket("/api/admin/ws", token: token, send: #"{"watch":{"level":"info"}}"#)
@@ -90,18 +118,12 @@ enum HTTPScenario {
         }
         usleep(200_000)
         let t0 = now()
-        let watched = try IngestScenario.rate(web, total: sizes.watchIngest, connections: 1, name: "http-viewers")
+        let rate = try ingest()
         let seconds = now() - t0
         stop.add()
         for ws in sockets { shutdown(ws.fd, Int32(SHUT_RDWR)) }
         usleep(100_000)
-        let perViewer = Double(received.value) / Double(viewers) / seconds / 1000
-        report.add(
-            Figure(
-                name: "ingest with \(viewers) WebSocket viewers (info and up)", value: watched, unit: "events/s",
-                baselineName: "no viewers", baseline: none, target: "≥ 0.85× with none", met: watched >= 0.85 * none,
-                note: String(format: "each viewer received %.0f kB/s", perViewer) + "; live rate "
-                    + (rate ?? "1000 (default)") + " entries/s"))
+        return (rate, Double(received.value) / Double(viewers) / seconds / 1000)
     }
 
     /// Bytes of `/` and of every `/assets/…` it (transitively) references.
