@@ -2,10 +2,8 @@ import JobLogModel
 import JobLogStore
 import Synchronization
 
-/// Every live subscription. After each commit with someone watching, the store's writer thread
-/// takes the subscriptions of that moment and hands them the commit's events through the hub's
-/// fan-out thread (``FanOut``, in commit order): each matching subscriber gets the events in its
-/// own queue, as if published on the writer thread.
+/// Every live subscription. The store calls ``publish(_:)`` on its writer thread
+/// after each commit; each matching subscriber gets the events in its own queue.
 final class WatchHub: Sendable {
     private struct State {
         var subscriptions: [UInt64: Subscription] = [:]
@@ -31,14 +29,7 @@ final class WatchHub: Sendable {
     init(store: JobLogStore, stats: ServerStats? = nil) {
         self.store = store
         self.stats = stats
-        let fanOut = FanOut()
-        store.onCommit { [weak self] events in
-            // Who gets a commit's events is decided here, at the commit, as if published inline.
-            guard let self else { return }
-            let groups = self.state.withLock { Array($0.groups.values) }
-            guard !groups.isEmpty else { return }
-            fanOut.send { Self.publish(events, to: groups) }
-        }
+        store.onCommit { [weak self] events in self?.publish(events) }
     }
 
     /// A new subscription (not yet delivering).
@@ -77,10 +68,7 @@ final class WatchHub: Sendable {
     /// Fans a commit out: each event is wrapped once, filtered once per group of like
     /// subscriptions, and each subscriber takes its group's share with one lock.
     func publish(_ events: [CommittedEvent]) {
-        Self.publish(events, to: state.withLock { Array($0.groups.values) })
-    }
-
-    private static func publish(_ events: [CommittedEvent], to groups: [[Subscription]]) {
+        let groups = state.withLock { Array($0.groups.values) }
         guard !groups.isEmpty else { return }
         let shared = events.map(SharedEvent.init)
         for members in groups {
