@@ -12,8 +12,10 @@ import NIOWebSocket
 /// `{"unwatch":"ID"}`; each `watch` is answered `{"subscription":"ID"}` in order, each
 /// `unwatch` `{"unwatched":"ID"}`, a bad message `{"error":{…}}`. Events are the socket
 /// event's `params`, one per text frame. One task writes the frames, a chunk at a time with one
-/// flush: a subscription waits for its chunk to be written, so a client that stops reading fills that subscription's
-/// bounded queue, which turns into `lagged` as on the socket; writers never wait for it.
+/// flush: a subscription waits for its chunk to be written, so a client that stops reading fills
+/// that subscription's bounded queue, which turns into `lagged` as on the socket; writers never
+/// wait for it. Every frame is written before the handler returns, so none follows
+/// Hummingbird's closing frame.
 struct WebSocketRoute: Sendable {
     let server: JobLogServer
     /// At most this many log entries a second per subscription (nil: all); the rest are told as `lagged`.
