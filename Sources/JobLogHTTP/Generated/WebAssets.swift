@@ -1302,7 +1302,7 @@ class Live {
       const sub = this.byId.get(String(msg.subscription));
       if (!sub || sub.closed) return;
       if (msg.type === 'lagged') {
-        safe(() => sub.handlers.ready && sub.handlers.ready('lagged'));
+        safe(() => sub.handlers.ready && sub.handlers.ready('lagged', msg.dropped));
         return;
       }
       safe(() => sub.handlers.event && sub.handlers.event(msg));
@@ -1384,6 +1384,8 @@ export function logsPanel(runId, ctx) {
   let beforeIdWorks = true;
   let generation = 0;
   let skipped = false; // the last catch-up jumped over entries to the newest page
+  let waitingCatchUp = null; // a catch-up queued behind the running fetch, not started yet
+  let jumpNext = false; // the next catch-up goes straight to the newest page
 
   const levelSelect = h('select', { name: 'level', 'aria-label': 'minimum level' }, LEVELS.map((l) => h('option', { value: l }, l + (l === 'debug' ? ' and up (all)' : ' and up'))));
   const textInput = h('input', { type: 'search', name: 'q', placeholder: 'filter text', 'aria-label': 'filter text' });
@@ -1528,13 +1530,21 @@ export function logsPanel(runId, ctx) {
    * committed before the subscription is only in the store, and must be shown before a newer
    * live one.
    */
-  function catchUp() {
+  function catchUp(dropped) {
     if (mode !== 'tail') return Promise.resolve();
+    // More entries skipped than the window holds: straight to the newest page.
+    if (dropped > MAX_ROWS) jumpNext = true;
+    // One catch-up waiting behind the running fetch is enough: it reads from the last id when it starts.
+    if (waitingCatchUp !== null) return waitingCatchUp;
     if (queue === null) queue = [];
     pendingCatchUps++;
-    return serial(async (g) => {
+    const p = serial(async (g) => {
+      if (waitingCatchUp === p) waitingCatchUp = null;
+      let jump = jumpNext;
+      jumpNext = false;
       try {
         if (lastId === null) {
+          jump = false;
           const logs = await api.getLogs(runId, { level: minLevel, limit: PAGE });
           if (g !== generation) return;
           hasOlder = logs.length === PAGE;
@@ -1542,7 +1552,7 @@ export function logsPanel(runId, ctx) {
           if (lastId === null) return; // nothing stored yet
         }
         let behind = true;
-        for (let i = 0; i < CATCHUP_PAGES && behind; i++) {
+        for (let i = 0; i < CATCHUP_PAGES && behind && !jump; i++) {
           const logs = await api.getLogs(runId, { level: minLevel, limit: CATCHUP_PAGE, afterId: lastId });
           if (g !== generation) return;
           append(logs);
@@ -1568,6 +1578,8 @@ export function logsPanel(runId, ctx) {
         }
       }
     });
+    waitingCatchUp = p;
+    return p;
   }
 
   function reset() {
@@ -1575,6 +1587,8 @@ export function logsPanel(runId, ctx) {
     busy = null;
     queue = null;
     pendingCatchUps = 0;
+    waitingCatchUp = null;
+    jumpNext = false;
     clear(list);
     firstId = lastId = null;
     hasOlder = false;
@@ -1861,6 +1875,8 @@ function build(initial, ctx) {
   const timeline = stageTimeline(run);
   const comparison = comparisonPanel(run.id, (stages) => timeline.usual(usualStages(stages)));
   let ticks = 0;
+  let resyncTimer = null;
+  let lastResync = 0;
   const outcome = h('dl', { class: 'counters' });
   const params = h('pre', { class: 'json' });
   const errorBox = h('section', { class: 'panel errorbox', hidden: true });
@@ -1997,11 +2013,18 @@ function build(initial, ctx) {
           break;
       }
     },
-    resync() {
-      logs.catchUp();
-      refresh();
-      timeline.load().catch(() => {});
-      comparison.load();
+    /** After a reconnect or a `lagged` event (with how many events it skipped). */
+    resync(reason, dropped) {
+      logs.catchUp(dropped);
+      // The rest of the page at most once a second: a busy run's paced view is told `lagged` often.
+      if (resyncTimer !== null) return;
+      resyncTimer = setTimeout(() => {
+        resyncTimer = null;
+        lastResync = Date.now();
+        refresh();
+        timeline.load().catch(() => {});
+        comparison.load();
+      }, Math.max(0, lastResync + 1000 - Date.now()));
     },
     tick() {
       if (run.status === 'RUNNING') {
@@ -2414,10 +2437,10 @@ export function stageTimeline(run) {
         "insights.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c6d1882836e9c770\"", text: file_insights_js, size: 10076),
         "job.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"83b52621a5baa35a\"", text: file_job_js, size: 5426),
         "jobs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"d7fcb2165e5e4ba7\"", text: file_jobs_js, size: 3077),
-        "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"ba27b65d7ab00d3c\"", text: file_live_js, size: 4589),
-        "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"f62f70e0a6b1750d\"", text: file_logs_js, size: 12330),
+        "live.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"cff968f4da38b91d\"", text: file_live_js, size: 4602),
+        "logs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"06d1e64c7217ff5c\"", text: file_logs_js, size: 13023),
         "progress.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"301468a5d55907f4\"", text: file_progress_js, size: 3941),
-        "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"fc1b9cd78456b40f\"", text: file_run_js, size: 6946),
+        "run.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"41676f40f67be9bc\"", text: file_run_js, size: 7402),
         "runs.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"c3c37987cc48ff02\"", text: file_runs_js, size: 7842),
         "timeline.js": WebAsset(contentType: "text/javascript; charset=utf-8", etag: "\"6a6670bb28722465\"", text: file_timeline_js, size: 6227),
     ]

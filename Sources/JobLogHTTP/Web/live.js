@@ -121,7 +121,7 @@ class Live {
       const sub = this.byId.get(String(msg.subscription));
       if (!sub || sub.closed) return;
       if (msg.type === 'lagged') {
-        safe(() => sub.handlers.ready && sub.handlers.ready('lagged'));
+        safe(() => sub.handlers.ready && sub.handlers.ready('lagged', msg.dropped));
         return;
       }
       safe(() => sub.handlers.event && sub.handlers.event(msg));

@@ -42,6 +42,8 @@ export function logsPanel(runId, ctx) {
   let beforeIdWorks = true;
   let generation = 0;
   let skipped = false; // the last catch-up jumped over entries to the newest page
+  let waitingCatchUp = null; // a catch-up queued behind the running fetch, not started yet
+  let jumpNext = false; // the next catch-up goes straight to the newest page
 
   const levelSelect = h('select', { name: 'level', 'aria-label': 'minimum level' }, LEVELS.map((l) => h('option', { value: l }, l + (l === 'debug' ? ' and up (all)' : ' and up'))));
   const textInput = h('input', { type: 'search', name: 'q', placeholder: 'filter text', 'aria-label': 'filter text' });
@@ -186,13 +188,21 @@ export function logsPanel(runId, ctx) {
    * committed before the subscription is only in the store, and must be shown before a newer
    * live one.
    */
-  function catchUp() {
+  function catchUp(dropped) {
     if (mode !== 'tail') return Promise.resolve();
+    // More entries skipped than the window holds: straight to the newest page.
+    if (dropped > MAX_ROWS) jumpNext = true;
+    // One catch-up waiting behind the running fetch is enough: it reads from the last id when it starts.
+    if (waitingCatchUp !== null) return waitingCatchUp;
     if (queue === null) queue = [];
     pendingCatchUps++;
-    return serial(async (g) => {
+    const p = serial(async (g) => {
+      if (waitingCatchUp === p) waitingCatchUp = null;
+      let jump = jumpNext;
+      jumpNext = false;
       try {
         if (lastId === null) {
+          jump = false;
           const logs = await api.getLogs(runId, { level: minLevel, limit: PAGE });
           if (g !== generation) return;
           hasOlder = logs.length === PAGE;
@@ -200,7 +210,7 @@ export function logsPanel(runId, ctx) {
           if (lastId === null) return; // nothing stored yet
         }
         let behind = true;
-        for (let i = 0; i < CATCHUP_PAGES && behind; i++) {
+        for (let i = 0; i < CATCHUP_PAGES && behind && !jump; i++) {
           const logs = await api.getLogs(runId, { level: minLevel, limit: CATCHUP_PAGE, afterId: lastId });
           if (g !== generation) return;
           append(logs);
@@ -226,6 +236,8 @@ export function logsPanel(runId, ctx) {
         }
       }
     });
+    waitingCatchUp = p;
+    return p;
   }
 
   function reset() {
@@ -233,6 +245,8 @@ export function logsPanel(runId, ctx) {
     busy = null;
     queue = null;
     pendingCatchUps = 0;
+    waitingCatchUp = null;
+    jumpNext = false;
     clear(list);
     firstId = lastId = null;
     hasOlder = false;

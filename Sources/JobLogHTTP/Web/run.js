@@ -68,6 +68,8 @@ function build(initial, ctx) {
   const timeline = stageTimeline(run);
   const comparison = comparisonPanel(run.id, (stages) => timeline.usual(usualStages(stages)));
   let ticks = 0;
+  let resyncTimer = null;
+  let lastResync = 0;
   const outcome = h('dl', { class: 'counters' });
   const params = h('pre', { class: 'json' });
   const errorBox = h('section', { class: 'panel errorbox', hidden: true });
@@ -204,11 +206,18 @@ function build(initial, ctx) {
           break;
       }
     },
-    resync() {
-      logs.catchUp();
-      refresh();
-      timeline.load().catch(() => {});
-      comparison.load();
+    /** After a reconnect or a `lagged` event (with how many events it skipped). */
+    resync(reason, dropped) {
+      logs.catchUp(dropped);
+      // The rest of the page at most once a second: a busy run's paced view is told `lagged` often.
+      if (resyncTimer !== null) return;
+      resyncTimer = setTimeout(() => {
+        resyncTimer = null;
+        lastResync = Date.now();
+        refresh();
+        timeline.load().catch(() => {});
+        comparison.load();
+      }, Math.max(0, lastResync + 1000 - Date.now()));
     },
     tick() {
       if (run.status === 'RUNNING') {

@@ -14,7 +14,7 @@ import Testing
         ["--max-logs-per-run", "0"], ["--max-logs-per-run", "9223372036854775807"],
         ["--liveness-interval-ms", "9223372036854775807"], ["--max-line-bytes", "9223372036854775807"],
         ["--max-connections", "0"], ["--max-connections-per-uid", "0"], ["--flush-interval-ms", "0"],
-        ["--socket-mode", "7777"],
+        ["--socket-mode", "7777"], ["--http-live-rate", "-1"], ["--http-live-rate", "10000001"],
     ])
     func outOfRangeOptionsAreRefusedAtOnce(arguments: [String]) throws {
         let dir = FileManager.default.temporaryDirectory.path + "/joblogd-opt-" + UUID().uuidString.prefix(8)
