@@ -6,25 +6,14 @@ enum EventLines {
     /// The `params` object of each line, as bytes, without re-encoding: the line minus the
     /// envelope's head and its closing brace.
     static func params(_ chunk: [UInt8]) -> [ArraySlice<UInt8>] {
-        paramRanges(chunk).map { chunk[$0] }
-    }
-
-    /// Where in `chunk` each line's `params` object is.
-    static func paramRanges(_ chunk: [UInt8]) -> [Range<Int>] {
-        var out: [Range<Int>] = []
-        var start = 0
-        let n = head.count
-        while start < chunk.count {
-            let end = chunk[start...].firstIndex(of: 0x0A) ?? chunk.count
-            if end - start > n + 1, chunk[start..<(start + n)].elementsEqual(head) {
-                out.append((start + n)..<(end - 1))
-            }
-            start = end + 1
+        let head = Array(#"{"jsonrpc":"2.0","method":"event","params":"#.utf8)
+        var out: [ArraySlice<UInt8>] = []
+        for line in chunk.split(separator: 0x0A) where line.count > head.count + 1 {
+            guard line.starts(with: head) else { continue }
+            out.append(line[(line.startIndex + head.count)..<(line.endIndex - 1)])
         }
         return out
     }
-
-    private static let head = Array(#"{"jsonrpc":"2.0","method":"event","params":"#.utf8)
 
     /// One Server-Sent Event for an event's params: `event: TYPE`, `id: LOGID` for a `log`,
     /// `data: PARAMS` without `subscription`. Nil when the params cannot be read.

@@ -85,7 +85,15 @@ public struct WatchEvent: Sendable, Equatable {
     /// The start of an event line, up to the subscription (one per subscriber).
     public static func prefix(subscription: String) -> [UInt8] {
         var w = JSONWriter(capacity: 80)
-        w.append("{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"subscription\":")
+        w.append("{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":")
+        w.bytes += paramsHead(subscription: subscription)
+        return w.bytes
+    }
+
+    /// The start of an event's params, up to the subscription: `{"subscription":"ID"`.
+    public static func paramsHead(subscription: String) -> [UInt8] {
+        var w = JSONWriter(capacity: 32)
+        w.append("{\"subscription\":")
         w.writeString(subscription)
         return w.bytes
     }

@@ -30,14 +30,9 @@ public enum EventFraming: Sendable {
     func head(subscription: String) -> [UInt8] {
         switch self {
         case .lines: WatchEvent.prefix(subscription: subscription)
-        case .webSocketText:
-            Array(#"{"subscription":"#.utf8)
-                + WatchEvent.prefix(subscription: subscription).dropFirst(Self.linePrefixBeforeSubscription)
+        case .webSocketText: WatchEvent.paramsHead(subscription: subscription)
         }
     }
-
-    private static let linePrefixBeforeSubscription =
-        #"{"jsonrpc":"2.0","method":"event","params":{"subscription":"#.utf8.count
 
     /// A final text frame's header for a payload of `length` bytes (RFC 6455 section 5.2).
     public static func appendTextFrameHeader(length: Int, to out: inout [UInt8]) {

@@ -63,7 +63,6 @@ enum HTTPScenario {
                     name: name, value: p99, unit: "ms", target: "< \(Int(limit)) ms", met: p99 < limit,
                     note: "\(sizes.storeRuns * sizes.logsPerRun) log rows, one keep-alive connection"))
         }
-
     }
 
     /// Ingest with and without 50 WebSocket viewers of every run (`info` and up), on a daemon
@@ -109,7 +108,6 @@ enum HTTPScenario {
         let stop = Counter()
         let received = Counter()
         var sockets: [TCPClient] = []
-        defer { for ws in sockets { shutdown(ws.fd, Int32(SHUT_RDWR)) } }
         for _ in 0..<viewers {
             let ws = try TCPClient(port: port)
             try ws.webSocket("/api/admin/ws", token: token, send: #"{"watch":{"level":"info"}}"#)
