@@ -162,7 +162,6 @@ struct Joblogd: AsyncParsableCommand {
             environment: environment, statusInterval: .milliseconds(statusIntervalMs), options: &options, logger: logger
         )
         if let http = httpOptions.configuration(databasePath: databasePath) {
-            Self.resolveFoundationTimeZoneAsGMT()
             options.moreServices.append { server, store in
                 HTTPService(configuration: http, server: server, store: store, logger: logger)
             }
@@ -210,19 +209,5 @@ struct Joblogd: AsyncParsableCommand {
         if let d = environment["XDG_DATA_HOME"], !d.isEmpty { return d + "/joblogd/joblog.sqlite" }
         let home = environment["HOME"] ?? NSHomeDirectory()
         return home + "/.local/share/joblogd/joblog.sqlite"
-    }
-
-    /// The daemon writes every time in UTC itself and formats none through Foundation; the HTTP
-    /// server's `Date` header does (Hummingbird's, through a Foundation `Calendar` in the default
-    /// time zone), and resolving the local zone loads ICU's zone data: 1.8 MB resident for a
-    /// header that is always GMT. Foundation resolves its current zone once and keeps it: resolved
-    /// while `TZ` says `GMT`, it is its built-in GMT, with no ICU data. C's own zone (the log
-    /// lines' local time) is initialised first and `TZ` put back, so nothing else changes.
-    static func resolveFoundationTimeZoneAsGMT() {
-        tzset()
-        let previous = getenv("TZ").map { String(cString: $0) }
-        setenv("TZ", "GMT", 1)
-        _ = TimeZone.current.identifier
-        if let previous { setenv("TZ", previous, 1) } else { unsetenv("TZ") }
     }
 }

@@ -96,6 +96,26 @@ import Testing
         #expect(try AccessToken.loadOrCreate(path: path) == token)
     }
 
+    @Test func tokenFileIsReadTrimmedAndRefusedWhenShortOrUnreadable() throws {
+        let dir = FileManager.default.temporaryDirectory.path + "/joblog-token-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/http-token"
+        try " \t0123456789abcdef0123\r\n\n".write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(try AccessToken.loadOrCreate(path: path) == AccessToken("0123456789abcdef0123"))
+        try "short\n".write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(throws: AccessTokenError.self) { try AccessToken.loadOrCreate(path: path) }
+        // A directory where the file should be: an error naming the path, not a new token.
+        let directory = dir + "/a-directory"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let error = #expect(throws: AccessTokenError.self) { try AccessToken.loadOrCreate(path: directory) }
+        #expect(error?.description.hasPrefix("http token file \(directory): ") == true)
+    }
+
+    @Test func hexDigits() {
+        #expect(String(decoding: AccessToken.hexDigits([0x00, 0x0F, 0xA5, 0xFF]), as: UTF8.self) == "000fa5ff")
+    }
+
     @Test func comparisonIsExact() {
         let t = AccessToken("0123456789abcdef0123")
         #expect(t.matches("0123456789abcdef0123"))

@@ -2,6 +2,8 @@ import Foundation
 import JobLogTestSupport
 import Testing
 
+@testable import JobLogHTTP
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -40,6 +42,12 @@ import Testing
         let health = try RawHTTPStream(port: port, request: RawHTTPStream.get("/healthz"))
         #expect(health.read { $0.contains("\"protocolVersion\":2}") })
         #expect(health.text.hasPrefix("HTTP/1.1 200"))
+        // The Date header (formatted on demand, RFC 9110), for this second or the one before.
+        let now = Int(Date().timeIntervalSince1970)
+        #expect(
+            [now - 1, now].contains {
+                health.text.lowercased().contains("date: \(HTTPDate.format($0).lowercased())\r\n")
+            })
         let denied = try RawHTTPStream(port: port, request: RawHTTPStream.get("/api/admin/jobs"))
         #expect(denied.read { $0.contains("\"code\":-32003") })
         #expect(denied.text.hasPrefix("HTTP/1.1 401"))

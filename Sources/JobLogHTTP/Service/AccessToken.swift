@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -11,28 +9,24 @@ public struct AccessToken: Sendable, Equatable {
 
     public init(_ value: String) { self.value = value }
 
-    /// Reads the token file, creating it when it does not exist.
+    /// Reads the token file, creating it (and its directory) when it does not exist.
     public static func loadOrCreate(path: String) throws -> AccessToken {
-        if let data = FileManager.default.contents(atPath: path) {
-            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard text.count >= 16 else { throw AccessTokenError(path: path, reason: "shorter than 16 characters") }
-            return AccessToken(text)
+        do {
+            if let bytes = try PlainFile.read(path) {
+                let text = String(decoding: trimmed(bytes), as: UTF8.self)
+                guard text.utf8.count >= 16 else {
+                    throw AccessTokenError(path: path, reason: "shorter than 16 characters")
+                }
+                return AccessToken(text)
+            }
+            var rng = SystemRandomNumberGenerator()
+            let hex = hexDigits((0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            try PlainFile.makeParentDirectories(of: path)
+            try PlainFile.create(path, mode: 0o600, bytes: hex + [0x0A])
+            return AccessToken(String(decoding: hex, as: UTF8.self))
+        } catch let error as PlainFileError {
+            throw AccessTokenError(path: path, reason: String(cString: strerror(error.errno)))
         }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var rng = SystemRandomNumberGenerator()
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        // O_EXCL: never follow or reuse a file someone else put there meanwhile.
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AccessTokenError(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        let line = Array((hex + "\n").utf8)
-        guard write(fd, line, line.count) == line.count else {
-            throw AccessTokenError(path: path, reason: "short write")
-        }
-        return AccessToken(hex)
     }
 
     /// Compares in time that depends only on the lengths, not on where the first difference is.
@@ -42,6 +36,26 @@ public struct AccessToken: Sendable, Equatable {
         var diff = UInt8(a.count == b.count ? 0 : 1)
         for i in 0..<b.count { diff |= b[i] ^ (i < a.count ? a[i] : 0) }
         return diff == 0
+    }
+
+    /// Lowercase hex, two digits a byte.
+    static func hexDigits(_ bytes: [UInt8]) -> [UInt8] {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return out
+    }
+
+    /// The bytes without leading and trailing ASCII whitespace.
+    private static func trimmed(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        let space: (UInt8) -> Bool = { $0 == 0x20 || (0x09...0x0D).contains($0) }
+        guard let first = bytes.firstIndex(where: { !space($0) }) else { return [] }
+        let last = bytes.lastIndex(where: { !space($0) })!
+        return bytes[first...last]
     }
 }
 

@@ -43,16 +43,17 @@ public enum AdminApplication {
     ) -> some ApplicationProtocol {
         let metrics = DaemonMetrics(server: server, store: store)
         metrics.install()
-        return Application(
-            router: router(
+        return DaemonApplication(
+            responder: router(
                 server: server, metrics: metrics, token: token, keepAlive: configuration.keepAliveInterval,
-                liveLogRate: configuration.liveLogRate),
+                liveLogRate: configuration.liveLogRate
+            ).buildResponder(),
             server: .http1WebSocketUpgrade(
                 webSocketRouter: webSocketRouter(server: server, token: token, liveLogRate: configuration.liveLogRate)),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil,
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
-            logger: logger)
+            logger: logger, eventLoopGroup: server.eventLoopGroup,
+            whenRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) })
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import JobLogServer
 import JobLogStore
@@ -45,11 +44,16 @@ public struct HTTPService: Service {
         let app = AdminApplication.make(
             server: server, store: store, configuration: configuration, token: token, logger: logger
         ) { port in
-            let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+            let host =
+                configuration.host.contains(where: { $0 == ":" }) ? "[\(configuration.host)]" : configuration.host
             let query = token.map { "?token=\($0.value)" } ?? ""
             logger.info("http: open http://\(host):\(port)/\(query)")
             if let file = configuration.portFile {
-                try? "\(port)\n".write(toFile: file, atomically: true, encoding: .utf8)
+                do {
+                    try PlainFile.replace(file, bytes: Array("\(port)\n".utf8))
+                } catch {
+                    logger.warning("http: cannot write the port file", metadata: ["error": "\(error)"])
+                }
             }
         }
         do {

@@ -26,6 +26,8 @@ public final class JobLogServer: Service, Sendable {
     let pruner: Pruner
     let cancels: CancelService
     private let group: any EventLoopGroup
+    /// The event loops the socket is served on (the HTTP service shares them).
+    public var eventLoopGroup: any EventLoopGroup { group }
     let services: ConnectionServices
     /// Where the server reports messages, commits, errors and lagging subscribers.
     public let stats: ServerStats
