@@ -23,5 +23,5 @@ public protocol RunEffects {
     /// nil when it is not slow (or the job has too little history).
     mutating func slowWarning(_ run: RunRecord) throws -> String?
     /// Tells watchers, once the transaction has committed.
-    mutating func emit(_ event: CommittedEvent)
+    mutating func emit(_ event: consuming CommittedEvent)
 }

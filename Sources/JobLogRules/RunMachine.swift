@@ -345,7 +345,8 @@ public struct RunMachine: Sendable {
         return true
     }
 
-    @usableFromInline func emit<E: RunEffects>(_ kind: CommittedEvent.Kind, at: Timestamp, _ effects: inout E) {
+    @usableFromInline func emit<E: RunEffects>(_ kind: consuming CommittedEvent.Kind, at: Timestamp, _ effects: inout E)
+    {
         effects.emit(CommittedEvent(runID: run.id, jobName: run.jobName, at: at, kind: kind))
     }
 }

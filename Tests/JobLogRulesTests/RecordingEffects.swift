@@ -54,7 +54,7 @@ struct RecordingEffects: RunEffects {
 
     mutating func slowWarning(_ run: RunRecord) throws -> String? { slowAnswer }
 
-    mutating func emit(_ event: CommittedEvent) {
+    mutating func emit(_ event: consuming CommittedEvent) {
         events.append(event.kind)
     }
 

@@ -7,22 +7,20 @@ import Testing
 /// A subscriber's queue fed a commit's events as a shared chunk: order, progress coalescing
 /// per run, the bounds and their loss count; and a live view's log pace.
 @Suite struct EventQueueTests {
-    static func log(_ run: Int64, _ id: Int64, _ level: LogLevel = .info) -> SharedEvent {
+    static func log(_ run: Int64, _ id: Int64, _ level: LogLevel = .info) -> CommittedEvent {
         let record = LogRecord(
             id: id, level: level, stage: nil, message: "m\(id)", context: RawJSON(trustedObjectText: "{}"),
             createdAt: Timestamp(milliseconds: 1))
-        return SharedEvent(CommittedEvent(runID: run, jobName: "j", at: Timestamp(milliseconds: 1), kind: .log(record)))
+        return CommittedEvent(runID: run, jobName: "j", at: Timestamp(milliseconds: 1), kind: .log(record))
     }
 
-    static func progress(_ run: Int64, _ current: Int64) -> SharedEvent {
-        SharedEvent(
-            CommittedEvent(
-                runID: run, jobName: "j", at: Timestamp(milliseconds: 1), kind: .progress(current: current, total: nil))
-        )
+    static func progress(_ run: Int64, _ current: Int64) -> CommittedEvent {
+        CommittedEvent(
+            runID: run, jobName: "j", at: Timestamp(milliseconds: 1), kind: .progress(current: current, total: nil))
     }
 
-    static func finished(_ run: Int64) -> SharedEvent {
-        SharedEvent(CommittedEvent(runID: run, jobName: "j", at: Timestamp(milliseconds: 1), kind: .finished(.success)))
+    static func finished(_ run: Int64) -> CommittedEvent {
+        CommittedEvent(runID: run, jobName: "j", at: Timestamp(milliseconds: 1), kind: .finished(.success))
     }
 
     /// What each event is, in order: "log 3", "progress 7", "finished".

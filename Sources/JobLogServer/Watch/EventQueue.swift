@@ -42,11 +42,11 @@ final class EventQueue: Sendable {
 
     /// Adds a commit's events (already filtered for this subscriber); never blocks.
     func push(_ chunk: EventChunk) {
-        guard !chunk.events.isEmpty else { return }
+        guard chunk.count > 0 else { return }
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             guard !s.closed else { return nil }
             if chunk.hasProgress {
-                for shared in chunk.events { add(shared, to: &s) }
+                for i in 0..<chunk.count { add(chunk[i], to: &s) }
             } else {
                 append(chunk, to: &s)
             }
@@ -62,35 +62,33 @@ final class EventQueue: Sendable {
         // The pending progress values of the chunk's runs are sealed (kept as they are, in
         // their place): later values of those runs come after this chunk's events.
         if !s.latest.isEmpty {
-            for shared in chunk.events { seal(shared.event.runID, &s) }
+            for i in 0..<chunk.count { seal(chunk[i].runID, &s) }
         }
         // Over a bound with this chunk: what was queued before goes (as one event at a time
         // would have gone); of a chunk over a bound alone, only its newest events that fit stay.
-        if s.count + chunk.events.count > Self.capacity || s.bytes + chunk.cost > Self.maxBytes
+        if s.count + chunk.count > Self.capacity || s.bytes + chunk.cost > Self.maxBytes
             || connectionBytes.bytes + chunk.cost > connectionBytes.limit
         {
             dropAll(&s)
         }
         let room = min(Self.maxBytes, connectionBytes.limit - connectionBytes.bytes)
-        if chunk.events.count <= Self.capacity, chunk.cost <= room {
+        if chunk.count <= Self.capacity, chunk.cost <= room {
             s.items.append(.chunk(chunk, from: 0, logs: chunk.logCount))
-            s.count += chunk.events.count
+            s.count += chunk.count
             s.bytes += chunk.cost
             connectionBytes.add(chunk.cost)
         } else {
-            var from = chunk.events.count
+            var from = chunk.count
             var cost = 0
-            while from > 0, chunk.events.count - from < Self.capacity,
-                cost + chunk.events[from - 1].cost <= room
-            {
+            while from > 0, chunk.count - from < Self.capacity, cost + chunk[from - 1].cost <= room {
                 from -= 1
-                cost += chunk.events[from].cost
+                cost += chunk[from].cost
             }
             s.dropped += Int64(from)
-            if from < chunk.events.count {
-                let logs = chunk.events[from...].reduce(0) { $0 + ($1.isLog ? 1 : 0) }
+            if from < chunk.count {
+                let logs = (from..<chunk.count).reduce(0) { $0 + (chunk[$1].isLog ? 1 : 0) }
                 s.items.append(.chunk(chunk, from: from, logs: logs))
-                s.count += chunk.events.count - from
+                s.count += chunk.count - from
                 s.bytes += cost
                 connectionBytes.add(cost)
             }
@@ -98,8 +96,8 @@ final class EventQueue: Sendable {
     }
 
     private func add(_ shared: SharedEvent, to s: inout State) {
-        let run = shared.event.runID
-        if case .progress = shared.event.kind {
+        let run = shared.runID
+        if shared.isProgress {
             if s.latest.updateValue(shared, forKey: run) == nil {
                 s.items.append(.progress(run))
                 s.count += 1
@@ -175,11 +173,15 @@ final class EventQueue: Sendable {
                         if let e = s.latest[run] { events.append(e) }
                     case .chunk(let c, let from, let logs):
                         if skip == 0 {
-                            events.append(contentsOf: c.events[from...])
-                        } else if logs <= skip, logs == c.events.count - from {
-                            skip -= logs
+                            for i in from..<c.count { events.append(c[i]) }
+                        } else if logs == c.count - from {
+                            // Only log entries: the oldest `skip` of them go, the rest are taken.
+                            let start = from + min(skip, logs)
+                            skip -= start - from
+                            for i in start..<c.count { events.append(c[i]) }
                         } else {
-                            for e in c.events[from...] {
+                            for i in from..<c.count {
+                                let e = c[i]
                                 if skip > 0, e.isLog { skip -= 1 } else { events.append(e) }
                             }
                         }

@@ -1,24 +1,36 @@
 import JobLogModel
 import JobLogProtocol
 import JobLogStore
-import Synchronization
 
-/// A committed event on its way to every subscriber: encoded once, by whichever
-/// delivery task needs it first; each subscriber only adds its own prefix.
-final class SharedEvent: Sendable {
-    let event: CommittedEvent
-    private let encoded = Mutex<[UInt8]?>(nil)
+/// A committed event on its way to every subscriber: its commit's shared events and its place
+/// there. Encoded once, by whichever delivery task needs it first (``CommitEvents/body(_:)``);
+/// each subscriber only adds its own prefix.
+struct SharedEvent: Sendable {
+    let commit: CommitEvents
+    let index: Int
+
+    init(_ commit: CommitEvents, _ index: Int) {
+        self.commit = commit
+        self.index = index
+    }
+
+    /// An event in a commit of its own.
+    init(_ event: CommittedEvent) { self.init(CommitEvents([event]), 0) }
+
+    var event: CommittedEvent { commit.events[index] }
+    var runID: Int64 { commit.events[index].runID }
+
+    /// Whether it is a log entry (what a live view's pace counts).
+    var isLog: Bool { if case .log = commit.events[index].kind { true } else { false } }
+    var isProgress: Bool { if case .progress = commit.events[index].kind { true } else { false } }
+    /// The log entry's id, for a log entry.
+    var logID: Int64? { if case .log(let entry) = commit.events[index].kind { entry.id } else { nil } }
 
     /// Estimated bytes of the event's line, counted against the queues that hold it.
-    let cost: Int
-    /// Whether it is a log entry (what a live view's pace counts).
-    let isLog: Bool
+    var cost: Int { Self.estimate(commit.events[index]) }
 
-    init(_ event: CommittedEvent) {
-        self.event = event
-        cost = Self.estimate(event)
-        if case .log = event.kind { isLog = true } else { isLog = false }
-    }
+    /// The event's line after the subscription member.
+    var body: [UInt8] { commit.body(index) }
 
     /// The variable parts of the line, plus a fixed allowance for the rest.
     static func estimate(_ e: CommittedEvent) -> Int {
@@ -29,16 +41,6 @@ final class SharedEvent: Sendable {
         case .stage(let s): return fixed + s.utf8.count
         case .outcome(let counters): return fixed + counters.entries.count * 64
         default: return fixed
-        }
-    }
-
-    /// The event's line after the subscription member.
-    var body: [UInt8] {
-        encoded.withLock { cached in
-            if let cached { return cached }
-            let b = WatchEvent.body(jobRunId: event.runID, at: event.at, kind: Self.kind(event))
-            cached = b
-            return b
         }
     }
 

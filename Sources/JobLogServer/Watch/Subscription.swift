@@ -46,7 +46,9 @@ final class Subscription: Sendable {
         var pace = logRate.map { LogPace(perSecond: $0) }
         while let (events, dropped, bytes) = await queue.take(logBudget: pace == nil ? nil : { pace!.available() }) {
             if pace != nil { pace!.spend(events.reduce(0) { $0 + ($1.isLog ? 1 : 0) }) }
+            let bodies = events.map(\.body)
             var out: [UInt8] = []
+            out.reserveCapacity(bodies.reduce(dropped > 0 ? 256 : 0) { $0 + head.count + $1.count + 10 })
             if dropped > 0 {
                 stats?.current?.lagged(dropped)
                 let single: Int64? = if case .run(let r) = filter { r } else { nil }
@@ -55,15 +57,10 @@ final class Subscription: Sendable {
                 framing.append(head: head, body: lagged, to: &out)
             }
             var onlyProgress = !events.isEmpty
-            for shared in events {
-                switch shared.event.kind {
-                case .progress: break
-                case .log(let entry):
-                    lastLogID = max(lastLogID, entry.id)
-                    onlyProgress = false
-                default: onlyProgress = false
-                }
-                framing.append(head: head, body: shared.body, to: &out)
+            for (shared, body) in zip(events, bodies) {
+                if let id = shared.logID { lastLogID = max(lastLogID, id) }
+                if !shared.isProgress { onlyProgress = false }
+                framing.append(head: head, body: body, to: &out)
             }
             do {
                 try await write(out)

@@ -65,16 +65,25 @@ final class WatchHub: Sendable {
         store.logEventLevel = state.withLock { $0.subscriptions.values.map(\.minLevel).min() }
     }
 
-    /// Fans a commit out: each event is wrapped once, filtered once per group of like
-    /// subscriptions, and each subscriber takes its group's share with one lock.
+    /// Fans a commit out: its events are wrapped once (one allocation, whatever their number),
+    /// filtered once per group of like subscriptions, and each subscriber takes its group's share
+    /// with one lock. This runs on the writer thread: it copies no event.
     func publish(_ events: [CommittedEvent]) {
         let groups = state.withLock { Array($0.groups.values) }
-        guard !groups.isEmpty else { return }
-        let shared = events.map(SharedEvent.init)
+        guard !groups.isEmpty, !events.isEmpty else { return }
+        let commit = CommitEvents(events)
         for members in groups {
-            let chunk = EventChunk(shared.filter { members[0].matches($0.event) })
-            guard !chunk.events.isEmpty else { continue }
+            let chunk = EventChunk(commit, positions: Self.positions(of: events, wantedBy: members[0]))
+            guard chunk.count > 0 else { continue }
             for sub in members { sub.queue.push(chunk) }
         }
+    }
+
+    /// The positions of the events `sub` wants; nil when it wants them all (the usual case).
+    private static func positions(of events: [CommittedEvent], wantedBy sub: Subscription) -> [Int]? {
+        guard let first = events.indices.first(where: { !sub.matches(events[$0]) }) else { return nil }
+        var positions = Array(0..<first)
+        for i in (first + 1)..<events.count where sub.matches(events[i]) { positions.append(i) }
+        return positions
     }
 }

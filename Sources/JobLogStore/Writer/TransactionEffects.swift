@@ -35,7 +35,7 @@ struct TransactionEffects<Transaction: StoreTransaction>: RunEffects {
         try tx.slowWarning(run)
     }
 
-    mutating func emit(_ event: CommittedEvent) {
+    mutating func emit(_ event: consuming CommittedEvent) {
         events.append(event)
     }
 }

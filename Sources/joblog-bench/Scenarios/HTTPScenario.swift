@@ -87,15 +87,21 @@ enum HTTPScenario {
             binary: binary, arguments: rate.map { ["--http-live-rate", $0] } ?? [])
         defer { web.stop() }
         // Three rounds, each ingest without viewers then with 50 fresh ones; the round with the
-        // median ratio is reported (each ingest lasts under a second: one round is noisy).
+        // median ratio is reported (each ingest lasts a few seconds on this machine: one round is noisy).
         var rounds: [(none: Double, watched: Double, perViewer: Double)] = []
         for round in 0..<3 {
             let none = try IngestScenario.rate(
-                web, total: sizes.watchIngest, connections: 1, name: "http-none-\(round)")
+                web, total: sizes.viewersIngest, connections: 1, name: "http-none-\(round)")
             let (watched, perViewer) = try withViewers(port: port, token: token) {
-                try IngestScenario.rate(web, total: sizes.watchIngest, connections: 1, name: "http-viewers-\(round)")
+                try IngestScenario.rate(web, total: sizes.viewersIngest, connections: 1, name: "http-viewers-\(round)")
             }
             rounds.append((none, watched, perViewer))
+            FileHandle.standardError.write(
+                Data(
+                    String(
+                        format: "  round %d: no viewers %.0f events/s, %d viewers %.0f events/s (%.2f×)\n", round + 1,
+                        none, viewers, watched, watched / none
+                    ).utf8))
         }
         rounds.sort { $0.watched / $0.none < $1.watched / $1.none }
         let (none, watched, perViewer) = rounds[1]
