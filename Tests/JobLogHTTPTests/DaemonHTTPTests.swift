@@ -55,6 +55,51 @@ import Testing
         #expect(try daemon.connect().result("ping")["protocolVersion"] as? Int == 2)
     }
 
+    /// A browser tab left open (a WebSocket and an event stream that never close) does not hold
+    /// up a stop: both are ended (the WebSocket with a close frame, the stream's body finished)
+    /// and the daemon exits cleanly.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"))
+    func openLiveViewsDoNotHoldUpAStop() throws {
+        let file = Self.portFile
+        defer { unlink(file) }
+        let daemon = try TestDaemon(arguments: ["--http", "127.0.0.1:0", "--http-port-file", file])
+        defer { _ = daemon.terminate() }
+        let port = try Self.port(file)
+        let token = try String(contentsOfFile: daemon.directory + "/http-token", encoding: .utf8)
+            .trimmingCharacters(in: .newlines)
+        let ws = try RawHTTPStream(
+            port: port,
+            request: RawHTTPStream.get(
+                "/api/admin/ws",
+                headers: [
+                    "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Authorization": "Bearer \(token)",
+                ]))
+        #expect(ws.read { $0.contains("101 Switching Protocols") })
+        ws.send(RawHTTPStream.maskedTextFrame(#"{"watch":{"level":"info"}}"#))
+        #expect(ws.read { $0.contains(#"{"subscription":"#) })
+        let events = try RawHTTPStream(
+            port: port, request: RawHTTPStream.get("/api/admin/events", headers: ["Authorization": "Bearer \(token)"]))
+        #expect(events.read { $0.contains(": joblogd events") })
+
+        let pid = try #require(daemon.process?.processIdentifier)
+        kill(pid, SIGTERM)
+        var running = true
+        for _ in 0..<600 where running {
+            usleep(50_000)
+            running = daemon.process?.isRunning ?? false
+        }
+        #expect(!running, "the daemon still runs 30 s after SIGTERM with live views open")
+        if running { kill(pid, SIGKILL) }
+        #expect(daemon.terminate() == 0)
+        #expect(ws.closedByPeer())
+        // A close frame (final, opcode 8: 0x88) after the subscription's answer, the last frame.
+        let answer = try #require(ws.received.indices.last { ws.received[$0] == UInt8(ascii: "}") })
+        #expect(ws.received[(answer + 1)...].first == 0x88)
+        #expect(events.closedByPeer())
+        #expect(events.text.hasSuffix("0\r\n\r\n"))
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"))
     func aTakenPortOnlyWarns() throws {
         let file = Self.portFile

@@ -5,6 +5,7 @@ import JobLogProtocol
 import JobLogServer
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 
 /// `GET /api/admin/ws`: `watch` over a WebSocket.
 ///
@@ -36,21 +37,31 @@ struct WebSocketRoute: Sendable {
             try await handoff.put(frames)
         }
         defer { session.close() }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await handoff.drain { frames in try await Self.write(frames, to: channel) }
-            }
-            do {
-                for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
-                    guard case .text(let text) = message else {
-                        try await Self.send(Self.error(.invalidRequest("send text frames")), handoff)
-                        continue
-                    }
-                    try await handle(text, session, handoff)
+        // Whichever ends first ends the connection: the client closes, a write fails, or the daemon
+        // shuts down (an open browser tab must not hold up a stop: the client is told the server is
+        // going away and reconnects to the next daemon).
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await handoff.drain { frames in try await Self.write(frames, to: channel) }
                 }
-            } catch {}
+                group.addTask {
+                    do {
+                        for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
+                            guard case .text(let text) = message else {
+                                try await Self.send(Self.error(.invalidRequest("send text frames")), handoff)
+                                continue
+                            }
+                            try await handle(text, session, handoff)
+                        }
+                    } catch {}
+                }
+                await group.next()
+                handoff.finish()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
             handoff.finish()
-            group.cancelAll()
         }
     }
 
