@@ -105,6 +105,11 @@ import Testing
         #expect(try AccessToken.loadOrCreate(path: path) == AccessToken("0123456789abcdef0123"))
         try "short\n".write(toFile: path, atomically: false, encoding: .utf8)
         #expect(throws: AccessTokenError.self) { try AccessToken.loadOrCreate(path: path) }
+        // Longer than 4 KiB: refused, not cut short.
+        try String(repeating: "a", count: 5000).write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(throws: AccessTokenError.self) { try AccessToken.loadOrCreate(path: path) }
+        try String(repeating: "a", count: 4096).write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(try AccessToken.loadOrCreate(path: path).value.count == 4096)
         // A directory where the file should be: an error naming the path, not a new token.
         let directory = dir + "/a-directory"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

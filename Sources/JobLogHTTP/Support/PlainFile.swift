@@ -6,7 +6,8 @@
 /// HTTP service keeps Foundation's file and string machinery out of a daemon that only needs a
 /// line of text (each part of the binary a daemon runs stays resident while it idles).
 enum PlainFile {
-    /// The bytes of the file at `path`, at most `limit` of them; nil when it does not exist.
+    /// The bytes of the file at `path`; nil when it does not exist. A file of more than `limit`
+    /// bytes is refused (`EFBIG`), never cut short.
     static func read(_ path: String, limit: Int = 4096) throws(PlainFileError) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -14,15 +15,16 @@ enum PlainFile {
             throw PlainFileError(path: path, errno: errno)
         }
         defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: limit)
+        var bytes = [UInt8](repeating: 0, count: limit + 1)
         var count = 0
-        while count < limit {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, limit - count) }
+        while count <= limit {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, limit + 1 - count) }
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw PlainFileError(path: path, errno: errno) }
             if n == 0 { break }
             count += n
         }
+        guard count <= limit else { throw PlainFileError(path: path, errno: EFBIG) }
         return Array(bytes[..<count])
     }
 
