@@ -46,14 +46,22 @@ import Testing
             ]
             hub.publish(commit)
             let all = ["1 log 1", "2 log 2", "1 stage load", "2 log 3", "1 log 4", "2 other"]
-            for (sub, expected) in [
-                (everything, all), (everythingToo, all), (runOne, ["1 stage load", "1 log 4"]),
-                (jobB, ["2 log 3", "2 other"]),
+            var commits: [ObjectIdentifier: Int] = [:]
+            for (sub, expected, held) in [
+                (everything, all, 6), (everythingToo, all, 6), (runOne, ["1 stage load", "1 log 4"], 2),
+                (jobB, ["2 log 3", "2 other"], 2),
             ] {
                 let taken = try #require(await sub.queue.take())
                 #expect(Self.describe(taken.events) == expected)
+                // What a queue keeps alive: the shared commit when it wants most of it, else a copy
+                // of its own events only.
+                #expect(Set(taken.events.map { ObjectIdentifier($0.commit) }).count == 1)
+                #expect(taken.events.first?.commit.events.count == held)
+                if let c = taken.events.first?.commit { commits[ObjectIdentifier(c), default: 0] += 1 }
                 sub.queue.release(taken.bytes)
             }
+            // The two like subscriptions share one commit; the filtered ones have their own.
+            #expect(commits.values.sorted() == [1, 1, 2])
             #expect(bytes.bytes == 0)
         }
     }
