@@ -18,13 +18,8 @@ import Testing
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"))
     func aCancelFromTheOwnOriginReachesTheJob() throws {
-        let file = DaemonHTTPTests.portFile
-        defer { unlink(file) }
-        let daemon = try TestDaemon(arguments: ["--http", "127.0.0.1:0", "--http-port-file", file])
+        let (daemon, port, token) = try DaemonHTTPTests.webDaemon()
         defer { _ = daemon.terminate() }
-        let port = try DaemonHTTPTests.port(file)
-        let token = try String(contentsOfFile: daemon.directory + "/http-token", encoding: .utf8)
-            .trimmingCharacters(in: .newlines)
         let job = try daemon.connect()
         let id = try #require(
             try job.result("startRun", ["jobName": "web", "acceptsCancel": true])["jobRunId"] as? String)
@@ -63,13 +58,8 @@ import Testing
         .enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"),
         .enabled(if: FileManager.default.isExecutableFile(atPath: curl), "needs curl"))
     func theReadmeCurlExampleCancels() throws {
-        let file = DaemonHTTPTests.portFile
-        defer { unlink(file) }
-        let daemon = try TestDaemon(arguments: ["--http", "127.0.0.1:0", "--http-port-file", file])
+        let (daemon, port, token) = try DaemonHTTPTests.webDaemon()
         defer { _ = daemon.terminate() }
-        let port = try DaemonHTTPTests.port(file)
-        let token = try String(contentsOfFile: daemon.directory + "/http-token", encoding: .utf8)
-            .trimmingCharacters(in: .newlines)
         let job = try daemon.connect()
         let id = try #require(try job.result("startRun", ["jobName": "curl"])["jobRunId"] as? String)
         let p = Process()

@@ -25,6 +25,17 @@ import Testing
 
     static var portFile: String { FileManager.default.temporaryDirectory.path + "/joblogd-port-" + UUID().uuidString }
 
+    /// A daemon serving HTTP on a free loopback port: the daemon, its port and its token.
+    static func webDaemon() throws -> (daemon: TestDaemon, port: Int, token: String) {
+        let file = portFile
+        defer { unlink(file) }
+        let daemon = try TestDaemon(arguments: ["--http", "127.0.0.1:0", "--http-port-file", file])
+        let port = try port(file)
+        let token = try String(contentsOfFile: daemon.directory + "/http-token", encoding: .utf8)
+            .trimmingCharacters(in: .newlines)
+        return (daemon, port, token)
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"))
     func logsTheURLAndServes() throws {
         let file = Self.portFile
@@ -60,13 +71,8 @@ import Testing
     /// and the daemon exits cleanly.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: TestDaemon.binary), "needs the built joblogd"))
     func openLiveViewsDoNotHoldUpAStop() throws {
-        let file = Self.portFile
-        defer { unlink(file) }
-        let daemon = try TestDaemon(arguments: ["--http", "127.0.0.1:0", "--http-port-file", file])
+        let (daemon, port, token) = try Self.webDaemon()
         defer { _ = daemon.terminate() }
-        let port = try Self.port(file)
-        let token = try String(contentsOfFile: daemon.directory + "/http-token", encoding: .utf8)
-            .trimmingCharacters(in: .newlines)
         let ws = try RawHTTPStream(
             port: port,
             request: RawHTTPStream.get(

@@ -45,7 +45,6 @@ final class Subscription: Sendable {
         var lastLogID: Int64 = 0
         var pace = logRate.map { LogPace(perSecond: $0) }
         while let (events, dropped, bytes) = await queue.take(logBudget: pace == nil ? nil : { pace!.available() }) {
-            if pace != nil { pace!.spend(events.reduce(0) { $0 + ($1.isLog ? 1 : 0) }) }
             let bodies = events.map(\.body)
             var out: [UInt8] = []
             out.reserveCapacity(bodies.reduce(dropped > 0 ? 256 : 0) { $0 + head.count + $1.count + 10 })
@@ -57,11 +56,16 @@ final class Subscription: Sendable {
                 framing.append(head: head, body: lagged, to: &out)
             }
             var onlyProgress = !events.isEmpty
+            var logs = 0
             for (shared, body) in zip(events, bodies) {
-                if let id = shared.logID { lastLogID = max(lastLogID, id) }
+                if let id = shared.logID {
+                    lastLogID = max(lastLogID, id)
+                    logs += 1
+                }
                 if !shared.isProgress { onlyProgress = false }
                 framing.append(head: head, body: body, to: &out)
             }
+            pace?.spend(logs)
             do {
                 try await write(out)
                 queue.release(bytes)

@@ -77,16 +77,16 @@ final class WatchHub: Sendable {
             switch Self.positions(of: events, wantedBy: members[0]) {
             case nil:
                 chunk = EventChunk(commit, positions: nil)
+            case let positions? where positions.isEmpty:
+                continue
             case let positions? where positions.count * 2 >= events.count:
                 chunk = EventChunk(commit, positions: positions)
             case let positions?:
                 // A group that wants under half of the commit (one run of many) gets a copy of its
                 // events: a queue must not keep a whole commit alive for the few it holds (its bounds
                 // count only those), or a stalled viewer of a quiet run would pin a busy run's commits.
-                guard !positions.isEmpty else { continue }
                 chunk = EventChunk(CommitEvents(positions.map { events[$0] }), positions: nil)
             }
-            guard chunk.count > 0 else { continue }
             for sub in members { sub.queue.push(chunk) }
         }
     }
